@@ -1,0 +1,63 @@
+//! Atomic file writing: a file is written under a temporary name beside its destination,
+//! synced, then renamed over it, so an interrupted job never leaves a truncated file that looks
+//! whole.
+//!
+//! # Example
+//!
+//! ```
+//! use std::io::Write;
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("hello.txt");
+//! linalg::io::write_atomic(&path, |w| w.write_all(b"hello"))?;
+//! assert_eq!(std::fs::read_to_string(&path)?, "hello");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::{Error, Result};
+
+/// The temporary name used while `path` is being written.
+fn temporary_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Writes `path` atomically with `write`: the contents go to a temporary file in the same
+/// directory, which replaces `path` only once it is complete and synced.
+///
+/// # Errors
+/// [`Error::Io`] if the directory does not exist or a write fails; on failure `path` is left
+/// as it was and the temporary file is removed.
+pub fn write_atomic<F>(path: impl AsRef<Path>, write: F) -> Result<()>
+where
+    F: FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+{
+    let path = path.as_ref();
+    let tmp = temporary_path(path);
+    let result = (|| {
+        let mut writer = BufWriter::new(File::create(&tmp)?);
+        write(&mut writer)?;
+        writer.flush()?;
+        writer.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// Opens `path` for reading, with the path in the error.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be opened.
+pub fn open(path: impl AsRef<Path>) -> Result<File> {
+    let path = path.as_ref();
+    File::open(path).map_err(|e| Error::io(path, e))
+}

@@ -1,0 +1,43 @@
+//! Test matrices with known properties, shared by the tests and benchmarks of every crate.
+//!
+//! # Example
+//!
+//! ```
+//! use linalg::testing::matrix_with_singular_values;
+//! let a = matrix_with_singular_values(50, 30, &[3.0, 2.0, 1.0], 7);
+//! let s = linalg::singular_values(a.as_ref())?;
+//! assert!((s[0] - 3.0).abs() < 1e-13 && (s[2] - 1.0).abs() < 1e-13 && s[3] < 1e-13);
+//! # Ok::<(), linalg::Error>(())
+//! ```
+
+use faer::Mat;
+
+use crate::qr::thin_q;
+use crate::rng::{Rng, gaussian_mat, seeded};
+
+/// An `m x k` matrix with orthonormal columns, uniformly distributed (QR of a Gaussian matrix).
+///
+/// # Panics
+/// If `k > m`.
+pub fn random_orthonormal(rng: &mut Rng, m: usize, k: usize) -> Mat<f64> {
+    assert!(k <= m, "cannot have {k} orthonormal columns of length {m}");
+    thin_q(gaussian_mat(rng, m, k).as_ref())
+}
+
+/// `U diag(s) Vᵀ` with random orthonormal `U` (`m x r`) and `V` (`n x r`), `r = s.len()`:
+/// a matrix whose singular values are exactly `s` (up to rounding).
+///
+/// # Panics
+/// If `s.len() > min(m, n)`.
+pub fn matrix_with_singular_values(m: usize, n: usize, s: &[f64], seed: u64) -> Mat<f64> {
+    let mut rng = seeded(seed);
+    let u = random_orthonormal(&mut rng, m, s.len());
+    let v = random_orthonormal(&mut rng, n, s.len());
+    let us = Mat::from_fn(m, s.len(), |i, j| u[(i, j)] * s[j]);
+    &us * v.transpose()
+}
+
+/// The Frobenius norm of the tail `(Σ_{i ≥ k} s_i²)^{1/2}`: the optimal rank-`k` error.
+pub fn tail_norm(s: &[f64], k: usize) -> f64 {
+    s.iter().skip(k).map(|v| v * v).sum::<f64>().sqrt()
+}
