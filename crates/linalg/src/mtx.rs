@@ -15,7 +15,7 @@
 //! write_matrix_market(&path, a.as_ref())?;
 //! let b = read_matrix_market(&path)?;
 //! assert_eq!(a.to_dense(), b.to_dense());
-//! # Ok::<(), linalg::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::io::{BufRead, BufReader, Write};

@@ -11,7 +11,7 @@
 //! linalg::npy::write_npy(&path, &a)?;
 //! let b: ndarray::Array2<f64> = linalg::npy::read_npy(&path)?;
 //! assert_eq!(a, b);
-//! # Ok::<(), linalg::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::io::BufReader;
