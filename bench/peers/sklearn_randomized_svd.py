@@ -75,7 +75,7 @@ def main():
 
         for v in n_iters:
             if v == "auto":
-                n_iter, label = "auto", f"auto→{7 if k < 0.1 * min(a.shape) else 4}"
+                n_iter, label = "auto", f"auto={7 if k < 0.1 * min(a.shape) else 4}"
             else:
                 try:
                     n_iter = label = int(v)
@@ -94,7 +94,7 @@ def main():
                         rec(method, "rel_error", err, "1")]
 
         sv = np.linalg.svd(a, compute_uv=False)
-        records.append(rec("optimal(σ tail)", "rel_error",
+        records.append(rec("optimal(sigma tail, numpy svd)", "rel_error",
                            np.sqrt(np.sum(sv[k:] ** 2)) / np.sqrt(np.sum(sv ** 2)), "1"))
         t, _ = timed(lambda: np.linalg.svd(a, full_matrices=False))
         records.append(rec("numpy-svd(full)", "time", t, "s"))

@@ -44,7 +44,10 @@ where
         let mut writer = BufWriter::new(File::create(&tmp)?);
         write(&mut writer)?;
         writer.flush()?;
-        writer.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        writer
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     result.map_err(|e| {

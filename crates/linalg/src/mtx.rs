@@ -76,7 +76,9 @@ pub fn parse_matrix_market(reader: impl BufRead, path: &Path) -> Result<CsrMatri
     if words.len() != 5 || words[0] != "%%matrixmarket" || words[1] != "matrix" {
         return Err(parse_err(
             1,
-            format!("expected `%%MatrixMarket matrix <format> <field> <symmetry>`, found `{header}`"),
+            format!(
+                "expected `%%MatrixMarket matrix <format> <field> <symmetry>`, found `{header}`"
+            ),
         ));
     }
     let dense = match words[2].as_str() {
@@ -145,7 +147,11 @@ pub fn parse_matrix_market(reader: impl BufRead, path: &Path) -> Result<CsrMatri
     });
     let mut dense_positions = dense_positions.take(declared);
 
-    let mut entries = Vec::with_capacity(if symmetry == Symmetry::General { declared } else { 2 * declared });
+    let mut entries = Vec::with_capacity(if symmetry == Symmetry::General {
+        declared
+    } else {
+        2 * declared
+    });
     let mut count = 0usize;
     while let Some((n, line)) = next_line()? {
         let t = line.trim();
@@ -153,11 +159,16 @@ pub fn parse_matrix_market(reader: impl BufRead, path: &Path) -> Result<CsrMatri
             continue;
         }
         if count == declared {
-            return Err(parse_err(n, format!("more entries than the {declared} declared")));
+            return Err(parse_err(
+                n,
+                format!("more entries than the {declared} declared"),
+            ));
         }
         let mut words = t.split_whitespace();
         let (i, j) = if dense {
-            dense_positions.next().ok_or_else(|| parse_err(n, "too many entries".into()))?
+            dense_positions
+                .next()
+                .ok_or_else(|| parse_err(n, "too many entries".into()))?
         } else {
             let mut index = |name: &str, max: usize| -> Result<usize> {
                 let w = words
@@ -225,7 +236,10 @@ pub fn parse_matrix_market(reader: impl BufRead, path: &Path) -> Result<CsrMatri
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be written.
-pub fn write_matrix_market(path: impl AsRef<Path>, a: SparseRowMatRef<'_, usize, f64>) -> Result<()> {
+pub fn write_matrix_market(
+    path: impl AsRef<Path>,
+    a: SparseRowMatRef<'_, usize, f64>,
+) -> Result<()> {
     let entries = triplets(a);
     write_atomic(path, |w| {
         writeln!(w, "%%MatrixMarket matrix coordinate real general")?;

@@ -18,7 +18,9 @@ use std::io::BufReader;
 use std::path::Path;
 
 use ndarray::{ArrayBase, Data, DataOwned, Dimension};
-use ndarray_npy::{NpzReader, NpzWriter, ReadNpyExt, ReadableElement, WritableElement, WriteNpyExt};
+use ndarray_npy::{
+    NpzReader, NpzWriter, ReadNpyExt, ReadableElement, WritableElement, WriteNpyExt,
+};
 
 use crate::io::{open, write_atomic};
 use crate::{Error, Result};

@@ -35,7 +35,11 @@ use crate::{Error, Result};
 /// If `q` and `v` have different numbers of rows.
 #[track_caller]
 pub fn orthogonalize_against(q: MatRef<'_, f64>, mut v: MatMut<'_, f64>) -> Mat<f64> {
-    assert_eq!(q.nrows(), v.nrows(), "basis and vectors must have the same length");
+    assert_eq!(
+        q.nrows(),
+        v.nrows(),
+        "basis and vectors must have the same length"
+    );
     let mut h = Mat::zeros(q.ncols(), v.ncols());
     if q.ncols() == 0 {
         return h;
@@ -117,7 +121,14 @@ pub fn principal_angles(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<Vec<f6
     let c = qa.transpose() * &qb;
     let cosines = crate::svd::singular_values(c.as_ref())?;
     let mut residual = qb.clone();
-    matmul(residual.as_mut(), Accum::Add, qa.as_ref(), c.as_ref(), -1.0, par());
+    matmul(
+        residual.as_mut(),
+        Accum::Add,
+        qa.as_ref(),
+        c.as_ref(),
+        -1.0,
+        par(),
+    );
     let mut sines = crate::svd::singular_values(residual.as_ref())?;
     sines.reverse(); // increasing sines pair with decreasing cosines
     Ok((0..k)

@@ -59,5 +59,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Mat<f64
             r.data.len()
         )));
     }
-    Ok(Mat::from_fn(r.nrows, r.ncols, |i, j| r.data[i + j * r.nrows]))
+    Ok(Mat::from_fn(r.nrows, r.ncols, |i, j| {
+        r.data[i + j * r.nrows]
+    }))
 }

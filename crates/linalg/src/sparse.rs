@@ -63,10 +63,12 @@ pub fn csr_from_triplets(
         }
         entries.push(Triplet::new(row, col, val));
     }
-    SparseRowMat::try_new_from_triplets(nrows, ncols, &entries).map_err(|_| Error::InvalidParameter {
-        name: "triplets",
-        value: format!("{} entries", triplets.len()),
-        reason: "faer could not allocate the sparse matrix",
+    SparseRowMat::try_new_from_triplets(nrows, ncols, &entries).map_err(|_| {
+        Error::InvalidParameter {
+            name: "triplets",
+            value: format!("{} entries", triplets.len()),
+            reason: "faer could not allocate the sparse matrix",
+        }
     })
 }
 
@@ -89,8 +91,12 @@ fn row_range(row_ptr: &[usize], row_nnz: Option<&[usize]>, i: usize) -> std::ops
 pub fn csr_matmul(out: MatMut<'_, f64>, a: SparseRowMatRef<'_, usize, f64>, rhs: MatRef<'_, f64>) {
     crate::operator::assert_apply_shapes(a.nrows(), a.ncols(), &out, &rhs);
     let symbolic = a.symbolic();
-    let (row_ptr, row_nnz, col_idx, val) =
-        (symbolic.row_ptr(), symbolic.row_nnz(), symbolic.col_idx(), a.val());
+    let (row_ptr, row_nnz, col_idx, val) = (
+        symbolic.row_ptr(),
+        symbolic.row_nnz(),
+        symbolic.col_idx(),
+        a.val(),
+    );
     // Contiguous copies of the right-hand-side columns (free when already contiguous).
     let columns: Vec<Cow<'_, [f64]>> = (0..rhs.ncols())
         .map(|j| match rhs.col(j).try_as_col_major() {
@@ -138,8 +144,12 @@ pub fn csr_matvec(a: SparseRowMatRef<'_, usize, f64>, x: &[f64], y: &mut [f64]) 
 /// The main diagonal of `A` (zeros where no entry is stored), of length `min(nrows, ncols)`.
 pub fn diagonal(a: SparseRowMatRef<'_, usize, f64>) -> Vec<f64> {
     let symbolic = a.symbolic();
-    let (row_ptr, row_nnz, col_idx, val) =
-        (symbolic.row_ptr(), symbolic.row_nnz(), symbolic.col_idx(), a.val());
+    let (row_ptr, row_nnz, col_idx, val) = (
+        symbolic.row_ptr(),
+        symbolic.row_nnz(),
+        symbolic.col_idx(),
+        a.val(),
+    );
     (0..a.nrows().min(a.ncols()))
         .map(|i| {
             row_range(row_ptr, row_nnz, i)
@@ -153,8 +163,12 @@ pub fn diagonal(a: SparseRowMatRef<'_, usize, f64>) -> Vec<f64> {
 /// The stored entries of `A` as `(row, col, value)` triplets, row by row.
 pub fn triplets(a: SparseRowMatRef<'_, usize, f64>) -> Vec<(usize, usize, f64)> {
     let symbolic = a.symbolic();
-    let (row_ptr, row_nnz, col_idx, val) =
-        (symbolic.row_ptr(), symbolic.row_nnz(), symbolic.col_idx(), a.val());
+    let (row_ptr, row_nnz, col_idx, val) = (
+        symbolic.row_ptr(),
+        symbolic.row_nnz(),
+        symbolic.col_idx(),
+        a.val(),
+    );
     (0..a.nrows())
         .flat_map(|i| row_range(row_ptr, row_nnz, i).map(move |p| (i, col_idx[p], val[p])))
         .collect()

@@ -96,7 +96,13 @@ impl StopCriteria {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the first bad value.
     pub fn check(self) -> Result<Self> {
-        let bad = |name, value: String, reason| Err(Error::InvalidParameter { name, value, reason });
+        let bad = |name, value: String, reason| {
+            Err(Error::InvalidParameter {
+                name,
+                value,
+                reason,
+            })
+        };
         if !(self.atol.is_finite() && self.atol >= 0.0) {
             return bad("atol", self.atol.to_string(), "must be finite and >= 0");
         }

@@ -106,7 +106,9 @@ impl Svd {
 
     /// `U diag(s) Vᵀ`.
     pub fn reconstruct(&self) -> Mat<f64> {
-        let us = Mat::from_fn(self.u.nrows(), self.rank(), |i, j| self.u[(i, j)] * self.s[j]);
+        let us = Mat::from_fn(self.u.nrows(), self.rank(), |i, j| {
+            self.u[(i, j)] * self.s[j]
+        });
         &us * self.v.transpose()
     }
 

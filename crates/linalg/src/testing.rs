@@ -41,3 +41,23 @@ pub fn matrix_with_singular_values(m: usize, n: usize, s: &[f64], seed: u64) -> 
 pub fn tail_norm(s: &[f64], k: usize) -> f64 {
     s.iter().skip(k).map(|v| v * v).sum::<f64>().sqrt()
 }
+
+/// The 1D Laplacian `tridiag(−1, 2, −1)` of size `n` (Dirichlet ends, unscaled): symmetric
+/// positive definite with eigenvalues `2 − 2 cos(kπ/(n+1))`, `k = 1..n`.
+pub fn laplacian_1d(n: usize) -> crate::sparse::CsrMatrix {
+    let mut t = Vec::with_capacity(3 * n);
+    for i in 0..n {
+        t.push((i, i, 2.0));
+        if i > 0 {
+            t.push((i, i - 1, -1.0));
+        }
+        if i + 1 < n {
+            t.push((i, i + 1, -1.0));
+        }
+    }
+    // Indices are in range and values finite by construction.
+    match crate::sparse::csr_from_triplets(n, n, &t) {
+        Ok(a) => a,
+        Err(e) => unreachable!("1D Laplacian assembly cannot fail: {e}"),
+    }
+}

@@ -1,6 +1,8 @@
 //! Dense decompositions: orthogonality, reconstruction, truncation rules, principal angles,
 //! and clear errors on bad input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use faer::Mat;
 use linalg::rng::{gaussian_mat, seeded};
 use linalg::testing::{matrix_with_singular_values, random_orthonormal, tail_norm};
@@ -39,14 +41,21 @@ fn truncation_rules_pick_the_documented_rank() {
     assert_eq!(truncation_rank(&s, Truncation::Full).unwrap(), 5);
     assert_eq!(truncation_rank(&s, Truncation::Rank(2)).unwrap(), 2);
     // Energies: 16, 4, 1, 0.25 of 21.25.
-    assert_eq!(truncation_rank(&s, Truncation::Energy(16.0 / 21.25)).unwrap(), 1);
+    assert_eq!(
+        truncation_rank(&s, Truncation::Energy(16.0 / 21.25)).unwrap(),
+        1
+    );
     assert_eq!(truncation_rank(&s, Truncation::Energy(0.94)).unwrap(), 2);
     assert_eq!(truncation_rank(&s, Truncation::Energy(0.95)).unwrap(), 3);
     assert_eq!(truncation_rank(&s, Truncation::Energy(1.0)).unwrap(), 4);
     assert_eq!(truncation_rank(&s, Truncation::Relative(0.2)).unwrap(), 3);
     assert!(matches!(
         truncation_rank(&s, Truncation::Rank(6)),
-        Err(Error::RankTooLarge { rank: 6, max: 5, .. })
+        Err(Error::RankTooLarge {
+            rank: 6,
+            max: 5,
+            ..
+        })
     ));
     assert!(matches!(
         truncation_rank(&s, Truncation::Energy(1.5)),
@@ -162,14 +171,20 @@ fn principal_angles_of_known_subspaces() {
     let q = random_orthonormal(&mut seeded(10), 8, 8);
     let x = q.subcols(0, 3).to_owned();
     let mixed = &x * gaussian_mat(&mut seeded(11), 3, 3);
-    assert!(principal_angles(x.as_ref(), mixed.as_ref())
-        .unwrap()
-        .iter()
-        .all(|&a| a < 1e-7));
+    assert!(
+        principal_angles(x.as_ref(), mixed.as_ref())
+            .unwrap()
+            .iter()
+            .all(|&a| a < 1e-7)
+    );
     let y = q.subcols(3, 4).to_owned();
     let angles = principal_angles(x.as_ref(), y.as_ref()).unwrap();
     assert_eq!(angles.len(), 3);
-    assert!(angles.iter().all(|&a| (a - std::f64::consts::FRAC_PI_2).abs() < 1e-12));
+    assert!(
+        angles
+            .iter()
+            .all(|&a| (a - std::f64::consts::FRAC_PI_2).abs() < 1e-12)
+    );
 }
 
 #[test]
@@ -183,10 +198,16 @@ fn bad_dense_input_gives_clear_errors() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(thin_svd(inf.as_ref()), Err(Error::NonFinite { .. })));
+    assert!(matches!(
+        thin_svd(inf.as_ref()),
+        Err(Error::NonFinite { .. })
+    ));
     assert!(matches!(thin_svd(empty.as_ref()), Err(Error::Empty { .. })));
     assert!(matches!(thin_qr(empty.as_ref()), Err(Error::Empty { .. })));
-    assert!(matches!(pivoted_qr(nan.as_ref()), Err(Error::NonFinite { .. })));
+    assert!(matches!(
+        pivoted_qr(nan.as_ref()),
+        Err(Error::NonFinite { .. })
+    ));
     assert!(matches!(
         truncated_svd(nan.as_ref(), Truncation::Rank(1)),
         Err(Error::NonFinite { .. })
@@ -194,7 +215,11 @@ fn bad_dense_input_gives_clear_errors() {
     let ok = faer::mat![[1.0, 2.0], [3.0, 4.0]];
     assert!(matches!(
         truncated_svd(ok.as_ref(), Truncation::Rank(3)),
-        Err(Error::RankTooLarge { rank: 3, max: 2, .. })
+        Err(Error::RankTooLarge {
+            rank: 3,
+            max: 2,
+            ..
+        })
     ));
     assert!(matches!(
         principal_angles(ok.as_ref(), Mat::<f64>::zeros(3, 1).as_ref()),
@@ -202,6 +227,9 @@ fn bad_dense_input_gives_clear_errors() {
     ));
     assert!(matches!(
         gram_schmidt(ok.as_ref(), 1.5),
-        Err(Error::InvalidParameter { name: "drop_tol", .. })
+        Err(Error::InvalidParameter {
+            name: "drop_tol",
+            ..
+        })
     ));
 }

@@ -1,6 +1,8 @@
 //! Golden files: small human-readable tables that catch regressions. Correctness is proven by
 //! the other tests; these pin down the numbers a user sees.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use linalg::testing::{matrix_with_singular_values, tail_norm};
 use linalg::{RandomizedSvd, singular_values};
 

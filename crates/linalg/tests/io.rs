@@ -1,5 +1,7 @@
 //! File round trips (Matrix Market, npy, npz) and clear errors on malformed files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::Path;
 
@@ -18,8 +20,17 @@ fn matrix_market_round_trip_is_exact() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.mtx");
     let vals = [1.0 / 3.0, -2.5e-300, 7.0e200, std::f64::consts::PI];
-    let a = csr_from_triplets(5, 4, &[(0, 0, vals[0]), (4, 3, vals[1]), (2, 1, vals[2]), (2, 2, vals[3])])
-        .unwrap();
+    let a = csr_from_triplets(
+        5,
+        4,
+        &[
+            (0, 0, vals[0]),
+            (4, 3, vals[1]),
+            (2, 1, vals[2]),
+            (2, 2, vals[3]),
+        ],
+    )
+    .unwrap();
     write_matrix_market(&path, a.as_ref()).unwrap();
     let b = read_matrix_market(&path).unwrap();
     assert_eq!(a.to_dense(), b.to_dense());
@@ -29,11 +40,19 @@ fn matrix_market_round_trip_is_exact() {
 
 #[test]
 fn matrix_market_symmetric_pattern_and_array_formats() {
-    let sym = parse("%%MatrixMarket matrix coordinate real symmetric\n% comment\n3 3 3\n1 1 2\n2 1 -1\n3 3 4\n").unwrap();
-    assert_eq!(sym, faer::mat![[2.0, -1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 4.0]]);
-    let skew = parse("%%MatrixMarket matrix coordinate real skew-symmetric\n2 2 1\n2 1 3\n").unwrap();
+    let sym = parse(
+        "%%MatrixMarket matrix coordinate real symmetric\n% comment\n3 3 3\n1 1 2\n2 1 -1\n3 3 4\n",
+    )
+    .unwrap();
+    assert_eq!(
+        sym,
+        faer::mat![[2.0, -1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 4.0]]
+    );
+    let skew =
+        parse("%%MatrixMarket matrix coordinate real skew-symmetric\n2 2 1\n2 1 3\n").unwrap();
     assert_eq!(skew, faer::mat![[0.0, -3.0], [3.0, 0.0]]);
-    let pattern = parse("%%MatrixMarket matrix coordinate pattern general\n2 3 2\n1 3\n2 1\n").unwrap();
+    let pattern =
+        parse("%%MatrixMarket matrix coordinate pattern general\n2 3 2\n1 3\n2 1\n").unwrap();
     assert_eq!(pattern, faer::mat![[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]);
     let int = parse("%%MatrixMarket matrix coordinate integer general\n1 1 1\n1 1 -7\n").unwrap();
     assert_eq!(int, faer::mat![[-7.0]]);
@@ -48,20 +67,63 @@ fn matrix_market_symmetric_pattern_and_array_formats() {
 fn malformed_matrix_market_files_name_the_line() {
     let cases: [(&str, usize, &str); 10] = [
         ("", 1, "empty file"),
-        ("%%MatrixMarket tensor coordinate real general\n1 1 1\n1 1 1\n", 1, "expected"),
-        ("%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n", 1, "unsupported field"),
-        ("%%MatrixMarket matrix coordinate real general\n% only a comment\n", 1, "missing size line"),
-        ("%%MatrixMarket matrix coordinate real general\n2 x 1\n", 2, "malformed size line"),
-        ("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1.0\n", 2, "truncated"),
-        ("%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1.0\n", 3, "outside 1..=2"),
-        ("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 abc\n", 3, "malformed value"),
-        ("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1.0\n2 2 2.0\n", 4, "more entries"),
-        ("%%MatrixMarket matrix coordinate real symmetric\n2 3 1\n1 1 1.0\n", 2, "must be square"),
+        (
+            "%%MatrixMarket tensor coordinate real general\n1 1 1\n1 1 1\n",
+            1,
+            "expected",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n",
+            1,
+            "unsupported field",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real general\n% only a comment\n",
+            1,
+            "missing size line",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real general\n2 x 1\n",
+            2,
+            "malformed size line",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1.0\n",
+            2,
+            "truncated",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1.0\n",
+            3,
+            "outside 1..=2",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 abc\n",
+            3,
+            "malformed value",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1.0\n2 2 2.0\n",
+            4,
+            "more entries",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate real symmetric\n2 3 1\n1 1 1.0\n",
+            2,
+            "must be square",
+        ),
     ];
     for (text, line, needle) in cases {
         match parse(text) {
             Err(e @ Error::Parse { .. }) => {
-                let Error::Parse { line: l, ref message, .. } = e else { unreachable!() };
+                let Error::Parse {
+                    line: l,
+                    ref message,
+                    ..
+                } = e
+                else {
+                    unreachable!()
+                };
                 assert_eq!(l, line, "{text:?}: {e}");
                 assert!(message.contains(needle), "{text:?}: {e}");
                 assert!(e.to_string().starts_with(&format!("test.mtx:{line}:")));
@@ -107,18 +169,32 @@ fn npy_and_npz_round_trips() {
     assert_eq!((a2.clone(), a3, labels), (b2, b3, l));
 
     let npz = dir.path().join("pair.npz");
-    write_npz(&npz, &[("x", a2.view().into_dyn()), ("y", (&a2 * 2.0).view().into_dyn())]).unwrap();
+    write_npz(
+        &npz,
+        &[
+            ("x", a2.view().into_dyn()),
+            ("y", (&a2 * 2.0).view().into_dyn()),
+        ],
+    )
+    .unwrap();
     let y: Array2<f64> = read_npz(&npz, "y").unwrap();
     assert_eq!(y, &a2 * 2.0);
-    let missing = read_npz::<_, ndarray::Ix2>(&npz, "z").map(|a: Array2<f64>| a).unwrap_err();
+    let missing = read_npz::<_, ndarray::Ix2>(&npz, "z")
+        .map(|a: Array2<f64>| a)
+        .unwrap_err();
     assert!(missing.to_string().contains("array `z`"), "{missing}");
 }
 
 fn npy_err(bytes: &[u8]) -> Error {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.npy");
-    std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();
-    read_npy::<_, ndarray::Ix2>(&path).map(|a: Array2<f64>| a).unwrap_err()
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+    read_npy::<_, ndarray::Ix2>(&path)
+        .map(|a: Array2<f64>| a)
+        .unwrap_err()
 }
 
 #[test]
@@ -143,10 +219,14 @@ fn malformed_npy_files_are_clear_errors() {
     // Wrong dtype: an i64 file read as f64.
     let ints = dir.path().join("ints.npy");
     write_npy(&ints, &Array2::<i64>::zeros((2, 2))).unwrap();
-    let e = read_npy::<_, ndarray::Ix2>(&ints).map(|a: Array2<f64>| a).unwrap_err();
+    let e = read_npy::<_, ndarray::Ix2>(&ints)
+        .map(|a: Array2<f64>| a)
+        .unwrap_err();
     assert!(matches!(e, Error::Npy { .. }));
     assert!(e.to_string().contains("ints.npy"));
     // Wrong number of dimensions.
-    let e = read_npy::<_, ndarray::Ix3>(&good).map(|a: Array3<f64>| a).unwrap_err();
+    let e = read_npy::<_, ndarray::Ix3>(&good)
+        .map(|a: Array3<f64>| a)
+        .unwrap_err();
     assert!(matches!(e, Error::Npy { .. }));
 }

@@ -1,5 +1,7 @@
 //! Sparse, dense and matrix-free operators agree with dense products.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use faer::{Mat, MatMut, MatRef};
 use linalg::rng::{gaussian_mat, seeded};
 use linalg::sparse::{csr_from_triplets, csr_matvec, diagonal, triplets};
@@ -11,7 +13,13 @@ fn random_triplets(m: usize, n: usize, density: f64, seed: u64) -> Vec<(usize, u
     let mut rng = seeded(seed);
     let count = ((m * n) as f64 * density) as usize;
     (0..count)
-        .map(|_| (rng.random_range(0..m), rng.random_range(0..n), rng.random_range(-1.0..1.0)))
+        .map(|_| {
+            (
+                rng.random_range(0..m),
+                rng.random_range(0..n),
+                rng.random_range(-1.0..1.0),
+            )
+        })
         .collect()
 }
 
@@ -39,15 +47,19 @@ fn csr_products_equal_dense_products_small_and_parallel() {
         let scale = (n as f64).sqrt() * 1e-15;
         assert!(max_abs_diff(a.apply_to(x.as_ref()).as_ref(), (&d * &x).as_ref()) < scale);
         assert!(
-            max_abs_diff(a.apply_adjoint_to(y.as_ref()).as_ref(), (d.transpose() * &y).as_ref())
-                < scale
+            max_abs_diff(
+                a.apply_adjoint_to(y.as_ref()).as_ref(),
+                (d.transpose() * &y).as_ref()
+            ) < scale
         );
         // CSC storage of the same matrix.
         let csc = a.to_col_major().unwrap();
         assert!(max_abs_diff(csc.apply_to(x.as_ref()).as_ref(), (&d * &x).as_ref()) < scale);
         assert!(
-            max_abs_diff(csc.apply_adjoint_to(y.as_ref()).as_ref(), (d.transpose() * &y).as_ref())
-                < scale
+            max_abs_diff(
+                csc.apply_adjoint_to(y.as_ref()).as_ref(),
+                (d.transpose() * &y).as_ref()
+            ) < scale
         );
     }
 }
@@ -73,9 +85,13 @@ fn csr_product_with_strided_rhs_and_vector_helper() {
 
 #[test]
 fn duplicates_are_summed_and_diagonal_is_extracted() {
-    let a = csr_from_triplets(3, 3, &[(0, 0, 1.0), (0, 0, 2.0), (2, 2, -1.0), (1, 0, 5.0)]).unwrap();
+    let a =
+        csr_from_triplets(3, 3, &[(0, 0, 1.0), (0, 0, 2.0), (2, 2, -1.0), (1, 0, 5.0)]).unwrap();
     assert_eq!(diagonal(a.as_ref()), vec![3.0, 0.0, -1.0]);
-    assert_eq!(triplets(a.as_ref()), vec![(0, 0, 3.0), (1, 0, 5.0), (2, 2, -1.0)]);
+    assert_eq!(
+        triplets(a.as_ref()),
+        vec![(0, 0, 3.0), (1, 0, 5.0), (2, 2, -1.0)]
+    );
 }
 
 #[test]
@@ -108,7 +124,12 @@ fn matrix_free_operator_and_transpose_agree_with_dense() {
     assert!(max_abs_diff(op.apply_to(x.as_ref()).as_ref(), (&d * &x).as_ref()) < 1e-14);
     let t = Transposed(&op);
     assert_eq!((t.nrows(), t.ncols()), (5, 7));
-    assert!(max_abs_diff(t.apply_to(y.as_ref()).as_ref(), (d.transpose() * &y).as_ref()) < 1e-14);
+    assert!(
+        max_abs_diff(
+            t.apply_to(y.as_ref()).as_ref(),
+            (d.transpose() * &y).as_ref()
+        ) < 1e-14
+    );
     let id = IdentityOperator(5);
     assert_eq!(id.apply_to(x.as_ref()), x);
 }

@@ -1,6 +1,8 @@
 //! Randomized SVD: error within a small factor of the optimal truncation error on matrices with
 //! known spectra, for dense, sparse and matrix-free operators.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use faer::{Mat, MatMut, MatRef};
 use linalg::rng::{gaussian_mat, seeded};
 use linalg::sparse::csr_from_triplets;
@@ -19,9 +21,21 @@ fn error_is_close_to_optimal_for_fast_and_slow_decay() {
     let (m, n, k) = (600, 300, 20);
     let spectra: [(&str, Vec<f64>, f64); 3] = [
         // (name, spectrum, allowed factor over the optimal Frobenius error)
-        ("geometric 0.8", (0..300).map(|i| 0.8f64.powi(i)).collect(), 1.01),
-        ("algebraic i^-1", (0..300).map(|i| 1.0 / (1.0 + i as f64)).collect(), 1.05),
-        ("flat tail", (0..300).map(|i| if i < 20 { 1.0 } else { 1e-3 }).collect(), 1.01),
+        (
+            "geometric 0.8",
+            (0..300).map(|i| 0.8f64.powi(i)).collect(),
+            1.01,
+        ),
+        (
+            "algebraic i^-1",
+            (0..300).map(|i| 1.0 / (1.0 + i as f64)).collect(),
+            1.05,
+        ),
+        (
+            "flat tail",
+            (0..300).map(|i| if i < 20 { 1.0 } else { 1e-3 }).collect(),
+            1.01,
+        ),
     ];
     for (name, s, factor) in spectra {
         let a = matrix_with_singular_values(m, n, &s, 11);
@@ -77,7 +91,12 @@ fn power_iterations_reduce_the_error() {
 fn exact_low_rank_is_recovered_to_round_off() {
     let s = [3.0, 2.0, 1.0, 0.5, 0.25];
     let a = matrix_with_singular_values(200, 150, &s, 13);
-    let svd = RandomizedSvd::params().rank(5).check().unwrap().compute(&a).unwrap();
+    let svd = RandomizedSvd::params()
+        .rank(5)
+        .check()
+        .unwrap()
+        .compute(&a)
+        .unwrap();
     assert!((&a - svd.reconstruct()).norm_l2() < 1e-13);
     let q = range_finder(&a, 8, 0, 3).unwrap();
     assert!(orthogonality_error(q.as_ref()) < 1e-14);
@@ -96,11 +115,18 @@ fn works_on_sparse_matrix_free_and_wide_operators() {
     let sp = csr_from_triplets(300, 300, &t).unwrap();
     let dense = sp.to_dense();
     let (d1, d2) = (dense.clone(), dense.clone());
-    let op = FnOperator::new(300, 300, move |out: MatMut<'_, f64>, rhs: MatRef<'_, f64>| {
-        d1.apply(out, rhs)
-    })
+    let op = FnOperator::new(
+        300,
+        300,
+        move |out: MatMut<'_, f64>, rhs: MatRef<'_, f64>| d1.apply(out, rhs),
+    )
     .with_adjoint(move |out: MatMut<'_, f64>, rhs: MatRef<'_, f64>| d2.apply_adjoint(out, rhs));
-    let params = RandomizedSvd::params().rank(5).power_iters(4).seed(2).check().unwrap();
+    let params = RandomizedSvd::params()
+        .rank(5)
+        .power_iters(4)
+        .seed(2)
+        .check()
+        .unwrap();
     let exact = singular_values(dense.as_ref()).unwrap();
     let a = params.compute(&sp).unwrap();
     let b = params.compute(&op).unwrap();
@@ -127,15 +153,35 @@ fn bad_input_gives_clear_errors() {
         Err(Error::InvalidParameter { name: "rank", .. })
     ));
     let p = RandomizedSvd::params().rank(11).check().unwrap();
-    assert!(matches!(p.compute(&a), Err(Error::RankTooLarge { rank: 11, max: 10, .. })));
+    assert!(matches!(
+        p.compute(&a),
+        Err(Error::RankTooLarge {
+            rank: 11,
+            max: 10,
+            ..
+        })
+    ));
     let mut nan = a.clone();
     nan[(3, 4)] = f64::NAN;
     let p = RandomizedSvd::params().rank(2).check().unwrap();
     assert!(matches!(p.compute(&nan), Err(Error::NonFinite { .. })));
-    assert!(matches!(p.compute(&Mat::<f64>::zeros(0, 5)), Err(Error::Empty { .. })));
-    assert!(matches!(range_finder(&a, 0, 1, 0), Err(Error::Empty { .. })));
-    assert!(matches!(range_finder(&a, 12, 1, 0), Err(Error::RankTooLarge { .. })));
+    assert!(matches!(
+        p.compute(&Mat::<f64>::zeros(0, 5)),
+        Err(Error::Empty { .. })
+    ));
+    assert!(matches!(
+        range_finder(&a, 0, 1, 0),
+        Err(Error::Empty { .. })
+    ));
+    assert!(matches!(
+        range_finder(&a, 12, 1, 0),
+        Err(Error::RankTooLarge { .. })
+    ));
     // The operator-level API also reaches adjoints of references.
     let r = &a;
-    assert_eq!(r.apply_adjoint_to(Mat::<f64>::zeros(20, 1).as_ref()).nrows(), 10);
+    assert_eq!(
+        r.apply_adjoint_to(Mat::<f64>::zeros(20, 1).as_ref())
+            .nrows(),
+        10
+    );
 }

@@ -1,5 +1,7 @@
 //! Stopping rules, stats and observers, exercised by a plain conjugate-gradient loop.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use faer::Mat;
@@ -8,17 +10,17 @@ use linalg::{
     Termination,
 };
 
-/// 1D Laplacian (Dirichlet), n points.
 fn laplacian(n: usize) -> Mat<f64> {
-    Mat::from_fn(n, n, |i, j| match i.abs_diff(j) {
-        0 => 2.0,
-        1 => -1.0,
-        _ => 0.0,
-    })
+    linalg::testing::laplacian_1d(n).to_dense()
 }
 
 /// Textbook CG, only here to drive a [`Monitor`].
-fn cg(a: &Mat<f64>, b: &[f64], criteria: &StopCriteria, observer: Option<&mut dyn Observer>) -> (Vec<f64>, SolveStats) {
+fn cg(
+    a: &Mat<f64>,
+    b: &[f64],
+    criteria: &StopCriteria,
+    observer: Option<&mut dyn Observer>,
+) -> (Vec<f64>, SolveStats) {
     let n = b.len();
     let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
     let mut x = vec![0.0; n];
@@ -63,7 +65,10 @@ fn converged_solve_meets_the_tolerance_with_true_residual() {
     assert_eq!(stats.matvecs, stats.iters);
     assert_eq!(stats.residuals.len(), stats.iters + 1);
     let ax = a.apply_to(faer::MatRef::from_column_major_slice(&x, n, 1));
-    let true_res: f64 = (0..n).map(|i| (b[i] - ax[(i, 0)]).powi(2)).sum::<f64>().sqrt();
+    let true_res: f64 = (0..n)
+        .map(|i| (b[i] - ax[(i, 0)]).powi(2))
+        .sum::<f64>()
+        .sqrt();
     let b_norm: f64 = b.iter().map(|v| v * v).sum::<f64>().sqrt();
     assert!(true_res / b_norm <= 1e-9);
     assert!(stats.rel_residual() <= 1e-10);
@@ -81,7 +86,10 @@ fn max_iters_keeps_the_iterate_and_reports_not_converged() {
     assert_eq!(stats.iters, 5);
     assert!(x.iter().any(|&v| v != 0.0));
     match stats.into_result() {
-        Err(Error::NotConverged { iters: 5, rel_residual }) => assert!(rel_residual > 1e-12),
+        Err(Error::NotConverged {
+            iters: 5,
+            rel_residual,
+        }) => assert!(rel_residual > 1e-12),
         other => panic!("{other:?}"),
     }
 }
@@ -94,11 +102,18 @@ fn observer_sees_every_residual_and_can_stop() {
     let mut seen = Vec::new();
     let mut observer = |info: &IterationInfo| {
         seen.push((info.iter, info.rel_residual));
-        if info.iter == 3 { Control::Stop } else { Control::Continue }
+        if info.iter == 3 {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
     };
     let (_, stats) = cg(&a, &b, &StopCriteria::default(), Some(&mut observer));
     assert_eq!(stats.termination, Termination::UserStop);
-    assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+    assert_eq!(
+        seen.iter().map(|s| s.0).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3]
+    );
     assert!((seen[0].1 - 1.0).abs() < 1e-15);
 }
 
@@ -106,12 +121,18 @@ fn observer_sees_every_residual_and_can_stop() {
 fn timeout_and_atol_and_invalid_criteria() {
     let a = laplacian(400);
     let b = vec![1.0; 400];
-    let criteria = StopCriteria::default().rtol(0.0).max_iters(100_000).max_time(Duration::ZERO);
+    let criteria = StopCriteria::default()
+        .rtol(0.0)
+        .max_iters(100_000)
+        .max_time(Duration::ZERO);
     let (_, stats) = cg(&a, &b, &criteria, None);
     assert_eq!(stats.termination, Termination::Timeout);
     // A loose absolute tolerance stops at once.
     let (_, stats) = cg(&a, &b, &StopCriteria::default().atol(1e3), None);
-    assert_eq!((stats.termination, stats.iters), (Termination::Converged, 0));
+    assert_eq!(
+        (stats.termination, stats.iters),
+        (Termination::Converged, 0)
+    );
 
     assert!(matches!(
         StopCriteria::default().rtol(f64::NAN).check(),
@@ -123,7 +144,10 @@ fn timeout_and_atol_and_invalid_criteria() {
     ));
     assert!(matches!(
         StopCriteria::default().max_iters(0).check(),
-        Err(Error::InvalidParameter { name: "max_iters", .. })
+        Err(Error::InvalidParameter {
+            name: "max_iters",
+            ..
+        })
     ));
 }
 

@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+pub mod poisson;
+pub mod suite;
+
+pub use error::{Error, Result};

@@ -1,0 +1,288 @@
+//! `cargo xtask bench`: builds and runs the benchmark suite (`pde-bench`'s `bench-suite`
+//! binary, release mode), optionally the Python peers, and writes `target/bench-report/`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Result, cargo, root, run_step};
+
+/// Command-line options of `cargo xtask bench`.
+#[derive(Debug, Default)]
+pub struct Options {
+    quick: bool,
+    json: Option<PathBuf>,
+    threads: usize,
+    peers: bool,
+}
+
+impl Options {
+    /// Parses `[--quick] [--json PATH] [--threads N] [--peers]`.
+    pub fn parse(args: &[String]) -> Result<Self> {
+        let mut o = Options {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ..Options::default()
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "--quick" => o.quick = true,
+                "--peers" => o.peers = true,
+                "--json" => {
+                    o.json = Some(it.next().ok_or("--json needs a path")?.into());
+                }
+                "--threads" => {
+                    let v = it.next().ok_or("--threads needs a number")?;
+                    o.threads = v
+                        .parse()
+                        .map_err(|_| format!("--threads: `{v}` is not a number"))?;
+                }
+                other => return Err(format!("bench: unknown option `{other}`")),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// One record, as in `shared/design/architecture.md`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Record {
+    suite: String,
+    case: String,
+    method: String,
+    metric: String,
+    value: f64,
+    unit: String,
+}
+
+/// A figure quoted by an issue (or measured by hand once), shown beside the suite's records.
+#[derive(Clone, Debug, Deserialize)]
+struct Anchor {
+    suite: String,
+    case: String,
+    method: String,
+    metric: String,
+    value: f64,
+    unit: String,
+    source: String,
+}
+
+/// An input the suite wrote for a peer script.
+#[derive(Clone, Debug, Deserialize)]
+struct PeerInput {
+    script: String,
+    input: String,
+    args: Vec<String>,
+}
+
+/// Runs the suite and writes the report.
+pub fn run(o: &Options) -> Result<()> {
+    let out_dir = root().join("target").join("bench-report");
+    std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    run_step(
+        "cargo build --release --bin bench-suite",
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "pde-bench",
+            "--bin",
+            "bench-suite",
+        ]),
+    )?;
+    let suite_json = out_dir.join("suite-records.json");
+    let inputs = out_dir.join("inputs");
+    let mut suite = Command::new(root().join("target/release/bench-suite"));
+    suite
+        .arg("--json")
+        .arg(&suite_json)
+        .arg("--threads")
+        .arg(o.threads.to_string());
+    if o.quick {
+        suite.arg("--quick");
+    }
+    if o.peers {
+        suite.arg("--inputs").arg(&inputs);
+    }
+    run_step("bench-suite", &mut suite)?;
+    let mut records: Vec<Record> = read_json(&suite_json)?;
+
+    let peer_note = if o.peers {
+        run_peers(&inputs, o.threads, &mut records)
+    } else {
+        "not run (add `--peers` with a Python that has numpy and scikit-learn)".to_string()
+    };
+
+    let results = out_dir.join("results.json");
+    let json = serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?;
+    write(&results, &json)?;
+    if let Some(path) = &o.json {
+        write(path, &json)?;
+    }
+    let anchors: Vec<Anchor> = read_json(&root().join("bench/anchors.json"))?;
+    let report = render_report(&records, &anchors, o, &peer_note);
+    write(&out_dir.join("report.md"), &report)?;
+    println!("{report}");
+    eprintln!("xtask: wrote {} and report.md", results.display());
+    Ok(())
+}
+
+/// Runs each peer script on the inputs the suite wrote; returns a line for the report.
+fn run_peers(inputs: &Path, threads: usize, records: &mut Vec<Record>) -> String {
+    let python = std::env::var("PEERS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = Command::new(&python)
+        .args(["-c", "import numpy, sklearn; print(sklearn.__version__)"])
+        .output();
+    let version = match probe {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        _ => {
+            let note = format!(
+                "skipped: `{python}` cannot import numpy and scikit-learn (set PEERS_PYTHON)"
+            );
+            eprintln!("xtask: peers {note}");
+            return note;
+        }
+    };
+    let peer_inputs: Vec<PeerInput> = match read_json(&inputs.join("peers.json")) {
+        Ok(p) => p,
+        Err(e) => return format!("skipped: {e}"),
+    };
+    let mut failed = Vec::new();
+    for p in &peer_inputs {
+        let script = root().join("bench/peers").join(&p.script);
+        eprintln!("xtask: peer {}", p.script);
+        let out = Command::new(&python)
+            .arg(&script)
+            .arg("--matrix")
+            .arg(inputs.join(&p.input))
+            .arg("--threads")
+            .arg(threads.to_string())
+            .args(&p.args)
+            .output();
+        match out {
+            Ok(out) if out.status.success() => {
+                match serde_json::from_slice::<Vec<Record>>(&out.stdout) {
+                    Ok(r) => records.extend(r),
+                    Err(e) => failed.push(format!("{}: bad JSON ({e})", p.script)),
+                }
+            }
+            Ok(out) => failed.push(format!(
+                "{}: {}",
+                p.script,
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("failed")
+            )),
+            Err(e) => failed.push(format!("{}: {e}", p.script)),
+        }
+    }
+    if failed.is_empty() {
+        format!(
+            "ran {} script(s) with `{python}` (scikit-learn {version}), {threads} BLAS thread(s)",
+            peer_inputs.len()
+        )
+    } else {
+        eprintln!("xtask: peer failures: {}", failed.join("; "));
+        format!("failures: {}", failed.join("; "))
+    }
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes a file atomically (temporary name, then rename).
+fn write(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp-xtask");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn format_value(value: f64, unit: &str) -> String {
+    match unit {
+        "s" if value < 1e-3 => format!("{:.2} µs", value * 1e6),
+        "s" if value < 1.0 => format!("{:.2} ms", value * 1e3),
+        "s" => format!("{value:.3} s"),
+        "count" => format!("{value:.1}"),
+        "ratio" => format!("{value:.2}×"),
+        "bytes" => format!("{value:.0} B"),
+        _ => format!("{value:.4e}"),
+    }
+}
+
+fn git_revision() -> String {
+    Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn render_report(records: &[Record], anchors: &[Anchor], o: &Options, peers: &str) -> String {
+    // One table per suite; within it, records grouped by case (first appearance first), so a
+    // peer's figures sit beside ours.
+    let mut suites: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+    for r in records {
+        suites.entry(&r.suite).or_default().push(r);
+    }
+    for rs in suites.values_mut() {
+        let mut order: Vec<&str> = Vec::new();
+        for r in rs.iter() {
+            if !order.contains(&r.case.as_str()) {
+                order.push(&r.case);
+            }
+        }
+        rs.sort_by_key(|r| order.iter().position(|c| *c == r.case));
+    }
+    let mut s = String::from("# Benchmark report\n\n");
+    let _ = writeln!(
+        s,
+        "Mode: {}; threads: {}; commit: {}; peers: {}.\n",
+        if o.quick { "quick" } else { "full" },
+        o.threads,
+        git_revision(),
+        peers
+    );
+    s += "Times are medians of repeated runs after a warm-up, measured in the same run; compare \
+          ratios, not absolute times across machines.\n";
+    for (suite, rs) in &suites {
+        let _ = writeln!(s, "\n## {suite}\n");
+        s += "| case | method | metric | value |\n|---|---|---|---|\n";
+        for r in rs {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                r.case,
+                r.method,
+                r.metric,
+                format_value(r.value, &r.unit)
+            );
+        }
+        let suite_anchors: Vec<&Anchor> = anchors.iter().filter(|a| a.suite == *suite).collect();
+        if !suite_anchors.is_empty() {
+            s += "\nAnchors (figures from the issues, or measured once by hand on this kind of machine):\n\n";
+            s += "| case | method | metric | value | source |\n|---|---|---|---|---|\n";
+            for a in suite_anchors {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} |",
+                    a.case,
+                    a.method,
+                    a.metric,
+                    format_value(a.value, &a.unit),
+                    a.source
+                );
+            }
+        }
+    }
+    s
+}
