@@ -61,12 +61,8 @@ struct Record {
 /// A figure quoted by an issue (or measured by hand once), shown beside the suite's records.
 #[derive(Clone, Debug, Deserialize)]
 struct Anchor {
-    suite: String,
-    case: String,
-    method: String,
-    metric: String,
-    value: f64,
-    unit: String,
+    #[serde(flatten)]
+    record: Record,
     source: String,
 }
 
@@ -216,6 +212,17 @@ fn format_value(value: f64, unit: &str) -> String {
     }
 }
 
+/// `| case | method | metric | value` (the caller closes the row).
+fn row(r: &Record) -> String {
+    format!(
+        "| {} | {} | {} | {}",
+        r.case,
+        r.method,
+        r.metric,
+        format_value(r.value, &r.unit)
+    )
+}
+
 fn git_revision() -> String {
     Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
@@ -258,29 +265,17 @@ fn render_report(records: &[Record], anchors: &[Anchor], o: &Options, peers: &st
         let _ = writeln!(s, "\n## {suite}\n");
         s += "| case | method | metric | value |\n|---|---|---|---|\n";
         for r in rs {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} |",
-                r.case,
-                r.method,
-                r.metric,
-                format_value(r.value, &r.unit)
-            );
+            let _ = writeln!(s, "{} |", row(r));
         }
-        let suite_anchors: Vec<&Anchor> = anchors.iter().filter(|a| a.suite == *suite).collect();
+        let suite_anchors: Vec<&Anchor> = anchors
+            .iter()
+            .filter(|a| a.record.suite == *suite)
+            .collect();
         if !suite_anchors.is_empty() {
             s += "\nAnchors (figures from the issues, or measured once by hand on this kind of machine):\n\n";
             s += "| case | method | metric | value | source |\n|---|---|---|---|---|\n";
             for a in suite_anchors {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | {} | {} |",
-                    a.case,
-                    a.method,
-                    a.metric,
-                    format_value(a.value, &a.unit),
-                    a.source
-                );
+                let _ = writeln!(s, "{} | {} |", row(&a.record), a.source);
             }
         }
     }
