@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod convert;
+pub mod direct;
 mod eigen;
 mod error;
 pub mod io;

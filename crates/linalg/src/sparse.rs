@@ -173,3 +173,18 @@ pub fn triplets(a: SparseRowMatRef<'_, usize, f64>) -> Vec<(usize, usize, f64)> 
         .flat_map(|i| row_range(row_ptr, row_nnz, i).map(move |p| (i, col_idx[p], val[p])))
         .collect()
 }
+
+/// The residual norm `‖b − A x‖₂`.
+///
+/// # Panics
+/// If the lengths do not match `A`.
+#[track_caller]
+pub fn residual_norm(a: SparseRowMatRef<'_, usize, f64>, x: &[f64], b: &[f64]) -> f64 {
+    let mut ax = vec![0.0; b.len()];
+    csr_matvec(a, x, &mut ax);
+    ax.iter()
+        .zip(b)
+        .map(|(p, q)| (q - p) * (q - p))
+        .sum::<f64>()
+        .sqrt()
+}
