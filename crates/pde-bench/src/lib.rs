@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+pub mod grid;
 pub mod poisson;
 pub mod suite;
 

@@ -1,65 +1,132 @@
-//! The 2D Poisson problem `−Δu = f` on the unit square with zero Dirichlet boundary values,
-//! discretised by the 5-point finite-difference stencil on an `n x n` grid of interior points
-//! (`h = 1/(n+1)`), unknowns numbered row by row (`k = i + n j` for the point
-//! `(x_i, y_j) = ((i+1)h, (j+1)h)`).
+//! The Poisson problem `−Δu = f` with zero Dirichlet boundary values on the unit square
+//! (5-point stencil) and the unit cube (7-point stencil), and manufactured solutions.
 //!
-//! The matrix `A = h⁻² (4 on the diagonal, −1 for each of the four neighbours)` is symmetric
-//! positive definite with eigenvalues `h⁻² (4 sin²(pπh/2) + 4 sin²(qπh/2))`, `p, q = 1..n`,
-//! and the scheme is consistent of second order: `‖A u_h − f_h‖_∞ = O(h²)` for smooth `u`.
+//! On `n` interior points per direction (`h = 1/(n+1)`), the matrices are `h⁻²` times
+//! `2d` on the diagonal and `−1` for each neighbour. Both are symmetric positive definite, with
+//! eigenvalues `h⁻² Σ_dims 4 sin²(p π h / 2)`, and the schemes are second-order accurate:
+//! `‖u − u_h‖_∞ = O(h²)` for smooth `u`.
 //!
 //! # Example
 //!
 //! ```
-//! use pde_bench::poisson::poisson_2d;
-//! let a = poisson_2d(3)?;
-//! assert_eq!((a.nrows(), a.compute_nnz()), (9, 9 + 2 * 12));
+//! use pde_bench::poisson::{ManufacturedPoisson, poisson_2d};
+//! use linalg::direct::SparseCholesky;
+//! let n = 31;
+//! let a = poisson_2d(n)?;
+//! let m = ManufacturedPoisson::sine_2d();
+//! let u = SparseCholesky::factor(&a)?.solve(&m.rhs_2d(n))?;
+//! let err = pde_bench::grid::max_abs_diff(&u, &m.exact_2d(n));
+//! assert!(err < 2e-3);
 //! # Ok::<(), pde_bench::Error>(())
 //! ```
+//!
+//! # References
+//!
+//! R. J. LeVeque, *Finite Difference Methods for Ordinary and Partial Differential Equations*,
+//! SIAM, 2007, chapter 3.
+
+use std::f64::consts::PI;
 
 use linalg::sparse::{CsrMatrix, csr_from_triplets};
 
-use crate::{Error, Result};
+use crate::Result;
+use crate::grid::{
+    Stencil5, assemble_5point, check_resolution, grid_function_2d, grid_function_3d, mesh_width,
+};
 
 /// The 5-point Laplacian on an `n x n` interior grid of the unit square, scaled by `h⁻²`.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] if `n == 0`.
+/// [`crate::Error::InvalidParameter`] if `n == 0`.
 pub fn poisson_2d(n: usize) -> Result<CsrMatrix> {
-    if n == 0 {
-        return Err(Error::InvalidParameter {
-            name: "n",
-            value: "0".into(),
-            reason: "the grid needs at least one interior point per direction",
-        });
-    }
-    let h = 1.0 / (n + 1) as f64;
-    let s = 1.0 / (h * h);
-    let mut t = Vec::with_capacity(5 * n * n);
-    for j in 0..n {
-        for i in 0..n {
-            let k = i + n * j;
-            t.push((k, k, 4.0 * s));
-            if i > 0 {
-                t.push((k, k - 1, -s));
-            }
-            if i + 1 < n {
-                t.push((k, k + 1, -s));
-            }
-            if j > 0 {
-                t.push((k, k - n, -s));
-            }
-            if j + 1 < n {
-                t.push((k, k + n, -s));
+    let s = mesh_width(n).powi(-2);
+    assemble_5point(n, |_, _| Stencil5 {
+        center: 4.0 * s,
+        west: -s,
+        east: -s,
+        south: -s,
+        north: -s,
+    })
+}
+
+/// The 7-point Laplacian on an `n x n x n` interior grid of the unit cube, scaled by `h⁻²`;
+/// unknown `k = i + n j + n² l`.
+///
+/// # Errors
+/// [`crate::Error::InvalidParameter`] if `n == 0`.
+pub fn poisson_3d(n: usize) -> Result<CsrMatrix> {
+    check_resolution(n)?;
+    let s = mesh_width(n).powi(-2);
+    let nn = n * n;
+    let mut t = Vec::with_capacity(7 * nn * n);
+    for l in 0..n {
+        for j in 0..n {
+            for i in 0..n {
+                let k = i + n * j + nn * l;
+                t.push((k, k, 6.0 * s));
+                for (ok, d) in [(i > 0, 1), (j > 0, n), (l > 0, nn)] {
+                    if ok {
+                        t.push((k, k - d, -s));
+                    }
+                }
+                for (ok, d) in [(i + 1 < n, 1), (j + 1 < n, n), (l + 1 < n, nn)] {
+                    if ok {
+                        t.push((k, k + d, -s));
+                    }
+                }
             }
         }
     }
-    Ok(csr_from_triplets(n * n, n * n, &t)?)
+    Ok(csr_from_triplets(n * nn, n * nn, &t)?)
 }
 
 /// The grid function `g(x_i, y_j)` on the interior points, in the unknowns' order.
 pub fn grid_function(n: usize, g: impl Fn(f64, f64) -> f64) -> Vec<f64> {
-    let h = 1.0 / (n + 1) as f64;
-    (0..n * n)
-        .map(|k| g((k % n + 1) as f64 * h, (k / n + 1) as f64 * h))
-        .collect()
+    grid_function_2d(n, g)
+}
+
+/// A manufactured solution `u = Π_d sin(k_d π x_d)` with `−Δu = π² Σ k_d² · u`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ManufacturedPoisson {
+    /// Wave numbers per direction (the third is used in 3D only).
+    pub modes: [f64; 3],
+}
+
+impl ManufacturedPoisson {
+    /// `u = sin(πx) sin(2πy)` (and `sin(3πz)` in 3D).
+    pub fn sine_2d() -> Self {
+        Self {
+            modes: [1.0, 2.0, 3.0],
+        }
+    }
+
+    fn eigenvalue(&self, dims: usize) -> f64 {
+        PI * PI * self.modes[..dims].iter().map(|k| k * k).sum::<f64>()
+    }
+
+    /// The exact solution on the 2D grid.
+    pub fn exact_2d(&self, n: usize) -> Vec<f64> {
+        let [a, b, _] = self.modes;
+        grid_function_2d(n, |x, y| (a * PI * x).sin() * (b * PI * y).sin())
+    }
+
+    /// The right-hand side `f = −Δu` on the 2D grid.
+    pub fn rhs_2d(&self, n: usize) -> Vec<f64> {
+        let lam = self.eigenvalue(2);
+        self.exact_2d(n).into_iter().map(|u| lam * u).collect()
+    }
+
+    /// The exact solution on the 3D grid.
+    pub fn exact_3d(&self, n: usize) -> Vec<f64> {
+        let [a, b, c] = self.modes;
+        grid_function_3d(n, |x, y, z| {
+            (a * PI * x).sin() * (b * PI * y).sin() * (c * PI * z).sin()
+        })
+    }
+
+    /// The right-hand side `f = −Δu` on the 3D grid.
+    pub fn rhs_3d(&self, n: usize) -> Vec<f64> {
+        let lam = self.eigenvalue(3);
+        self.exact_3d(n).into_iter().map(|u| lam * u).collect()
+    }
 }

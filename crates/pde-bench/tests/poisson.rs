@@ -50,3 +50,48 @@ fn zero_grid_is_an_error() {
         Err(Error::InvalidParameter { name: "n", .. })
     ));
 }
+
+#[test]
+fn solutions_converge_at_second_order_in_2d_and_3d() {
+    use linalg::direct::SparseCholesky;
+    use pde_bench::grid::max_abs_diff;
+    use pde_bench::poisson::{ManufacturedPoisson, poisson_3d};
+    let m = ManufacturedPoisson::sine_2d();
+    let err2 = |n: usize| {
+        let u = SparseCholesky::factor(&poisson_2d(n).unwrap())
+            .unwrap()
+            .solve(&m.rhs_2d(n))
+            .unwrap();
+        max_abs_diff(&u, &m.exact_2d(n))
+    };
+    let order2 = (err2(15) / err2(31)).ln() / (32.0f64 / 16.0).ln();
+    assert!((order2 - 2.0).abs() < 0.1, "2D order {order2}");
+    let err3 = |n: usize| {
+        let u = SparseCholesky::factor(&poisson_3d(n).unwrap())
+            .unwrap()
+            .solve(&m.rhs_3d(n))
+            .unwrap();
+        max_abs_diff(&u, &m.exact_3d(n))
+    };
+    let order3 = (err3(11) / err3(23)).ln() / (24.0f64 / 12.0).ln();
+    assert!((order3 - 2.0).abs() < 0.15, "3D order {order3}");
+}
+
+#[test]
+fn poisson_3d_is_the_seven_point_stencil() {
+    use pde_bench::poisson::poisson_3d;
+    let n = 4;
+    let a = poisson_3d(n).unwrap();
+    let h2 = (1.0 / 5.0f64).powi(2);
+    let d = a.to_dense();
+    assert_eq!(d.nrows(), 64);
+    assert!((&d - d.transpose()).norm_max() == 0.0);
+    // Interior point (1,1,1): 6/h² on the diagonal, six −1/h² neighbours.
+    let k = 1 + 4 + 16;
+    assert!((d[(k, k)] * h2 - 6.0).abs() < 1e-12);
+    for off in [1, 4, 16] {
+        assert!((d[(k, k + off)] * h2 + 1.0).abs() < 1e-12);
+        assert!((d[(k, k - off)] * h2 + 1.0).abs() < 1e-12);
+    }
+    assert_eq!(linalg::sparse::triplets(a.as_ref()).len(), 7 * 64 - 6 * 16);
+}
