@@ -106,5 +106,8 @@ pub fn grid_function_3d(n: usize, g: impl Fn(f64, f64, f64) -> f64) -> Vec<f64> 
 
 /// `max_k |x_k − y_k|`.
 pub fn max_abs_diff(x: &[f64], y: &[f64]) -> f64 {
-    x.iter().zip(y).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
 }

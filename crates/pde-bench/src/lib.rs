@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+pub mod convection_diffusion;
 mod error;
 pub mod grid;
+pub mod helmholtz;
 pub mod poisson;
 pub mod suite;
 

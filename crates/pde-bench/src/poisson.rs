@@ -16,7 +16,7 @@
 //! let m = ManufacturedPoisson::sine_2d();
 //! let u = SparseCholesky::factor(&a)?.solve(&m.rhs_2d(n))?;
 //! let err = pde_bench::grid::max_abs_diff(&u, &m.exact_2d(n));
-//! assert!(err < 5e-3); // O(h²): about 2.7e-3 at h = 1/32
+//! assert!(err < 5e-3); // the O(h²) truncation estimate at h = 1/32
 //! # Ok::<(), pde_bench::Error>(())
 //! ```
 //!

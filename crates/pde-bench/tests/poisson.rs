@@ -47,11 +47,17 @@ fn consistency_is_second_order() {
 fn zero_grid_is_an_error() {
     assert!(matches!(
         poisson_2d(0),
-        Err(Error::InvalidParameter { name: "resolution", .. })
+        Err(Error::InvalidParameter {
+            name: "resolution",
+            ..
+        })
     ));
     assert!(matches!(
         pde_bench::poisson::poisson_3d(0),
-        Err(Error::InvalidParameter { name: "resolution", .. })
+        Err(Error::InvalidParameter {
+            name: "resolution",
+            ..
+        })
     ));
 }
 
