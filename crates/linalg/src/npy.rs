@@ -79,13 +79,13 @@ where
         .map_err(|e| npy_error(path, format!("array `{name}`: {e}")))
 }
 
-/// Writes named `f64` arrays of any dimension into an (uncompressed) npz archive, atomically.
+/// Writes named arrays (of one element type) into an uncompressed npz archive, atomically.
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be written.
-pub fn write_npz<D: Dimension>(
+pub fn write_npz<A: WritableElement, D: Dimension>(
     path: impl AsRef<Path>,
-    arrays: &[(&str, ndarray::ArrayView<'_, f64, D>)],
+    arrays: &[(&str, ndarray::ArrayView<'_, A, D>)],
 ) -> Result<()> {
     write_atomic(path, |w| {
         let mut npz = NpzWriter::new(w);

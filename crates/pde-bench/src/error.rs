@@ -17,6 +17,15 @@ pub enum Error {
         /// The valid range.
         reason: &'static str,
     },
+    /// A dataset directory is unusable: it holds a different dataset, is incomplete for a merge,
+    /// or its files are inconsistent.
+    #[error("{}: {reason}", path.display())]
+    Dataset {
+        /// The dataset directory or file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// `Result` with [`Error`].

@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 pub mod convection_diffusion;
+pub mod dataset;
 mod error;
 pub mod grid;
 pub mod helmholtz;
 pub mod poisson;
+pub mod problems;
 pub mod suite;
 
 pub use error::{Error, Result};

@@ -1,0 +1,594 @@
+//! Datasets of PDE solves for neural-operator training: many seeded samples of one problem,
+//! written as arrays shaped `(count, ...)`, resumable, and splittable across a job array.
+//!
+//! Layout of a dataset directory:
+//!
+//! | file | contents |
+//! |---|---|
+//! | `meta.json` | problem, parameters, count, seed, shapes, format, dtype, version: the dataset's identity |
+//! | `parts/000012.npz`, `parts/000012.json` | sample 12 (input, solution; its stats), while the dataset is being generated |
+//! | `inputs.npy`, `solutions.npy` (or `data.npz`) | all samples, `(count, ...)`, after [`merge`] |
+//! | `stats.json` | per-sample solve time, iterations, true relative residual, and totals |
+//! | `systems/A_000012.mtx`, `systems/b_000012.npy` | each linear system, with `--save-matrices` |
+//!
+//! Sample `i` is generated from the seed `derive_seed(seed, i)`, whichever process computes it,
+//! so `--shard i/n` runs (0-based `i < n`, samples `k` with `k mod n = i`) produce exactly the
+//! samples of one unsharded run, and [`merge`] gathers them into the same arrays. Every file is
+//! written under a temporary name and renamed; a sample counts as done when its stats file
+//! exists, so re-running an interrupted command resumes where it stopped.
+//!
+//! # Example
+//!
+//! ```
+//! use pde_bench::dataset::{generate, GenerateOptions};
+//! use pde_bench::problems::PoissonSamples;
+//! let dir = tempfile::tempdir()?;
+//! let generator = PoissonSamples::new(16)?;
+//! let report = generate(&generator, &GenerateOptions::new(4, 0, dir.path()))?;
+//! assert_eq!(report.generated, 4);
+//! let solutions: ndarray::Array3<f64> = linalg::npy::read_npy(dir.path().join("solutions.npy"))?;
+//! assert_eq!(solutions.shape(), &[4, 16, 16]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use linalg::io::write_atomic;
+use linalg::rng::derive_seed;
+use linalg::sparse::CsrMatrix;
+use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// One generated sample.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    /// The input field (coefficient, forcing, initial condition), flattened row-major to
+    /// [`SampleGenerator::input_shape`].
+    pub input: Vec<f64>,
+    /// The solution, flattened row-major to [`SampleGenerator::solution_shape`].
+    pub solution: Vec<f64>,
+    /// How the solve went.
+    pub stats: SampleStats,
+    /// The linear system that was solved, if there was one (saved with `--save-matrices`).
+    pub system: Option<LinearSystem>,
+}
+
+/// A linear system `A x = b`.
+#[derive(Clone, Debug)]
+pub struct LinearSystem {
+    /// The matrix.
+    pub matrix: CsrMatrix,
+    /// The right-hand side.
+    pub rhs: Vec<f64>,
+}
+
+/// What one sample's solve did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SampleStats {
+    /// Sample index in the dataset.
+    pub index: usize,
+    /// The sample's own seed.
+    pub seed: u64,
+    /// The solver used.
+    pub solver: String,
+    /// Wall-clock seconds for the whole sample (field, assembly, solve).
+    pub time_s: f64,
+    /// Iterations (0 for a direct solve, time steps for an evolution problem).
+    pub iterations: usize,
+    /// True relative residual `‖b − A x‖ / ‖b‖` (0 where there is no linear system).
+    pub rel_residual: f64,
+}
+
+/// A seeded source of samples of one problem.
+pub trait SampleGenerator: Sync {
+    /// The problem's name, as on the command line.
+    fn problem(&self) -> &'static str;
+    /// The parameters that define the dataset (recorded in `meta.json`).
+    fn parameters(&self) -> serde_json::Value;
+    /// Shape of one input.
+    fn input_shape(&self) -> Vec<usize>;
+    /// Shape of one solution.
+    fn solution_shape(&self) -> Vec<usize>;
+    /// Generates sample `index` from its seed (`derive_seed(dataset seed, index)`).
+    ///
+    /// # Errors
+    /// Whatever the problem's solver reports.
+    fn sample(&self, index: usize, seed: u64) -> Result<Sample>;
+}
+
+/// Array file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// `inputs.npy` and `solutions.npy`.
+    Npy,
+    /// One `data.npz` with arrays `inputs` and `solutions`.
+    Npz,
+}
+
+/// Element type of the array files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dtype {
+    /// 64-bit floats.
+    F64,
+    /// 32-bit floats (half the size; what most training code consumes).
+    F32,
+}
+
+/// One shard `index` of `count` (0-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, `0 ≤ index < count`.
+    pub index: usize,
+    /// How many shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole dataset.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether sample `k` belongs to this shard.
+    pub fn contains(&self, k: usize) -> bool {
+        k % self.count == self.index
+    }
+}
+
+impl FromStr for Shard {
+    type Err = Error;
+    /// Parses `i/n`.
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = |reason| Error::InvalidParameter {
+            name: "shard",
+            value: s.to_string(),
+            reason,
+        };
+        let (i, n) = s
+            .split_once('/')
+            .ok_or(bad("expected i/n, for example 3/8"))?;
+        let index: usize = i.trim().parse().map_err(|_| bad("i must be an integer"))?;
+        let count: usize = n.trim().parse().map_err(|_| bad("n must be an integer"))?;
+        if count == 0 || index >= count {
+            return Err(bad("needs 0 <= i < n (shards are numbered from 0)"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// How to generate.
+#[derive(Clone, Debug)]
+pub struct GenerateOptions {
+    /// Number of samples in the whole dataset.
+    pub count: usize,
+    /// Dataset seed.
+    pub seed: u64,
+    /// The output directory.
+    pub out: PathBuf,
+    /// The part of the dataset this process computes.
+    pub shard: Shard,
+    /// Also write each linear system (Matrix Market + npy).
+    pub save_matrices: bool,
+    /// Array file format.
+    pub format: Format,
+    /// Array element type.
+    pub dtype: Dtype,
+    /// Worker threads (samples run in parallel, each on one thread; 0 = all cores).
+    pub threads: usize,
+    /// Show a progress bar (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl GenerateOptions {
+    /// `count` samples from `seed` into `out`, unsharded, npy, f64, all threads, no progress bar.
+    pub fn new(count: usize, seed: u64, out: impl Into<PathBuf>) -> Self {
+        Self {
+            count,
+            seed,
+            out: out.into(),
+            shard: Shard::ALL,
+            save_matrices: false,
+            format: Format::Npy,
+            dtype: Dtype::F64,
+            threads: 0,
+            progress: false,
+        }
+    }
+}
+
+/// The identity of a dataset, stored in `meta.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    /// Problem name.
+    pub problem: String,
+    /// Problem parameters.
+    pub parameters: serde_json::Value,
+    /// Number of samples.
+    pub count: usize,
+    /// Dataset seed.
+    pub seed: u64,
+    /// Shape of one input.
+    pub input_shape: Vec<usize>,
+    /// Shape of one solution.
+    pub solution_shape: Vec<usize>,
+    /// Array file format.
+    pub format: Format,
+    /// Array element type.
+    pub dtype: Dtype,
+    /// Whether linear systems are saved.
+    pub save_matrices: bool,
+    /// The `pde-bench` version that wrote it.
+    pub version: String,
+}
+
+/// What [`generate`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GenerateReport {
+    /// Samples generated by this call.
+    pub generated: usize,
+    /// Samples of this shard that were already complete (resumed).
+    pub skipped: usize,
+    /// Whether the dataset is complete and merged.
+    pub merged: bool,
+    /// Wall-clock seconds of this call.
+    pub seconds: f64,
+}
+
+fn dataset_error(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Dataset {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+fn part_path(dir: &Path, k: usize, ext: &str) -> PathBuf {
+    dir.join("parts").join(format!("{k:06}.{ext}"))
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| dataset_error(path, format!("cannot serialise: {e}")))?;
+    Ok(write_atomic(path, |w| w.write_all(text.as_bytes()))?)
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| linalg::Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| dataset_error(path, format!("malformed JSON: {e}")))
+}
+
+fn create_dir(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path).map_err(|e| Error::Linalg(linalg::Error::io(path, e)))
+}
+
+/// Creates the directory and its `meta.json`, or checks that an existing one describes the same
+/// dataset.
+fn prepare(dir: &Path, meta: &Meta) -> Result<()> {
+    let meta_path = dir.join("meta.json");
+    if meta_path.exists() {
+        let existing: Meta = read_json(&meta_path)?;
+        if &existing != meta {
+            return Err(dataset_error(
+                dir,
+                format!(
+                    "holds a different dataset ({} x{} seed {} {:?}); choose another --out or remove it",
+                    existing.problem, existing.count, existing.seed, existing.parameters
+                ),
+            ));
+        }
+    } else {
+        create_dir(dir)?;
+        write_json(&meta_path, meta)?;
+    }
+    create_dir(&dir.join("parts"))
+}
+
+/// Generates this shard's samples that are not done yet; when every sample of the dataset is
+/// done, merges them (see [`merge`]).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for `count = 0`; [`Error::Dataset`] if `out` holds a different
+/// dataset; the first error a sample's solve reports; I/O errors. Samples finished before an
+/// error stay on disk and are not recomputed by the next run.
+pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Result<GenerateReport> {
+    let start = Instant::now();
+    if opts.count == 0 {
+        return Err(Error::InvalidParameter {
+            name: "count",
+            value: "0".into(),
+            reason: "must be >= 1",
+        });
+    }
+    let meta = Meta {
+        problem: generator.problem().into(),
+        parameters: generator.parameters(),
+        count: opts.count,
+        seed: opts.seed,
+        input_shape: generator.input_shape(),
+        solution_shape: generator.solution_shape(),
+        format: opts.format,
+        dtype: opts.dtype,
+        save_matrices: opts.save_matrices,
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let dir = opts.out.as_path();
+    if dir.join("meta.json").exists() && dir.join("stats.json").exists() {
+        let existing: Meta = read_json(&dir.join("meta.json"))?;
+        if existing == meta {
+            return Ok(GenerateReport {
+                generated: 0,
+                skipped: (0..opts.count).filter(|&k| opts.shard.contains(k)).count(),
+                merged: true,
+                seconds: start.elapsed().as_secs_f64(),
+            });
+        }
+    }
+    prepare(dir, &meta)?;
+    if opts.save_matrices {
+        create_dir(&dir.join("systems"))?;
+    }
+    let mine: Vec<usize> = (0..opts.count)
+        .filter(|&k| opts.shard.contains(k))
+        .collect();
+    let todo: Vec<usize> = mine
+        .iter()
+        .copied()
+        .filter(|&k| !part_path(dir, k, "json").exists())
+        .collect();
+    let skipped = mine.len() - todo.len();
+
+    let bar = progress_bar(opts.progress, todo.len());
+    let done = AtomicUsize::new(0);
+    let work = |k: usize| -> Result<()> {
+        let sample = generator.sample(k, derive_seed(opts.seed, k as u64))?;
+        write_sample(dir, k, &sample, &meta, opts.save_matrices)?;
+        done.fetch_add(1, Ordering::Relaxed);
+        bar.inc(1);
+        Ok(())
+    };
+    // Samples run in parallel, each on one thread: sparse direct solves scale better this way
+    // than one solve on many threads.
+    let previous = faer::get_global_parallelism();
+    faer::set_global_parallelism(faer::Par::Seq);
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let result = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(|| todo.par_iter().try_for_each(|&k| work(k))),
+        Err(_) => todo.iter().try_for_each(|&k| work(k)),
+    };
+    faer::set_global_parallelism(previous);
+    bar.finish_and_clear();
+    result?;
+
+    let complete = (0..opts.count).all(|k| part_path(dir, k, "json").exists());
+    if complete {
+        merge(dir)?;
+    }
+    Ok(GenerateReport {
+        generated: done.into_inner(),
+        skipped,
+        merged: complete,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} samples  {per_sec}  ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn write_sample(dir: &Path, k: usize, s: &Sample, meta: &Meta, save_matrices: bool) -> Result<()> {
+    let shaped = |data: &[f64], shape: &[usize], what: &str| -> Result<ArrayD<f64>> {
+        ArrayD::from_shape_vec(IxDyn(shape), data.to_vec()).map_err(|_| {
+            dataset_error(
+                dir,
+                format!(
+                    "sample {k}: {what} has {} values, shape {shape:?}",
+                    data.len()
+                ),
+            )
+        })
+    };
+    let input = shaped(&s.input, &meta.input_shape, "input")?;
+    let solution = shaped(&s.solution, &meta.solution_shape, "solution")?;
+    if save_matrices && let Some(system) = &s.system {
+        let systems = dir.join("systems");
+        linalg::mtx::write_matrix_market(
+            systems.join(format!("A_{k:06}.mtx")),
+            system.matrix.as_ref(),
+        )?;
+        linalg::npy::write_npy(
+            systems.join(format!("b_{k:06}.npy")),
+            &ndarray::Array1::from(system.rhs.clone()),
+        )?;
+    }
+    linalg::npy::write_npz(
+        part_path(dir, k, "npz"),
+        &[("input", input.view()), ("solution", solution.view())],
+    )?;
+    // The stats file is written last: its presence marks the sample as complete.
+    write_json(&part_path(dir, k, "json"), &s.stats)
+}
+
+/// Totals over a dataset, in `stats.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Number of samples.
+    pub count: usize,
+    /// Sum of per-sample times (seconds of compute, not wall-clock).
+    pub total_time_s: f64,
+    /// Mean per-sample time.
+    pub mean_time_s: f64,
+    /// Largest true relative residual.
+    pub max_rel_residual: f64,
+    /// Mean iterations.
+    pub mean_iterations: f64,
+}
+
+/// The contents of `stats.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatasetStats {
+    /// Totals.
+    pub totals: Totals,
+    /// One entry per sample, in index order.
+    pub samples: Vec<SampleStats>,
+}
+
+/// Gathers every sample's part into the dataset's arrays and `stats.json`, then removes the
+/// parts. Works on a directory filled by any number of shards.
+///
+/// # Errors
+/// [`Error::Dataset`] if `meta.json` is missing or a sample is not done yet (naming the first
+/// missing ones) or a part is inconsistent; I/O errors.
+pub fn merge(dir: &Path) -> Result<DatasetStats> {
+    let meta: Meta = read_json(&dir.join("meta.json"))?;
+    if dir.join("stats.json").exists() && !dir.join("parts").exists() {
+        return read_json(&dir.join("stats.json"));
+    }
+    let missing: Vec<usize> = (0..meta.count)
+        .filter(|&k| !part_path(dir, k, "json").exists())
+        .collect();
+    if !missing.is_empty() {
+        let first: Vec<String> = missing.iter().take(5).map(|k| k.to_string()).collect();
+        return Err(dataset_error(
+            dir,
+            format!(
+                "{} of {} samples are not generated yet (first: {}); run the remaining shards",
+                missing.len(),
+                meta.count,
+                first.join(", ")
+            ),
+        ));
+    }
+    let mut input_shape = vec![meta.count];
+    input_shape.extend(&meta.input_shape);
+    let mut solution_shape = vec![meta.count];
+    solution_shape.extend(&meta.solution_shape);
+    let input_len: usize = meta.input_shape.iter().product();
+    let solution_len: usize = meta.solution_shape.iter().product();
+    let mut inputs = Vec::with_capacity(meta.count * input_len);
+    let mut solutions = Vec::with_capacity(meta.count * solution_len);
+    let mut samples = Vec::with_capacity(meta.count);
+    for k in 0..meta.count {
+        let path = part_path(dir, k, "npz");
+        let input: ArrayD<f64> = linalg::npy::read_npz(&path, "input")?;
+        let solution: ArrayD<f64> = linalg::npy::read_npz(&path, "solution")?;
+        if input.shape() != meta.input_shape.as_slice()
+            || solution.shape() != meta.solution_shape.as_slice()
+        {
+            return Err(dataset_error(&path, "array shapes differ from meta.json"));
+        }
+        inputs.extend(input.iter());
+        solutions.extend(solution.iter());
+        samples.push(read_json::<SampleStats>(&part_path(dir, k, "json"))?);
+    }
+    let to_array = |data: Vec<f64>, shape: &[usize]| {
+        ArrayD::from_shape_vec(IxDyn(shape), data)
+            .map_err(|_| dataset_error(dir, "inconsistent array sizes"))
+    };
+    let inputs = to_array(inputs, &input_shape)?;
+    let solutions = to_array(solutions, &solution_shape)?;
+    write_arrays(dir, &meta, &inputs, &solutions)?;
+
+    let n = samples.len() as f64;
+    let totals = Totals {
+        count: samples.len(),
+        total_time_s: samples.iter().map(|s| s.time_s).sum(),
+        mean_time_s: samples.iter().map(|s| s.time_s).sum::<f64>() / n,
+        max_rel_residual: samples.iter().map(|s| s.rel_residual).fold(0.0, f64::max),
+        mean_iterations: samples.iter().map(|s| s.iterations as f64).sum::<f64>() / n,
+    };
+    let stats = DatasetStats { totals, samples };
+    write_json(&dir.join("stats.json"), &stats)?;
+    std::fs::remove_dir_all(dir.join("parts"))
+        .map_err(|e| linalg::Error::io(dir.join("parts"), e))?;
+    Ok(stats)
+}
+
+fn write_arrays(
+    dir: &Path,
+    meta: &Meta,
+    inputs: &ArrayD<f64>,
+    solutions: &ArrayD<f64>,
+) -> Result<()> {
+    match (meta.format, meta.dtype) {
+        (Format::Npy, Dtype::F64) => {
+            linalg::npy::write_npy(dir.join("inputs.npy"), inputs)?;
+            linalg::npy::write_npy(dir.join("solutions.npy"), solutions)?;
+        }
+        (Format::Npy, Dtype::F32) => {
+            linalg::npy::write_npy(dir.join("inputs.npy"), &inputs.mapv(|v| v as f32))?;
+            linalg::npy::write_npy(dir.join("solutions.npy"), &solutions.mapv(|v| v as f32))?;
+        }
+        (Format::Npz, Dtype::F64) => {
+            linalg::npy::write_npz(
+                dir.join("data.npz"),
+                &[("inputs", inputs.view()), ("solutions", solutions.view())],
+            )?;
+        }
+        (Format::Npz, Dtype::F32) => {
+            linalg::npy::write_npz(
+                dir.join("data.npz"),
+                &[
+                    ("inputs", inputs.mapv(|v| v as f32).view()),
+                    ("solutions", solutions.mapv(|v| v as f32).view()),
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// What `pde-bench info` prints about a dataset directory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatasetInfo {
+    /// The dataset's identity.
+    pub meta: Meta,
+    /// Samples done.
+    pub done: usize,
+    /// Whether merged.
+    pub merged: bool,
+    /// Totals, once merged.
+    pub totals: Option<Totals>,
+}
+
+/// Reads a dataset directory's state.
+///
+/// # Errors
+/// [`Error::Linalg`] (I/O) if `meta.json` is missing, [`Error::Dataset`] if it is malformed.
+pub fn info(dir: &Path) -> Result<DatasetInfo> {
+    let meta: Meta = read_json(&dir.join("meta.json"))?;
+    let merged = dir.join("stats.json").exists() && !dir.join("parts").exists();
+    let (done, totals) = if merged {
+        let stats: DatasetStats = read_json(&dir.join("stats.json"))?;
+        (stats.samples.len(), Some(stats.totals))
+    } else {
+        let done = (0..meta.count)
+            .filter(|&k| part_path(dir, k, "json").exists())
+            .count();
+        (done, None)
+    };
+    Ok(DatasetInfo {
+        meta,
+        done,
+        merged,
+        totals,
+    })
+}

@@ -1,0 +1,255 @@
+//! Datasets: shards merge to the unsharded arrays, interrupted runs resume, the directory's
+//! identity is checked, and the command line fails cleanly on bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ndarray::{Array1, Array3};
+use pde_bench::Error;
+use pde_bench::dataset::{
+    Dtype, Format, GenerateOptions, Sample, SampleGenerator, Shard, generate, info, merge,
+};
+use pde_bench::problems::PoissonSamples;
+
+fn read3(path: &Path) -> Array3<f64> {
+    linalg::npy::read_npy(path).unwrap()
+}
+
+#[test]
+fn shards_merge_to_the_unsharded_dataset() {
+    let g = PoissonSamples::new(12).unwrap();
+    let whole = tempfile::tempdir().unwrap();
+    let r = generate(&g, &GenerateOptions::new(7, 5, whole.path())).unwrap();
+    assert_eq!((r.generated, r.skipped, r.merged), (7, 0, true));
+
+    let sharded = tempfile::tempdir().unwrap();
+    for i in [2, 0, 1] {
+        let mut o = GenerateOptions::new(7, 5, sharded.path());
+        o.shard = Shard { index: i, count: 3 };
+        let r = generate(&g, &o).unwrap();
+        assert_eq!(r.generated, (0..7).filter(|k| k % 3 == i).count());
+        // Only the last shard to finish completes the dataset.
+        assert_eq!(r.merged, i == 1);
+    }
+    for name in ["inputs.npy", "solutions.npy"] {
+        assert_eq!(
+            read3(&whole.path().join(name)),
+            read3(&sharded.path().join(name))
+        );
+    }
+    let i = info(sharded.path()).unwrap();
+    assert!(i.merged && i.done == 7);
+    assert!(i.totals.unwrap().max_rel_residual < 1e-12);
+    // Samples differ from one another (seeds are per sample).
+    let u = read3(&whole.path().join("solutions.npy"));
+    assert_ne!(
+        u.index_axis(ndarray::Axis(0), 0),
+        u.index_axis(ndarray::Axis(0), 1)
+    );
+}
+
+/// Fails once on one sample, as an interrupted job would.
+struct FailingOnce<'a> {
+    inner: &'a PoissonSamples,
+    fail_at: usize,
+    failed: AtomicBool,
+}
+
+impl SampleGenerator for FailingOnce<'_> {
+    fn problem(&self) -> &'static str {
+        self.inner.problem()
+    }
+    fn parameters(&self) -> serde_json::Value {
+        self.inner.parameters()
+    }
+    fn input_shape(&self) -> Vec<usize> {
+        self.inner.input_shape()
+    }
+    fn solution_shape(&self) -> Vec<usize> {
+        self.inner.solution_shape()
+    }
+    fn sample(&self, index: usize, seed: u64) -> pde_bench::Result<Sample> {
+        if index == self.fail_at && !self.failed.swap(true, Ordering::SeqCst) {
+            return Err(Error::InvalidParameter {
+                name: "simulated",
+                value: index.to_string(),
+                reason: "interruption",
+            });
+        }
+        self.inner.sample(index, seed)
+    }
+}
+
+#[test]
+fn an_interrupted_run_resumes_and_gives_the_same_arrays() {
+    let g = PoissonSamples::new(10).unwrap();
+    let reference = tempfile::tempdir().unwrap();
+    generate(&g, &GenerateOptions::new(6, 1, reference.path())).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let failing = FailingOnce {
+        inner: &g,
+        fail_at: 4,
+        failed: AtomicBool::new(false),
+    };
+    let mut o = GenerateOptions::new(6, 1, dir.path());
+    o.threads = 1; // deterministic order: samples 0..3 finish before the failure
+    assert!(generate(&failing, &o).is_err());
+    assert!(!dir.path().join("solutions.npy").exists());
+    let partial = info(dir.path()).unwrap();
+    assert_eq!((partial.done, partial.merged), (4, false));
+    assert!(matches!(merge(dir.path()), Err(Error::Dataset { .. })));
+
+    let r = generate(&failing, &o).unwrap();
+    assert_eq!((r.generated, r.skipped, r.merged), (2, 4, true));
+    assert_eq!(
+        read3(&reference.path().join("solutions.npy")),
+        read3(&dir.path().join("solutions.npy"))
+    );
+    // A complete dataset is not regenerated.
+    assert_eq!(generate(&g, &o).unwrap().generated, 0);
+}
+
+#[test]
+fn a_directory_with_another_dataset_is_refused() {
+    let g = PoissonSamples::new(8).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    generate(&g, &GenerateOptions::new(2, 0, dir.path())).unwrap();
+    let err = generate(&g, &GenerateOptions::new(2, 99, dir.path())).unwrap_err();
+    assert!(matches!(err, Error::Dataset { .. }));
+    assert!(err.to_string().contains("different dataset"), "{err}");
+    let other = PoissonSamples::new(9).unwrap();
+    assert!(generate(&other, &GenerateOptions::new(2, 0, dir.path())).is_err());
+}
+
+#[test]
+fn saved_systems_reproduce_the_solutions_and_f32_npz_is_written() {
+    let g = PoissonSamples::new(8).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = GenerateOptions::new(3, 2, dir.path());
+    o.save_matrices = true;
+    o.format = Format::Npz;
+    o.dtype = Dtype::F32;
+    generate(&g, &o).unwrap();
+    let solutions: ndarray::ArrayD<f32> =
+        linalg::npy::read_npz(dir.path().join("data.npz"), "solutions").unwrap();
+    assert_eq!(solutions.shape(), &[3, 8, 8]);
+    let a = linalg::mtx::read_matrix_market(dir.path().join("systems/A_000001.mtx")).unwrap();
+    let b: Array1<f64> = linalg::npy::read_npy(dir.path().join("systems/b_000001.npy")).unwrap();
+    let x = linalg::direct::SparseCholesky::factor(&a)
+        .unwrap()
+        .solve(b.as_slice().unwrap())
+        .unwrap();
+    for (k, v) in x.iter().enumerate() {
+        let stored = solutions[[1, k / 8, k % 8]] as f64;
+        assert!(
+            (v - stored).abs() <= 1e-6 * v.abs().max(1e-3),
+            "{k}: {v} vs {stored}"
+        );
+    }
+}
+
+#[test]
+fn shard_and_count_errors() {
+    assert_eq!(
+        "3/8".parse::<Shard>().unwrap(),
+        Shard { index: 3, count: 8 }
+    );
+    for bad in ["9/8", "8/8", "1/0", "x/2", "3"] {
+        assert!(
+            matches!(
+                bad.parse::<Shard>(),
+                Err(Error::InvalidParameter { name: "shard", .. })
+            ),
+            "{bad}"
+        );
+    }
+    let g = PoissonSamples::new(4).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(generate(&g, &GenerateOptions::new(0, 0, dir.path())).is_err());
+}
+
+fn cli(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pde-bench"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn command_line_generates_and_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    let out_s = out.to_str().unwrap();
+    let (ok, stdout, _) = cli(&[
+        "generate",
+        "poisson",
+        "--resolution",
+        "8",
+        "--count",
+        "3",
+        "--out",
+        out_s,
+    ]);
+    assert!(ok);
+    assert!(stdout.contains("dataset complete"), "{stdout}");
+    let (ok, stdout, _) = cli(&["info", out_s]);
+    assert!(
+        ok && stdout.contains("count: 3 (done: 3, merged: true)"),
+        "{stdout}"
+    );
+
+    for (args, needle) in [
+        (
+            vec!["generate", "darcyy", "--count", "1", "--out", out_s],
+            "invalid value",
+        ),
+        (
+            vec![
+                "generate",
+                "poisson",
+                "--resolution",
+                "0",
+                "--count",
+                "1",
+                "--out",
+                "/tmp/x",
+            ],
+            "resolution",
+        ),
+        (
+            vec![
+                "generate", "poisson", "--count", "2", "--shard", "9/8", "--out", "/tmp/x",
+            ],
+            "shard",
+        ),
+        (
+            vec![
+                "generate",
+                "poisson",
+                "--resolution",
+                "9",
+                "--count",
+                "3",
+                "--out",
+                out_s,
+            ],
+            "different dataset",
+        ),
+        (vec!["info", "/nonexistent/dir"], "meta.json"),
+    ] {
+        let (ok, _, stderr) = cli(&args);
+        assert!(!ok, "{args:?}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+    // The failed runs left the first dataset intact.
+    assert!(info(&out).unwrap().merged);
+}
