@@ -206,6 +206,7 @@ fn format_value(value: f64, unit: &str) -> String {
         "s" if value < 1.0 => format!("{:.2} ms", value * 1e3),
         "s" => format!("{value:.3} s"),
         "count" => format!("{value:.1}"),
+        "1/s" => format!("{value:.1} /s"),
         "ratio" => format!("{value:.2}×"),
         "bytes" => format!("{value:.0} B"),
         _ => format!("{value:.4e}"),

@@ -20,6 +20,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 pub mod linalg_cases;
+pub mod pde_cases;
 
 /// One benchmark result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,5 +122,6 @@ pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
 pub fn run(config: &Config) -> crate::Result<Outcome> {
     let mut outcome = Outcome::default();
     linalg_cases::run(config, &mut outcome)?;
+    pde_cases::run(config, &mut outcome)?;
     Ok(outcome)
 }
