@@ -4,6 +4,7 @@ pub mod convection_diffusion;
 pub mod dataset;
 mod error;
 pub mod grid;
+pub mod heat;
 pub mod helmholtz;
 pub mod poisson;
 pub mod problems;
