@@ -2,6 +2,7 @@
 
 mod error;
 pub mod poisson;
+pub mod riesz;
 pub mod suite;
 
 pub use error::{Error, Result};
