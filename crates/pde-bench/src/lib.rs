@@ -8,6 +8,7 @@ pub mod heat;
 pub mod helmholtz;
 pub mod poisson;
 pub mod problems;
+pub mod riesz;
 pub mod suite;
 
 pub use error::{Error, Result};
