@@ -1,5 +1,5 @@
 //! Benchmark cases of `pde-bench`: dataset generation throughput (samples per second, one
-//! thread and all threads; unit `1/s`).
+//! thread and all threads; unit `1/s`) and B-spline collocation assembly time against the degree.
 
 use std::time::Instant;
 
@@ -22,7 +22,30 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::Result<()> {
         "sparse-cholesky(shared analysis)",
         config.pick(16, 64),
         out,
-    )
+    )?;
+    riesz_assembly(config, out)
+}
+
+/// Assembly time of the B-spline collocation matrix of the Riesz operator against the degree.
+fn riesz_assembly(config: &Config, out: &mut Outcome) -> crate::Result<()> {
+    let n = config.pick(256, 1024);
+    let alpha = 1.5;
+    for p in [2usize, 3, 4, 6, 8] {
+        let problem = crate::riesz::RieszCollocation::new(alpha, p, n)?;
+        let case = format!("riesz alpha={alpha} n={n} intervals");
+        let t = super::median_time(config.pick(3, 5), || {
+            std::hint::black_box(problem.matrix());
+        });
+        out.records.push(Record::new(
+            SUITE,
+            &case,
+            &format!("b-spline collocation assembly p={p}"),
+            "time",
+            t,
+            "s",
+        ));
+    }
+    Ok(())
 }
 
 /// Generates `count` samples into a temporary directory with 1 thread and with all threads,
