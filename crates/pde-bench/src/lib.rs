@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
 pub mod convection_diffusion;
+pub mod darcy;
 pub mod dataset;
 mod error;
+pub mod grf;
 pub mod grid;
 pub mod heat;
 pub mod helmholtz;
