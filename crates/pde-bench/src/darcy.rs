@@ -63,9 +63,10 @@
 //!   SIAM, 2007, DOI 10.1137/1.9780898717839 (variable-coefficient 5-point schemes, M-matrices
 //!   and the discrete maximum principle).
 
-use linalg::sparse::{CsrMatrix, csr_from_triplets};
+use linalg::sparse::CsrMatrix;
 use ndarray::{Array2, ArrayView2};
 
+use crate::grid::{Stencil5, assemble_5point, diffusion_5point, mesh_width};
 use crate::{Error, Result};
 
 /// Which discretisation of the operator to assemble (see the module docs).
@@ -211,43 +212,22 @@ pub fn assemble(
             g.iter().copied().collect()
         }
     };
-    let h = 1.0 / (r + 1) as f64;
-    let scale = 1.0 / (h * h);
-    let mut triplets = Vec::with_capacity(5 * r * r);
-    for j in 0..r {
-        for i in 0..r {
-            let k = i + r * j;
-            let a_p = a[[j, i]];
-            // (i, j) of the west, east, south and north neighbours; `None` marks the boundary.
-            let neighbours = [
-                (i > 0).then(|| (i - 1, j)),
-                (i + 1 < r).then(|| (i + 1, j)),
-                (j > 0).then(|| (i, j - 1)),
-                (j + 1 < r).then(|| (i, j + 1)),
-            ];
-            match assembly {
-                Assembly::Symmetric => {
-                    let mut diag = 0.0;
-                    for n in neighbours {
-                        match n {
-                            Some((ni, nj)) => {
-                                let face = 0.5 * (a_p + a[[nj, ni]]);
-                                diag += face;
-                                triplets.push((k, ni + r * nj, -scale * face));
-                            }
-                            None => diag += a_p,
-                        }
-                    }
-                    triplets.push((k, k, scale * diag));
-                }
-                Assembly::Skr => {
-                    triplets.push((k, k, scale * 4.0 * a_p));
-                    for (ni, nj) in neighbours.into_iter().flatten() {
-                        triplets.push((k, ni + r * nj, -scale * a[[nj, ni]]));
-                    }
-                }
-            }
+    // Logical (row-major) order of `a` is the unknown numbering k = i + r·j.
+    let coefficient: Vec<f64> = a.iter().copied().collect();
+    let matrix = match assembly {
+        Assembly::Symmetric => diffusion_5point(r, &coefficient)?,
+        Assembly::Skr => {
+            let scale = mesh_width(r).powi(-2);
+            let at = |i: usize, j: usize| coefficient[i + r * j];
+            // Missing neighbours (the boundary) are dropped by the assembly.
+            assemble_5point(r, |i, j| Stencil5 {
+                center: scale * 4.0 * at(i, j),
+                west: -scale * if i > 0 { at(i - 1, j) } else { 0.0 },
+                east: -scale * if i + 1 < r { at(i + 1, j) } else { 0.0 },
+                south: -scale * if j > 0 { at(i, j - 1) } else { 0.0 },
+                north: -scale * if j + 1 < r { at(i, j + 1) } else { 0.0 },
+            })?
         }
-    }
-    Ok((csr_from_triplets(r * r, r * r, &triplets)?, f))
+    };
+    Ok((matrix, f))
 }

@@ -4,6 +4,11 @@
 //!   random smooth forcing `f = Σ_{p,q ≤ 6} ξ_pq (p² + q²)⁻¹ sin(pπx) sin(qπy)`, `ξ_pq ~ N(0, 1)`;
 //!   solved by sparse Cholesky with the symbolic analysis shared by all samples.
 //!
+//! - `darcy`: `−∇·(a∇u) = 1` on the unit square ([`crate::darcy`]), with the coefficient either
+//!   FNO's thresholded field (cosine GRF, α = 2, τ = 3, values 12 / 3) or SKR's lognormal field
+//!   `a = exp(periodic GRF, α = 2.5, τ = 7)`; symmetric (sparse Cholesky) or SKR-style
+//!   nonsymmetric (sparse LU) assembly, the symbolic analysis shared by all samples.
+//!
 //! # Example
 //!
 //! ```
@@ -23,8 +28,12 @@ use linalg::direct::SparseCholesky;
 use linalg::rng::{gaussian_vec, seeded};
 use linalg::sparse::{CsrMatrix, residual_norm};
 
+use linalg::direct::SparseLu;
+
 use crate::Result;
+use crate::darcy::{Assembly, Forcing, assemble};
 use crate::dataset::{LinearSystem, Sample, SampleGenerator, SampleStats};
+use crate::grf::{CosineGrf, FNO_DARCY_LEVELS, PeriodicGrf, lognormal, threshold};
 use crate::grid::grid_function_2d;
 use crate::poisson::poisson_2d;
 
@@ -120,6 +129,131 @@ impl SampleGenerator for PoissonSamples {
                 rhs: f.clone(),
             }),
             input: f,
+            solution: u,
+        })
+    }
+}
+
+/// How a Darcy sample's coefficient is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DarcyCoefficient {
+    /// FNO: cosine GRF (α = 2, τ = 3) thresholded to 12 where ≥ 0 and 3 elsewhere.
+    Threshold,
+    /// SKR: `exp` of a periodic GRF (α = 2.5, τ = 7).
+    Lognormal,
+}
+
+#[derive(Clone, Debug)]
+enum Factorization {
+    Cholesky(SparseCholesky),
+    Lu(SparseLu),
+}
+
+/// Darcy problems `−∇·(a∇u) = 1` with random coefficients on an `n x n` grid.
+#[derive(Clone, Debug)]
+pub struct DarcySamples {
+    n: usize,
+    assembly: Assembly,
+    coefficient: DarcyCoefficient,
+    cosine: CosineGrf,
+    periodic: PeriodicGrf,
+    analysis: Factorization,
+}
+
+impl DarcySamples {
+    /// Samples on an `n x n` interior grid.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for `n = 0` (or a grid too large for the fields).
+    pub fn new(n: usize, assembly: Assembly, coefficient: DarcyCoefficient) -> Result<Self> {
+        crate::grid::check_resolution(n)?;
+        // The pattern does not depend on the coefficient: analyse it once on a = 1.
+        let (matrix, _) = assemble(
+            ndarray::Array2::from_elem((n, n), 1.0).view(),
+            assembly,
+            Forcing::Constant(1.0),
+        )?;
+        let analysis = match assembly {
+            Assembly::Symmetric => Factorization::Cholesky(SparseCholesky::analyze(&matrix)?),
+            Assembly::Skr => Factorization::Lu(SparseLu::analyze(&matrix)?),
+        };
+        Ok(Self {
+            n,
+            assembly,
+            coefficient,
+            cosine: CosineGrf::new(n)?,
+            periodic: PeriodicGrf::new(n)?,
+            analysis,
+        })
+    }
+
+    /// The coefficient field of the sample with this seed.
+    ///
+    /// # Errors
+    /// As [`threshold`].
+    pub fn coefficient(&self, seed: u64) -> Result<ndarray::Array2<f64>> {
+        match self.coefficient {
+            DarcyCoefficient::Threshold => {
+                let (high, low) = FNO_DARCY_LEVELS;
+                threshold(self.cosine.sample(seed).view(), high, low)
+            }
+            DarcyCoefficient::Lognormal => Ok(lognormal(self.periodic.sample(seed).view())),
+        }
+    }
+}
+
+impl SampleGenerator for DarcySamples {
+    fn problem(&self) -> &'static str {
+        "darcy"
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        serde_json::json!({
+            "resolution": self.n,
+            "assembly": match self.assembly { Assembly::Symmetric => "symmetric", Assembly::Skr => "skr" },
+            "coefficient": match self.coefficient {
+                DarcyCoefficient::Threshold => "threshold(cosine GRF alpha=2 tau=3; 12/3)",
+                DarcyCoefficient::Lognormal => "exp(periodic GRF alpha=2.5 tau=7)",
+            },
+            "forcing": 1.0,
+        })
+    }
+
+    fn input_shape(&self) -> Vec<usize> {
+        vec![self.n, self.n]
+    }
+
+    fn solution_shape(&self) -> Vec<usize> {
+        vec![self.n, self.n]
+    }
+
+    fn sample(&self, index: usize, seed: u64) -> Result<Sample> {
+        let start = Instant::now();
+        let a = self.coefficient(seed)?;
+        let (matrix, rhs) = assemble(a.view(), self.assembly, Forcing::Constant(1.0))?;
+        let (u, rel_residual, solver) = match &self.analysis {
+            Factorization::Cholesky(analysis) => {
+                let (u, r) = cholesky_solve(analysis, &matrix, &rhs)?;
+                (u, r, "sparse-cholesky")
+            }
+            Factorization::Lu(analysis) => {
+                let u = analysis.factorize(&matrix)?.solve(&rhs)?;
+                let b_norm = rhs.iter().map(|v| v * v).sum::<f64>().sqrt();
+                let r = residual_norm(matrix.as_ref(), &u, &rhs) / b_norm;
+                (u, r, "sparse-lu")
+            }
+        };
+        Ok(Sample {
+            stats: SampleStats {
+                index,
+                seed,
+                solver: solver.into(),
+                time_s: start.elapsed().as_secs_f64(),
+                iterations: 0,
+                rel_residual,
+            },
+            system: Some(LinearSystem { matrix, rhs }),
+            input: a.iter().copied().collect(),
             solution: u,
         })
     }

@@ -253,3 +253,61 @@ fn command_line_generates_and_fails_cleanly() {
     // The failed runs left the first dataset intact.
     assert!(info(&out).unwrap().merged);
 }
+
+#[test]
+fn darcy_samples_solve_their_systems_for_both_assemblies_and_coefficients() {
+    use pde_bench::darcy::Assembly;
+    use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+    for (assembly, coefficient) in [
+        (Assembly::Symmetric, DarcyCoefficient::Threshold),
+        (Assembly::Skr, DarcyCoefficient::Lognormal),
+    ] {
+        let g = DarcySamples::new(24, assembly, coefficient).unwrap();
+        let s = g.sample(3, 11).unwrap();
+        assert!(s.stats.rel_residual < 1e-12, "{}", s.stats.rel_residual);
+        let system = s.system.as_ref().unwrap();
+        assert!(
+            linalg::sparse::residual_norm(system.matrix.as_ref(), &s.solution, &system.rhs) < 1e-9
+        );
+        match coefficient {
+            DarcyCoefficient::Threshold => {
+                assert!(s.input.iter().all(|&a| a == 12.0 || a == 3.0));
+                assert!(s.input.contains(&12.0) && s.input.contains(&3.0));
+            }
+            DarcyCoefficient::Lognormal => assert!(s.input.iter().all(|&a| a > 0.0)),
+        }
+        // f = 1 ≥ 0 with an M-matrix: the solution is positive.
+        assert!(s.solution.iter().all(|&u| u > 0.0));
+        // Same seed, same sample; another seed, another coefficient.
+        assert_eq!(g.sample(3, 11).unwrap().input, s.input);
+        assert_ne!(g.sample(3, 12).unwrap().input, s.input);
+    }
+}
+
+#[test]
+fn darcy_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d");
+    let out_s = out.to_str().unwrap();
+    let (ok, _, stderr) = cli(&[
+        "generate",
+        "darcy",
+        "--resolution",
+        "16",
+        "--count",
+        "2",
+        "--assembly",
+        "skr",
+        "--coefficient",
+        "lognormal",
+        "--save-matrices",
+        "--out",
+        out_s,
+    ]);
+    assert!(ok, "{stderr}");
+    let a: Array3<f64> = read3(&out.join("inputs.npy"));
+    assert_eq!(a.shape(), &[2, 16, 16]);
+    assert!(out.join("systems/A_000001.mtx").exists());
+    let i = info(&out).unwrap();
+    assert_eq!(i.meta.parameters["assembly"], "skr");
+}

@@ -1,7 +1,9 @@
 //! `pde-bench`: generate datasets of PDE solves, merge shards, inspect a dataset.
 //!
 //! ```text
-//! pde-bench generate poisson --resolution 64 --count 1000 --seed 0 --out data/poisson64 [--shard 3/8]
+//! pde-bench generate darcy --resolution 128 --count 1000 --seed 0 --out data/darcy128 [--shard 3/8]
+//!         [--assembly symmetric|skr] [--coefficient threshold|lognormal] [--save-matrices] [--format npz|npy]
+//! pde-bench generate poisson --resolution 64 --count 1000 --out data/poisson64
 //! pde-bench merge data/poisson64
 //! pde-bench info data/poisson64
 //! ```
@@ -10,10 +12,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{
     Dtype, Format, GenerateOptions, SampleGenerator, Shard, generate, info, merge,
 };
-use pde_bench::problems::PoissonSamples;
+use pde_bench::problems::{DarcyCoefficient, DarcySamples, PoissonSamples};
 
 /// Datasets of PDE solves for neural-operator training.
 #[derive(Parser)]
@@ -41,8 +44,34 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Problem {
-    /// −Δu = f, random smooth forcing, 5-point stencil.
+    /// −∇·(a∇u) = 1 with a random coefficient a (input a, output u).
+    Darcy,
+    /// −Δu = f, random smooth forcing, 5-point stencil (input f, output u).
     Poisson,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AssemblyArg {
+    /// Conservative, symmetric positive definite (the correct discretisation).
+    Symmetric,
+    /// The SKR paper's nonsymmetric stencil (diagonal 4·a_i, off-diagonals −a_neighbour).
+    Skr,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CoefficientArg {
+    /// FNO: cosine GRF (α = 2, τ = 3) thresholded to 12 / 3.
+    Threshold,
+    /// SKR: exp of a periodic GRF (α = 2.5, τ = 7).
+    Lognormal,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SolverArg {
+    /// The fastest correct solver available (today: the direct one).
+    Auto,
+    /// Sparse Cholesky (symmetric) or LU, symbolic analysis shared across samples.
+    Direct,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -88,15 +117,37 @@ struct GenerateArgs {
     /// Worker threads (0: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Darcy: the discretisation.
+    #[arg(long, value_enum, default_value_t = AssemblyArg::Symmetric)]
+    assembly: AssemblyArg,
+    /// Darcy: how the coefficient is drawn.
+    #[arg(long, value_enum, default_value_t = CoefficientArg::Threshold)]
+    coefficient: CoefficientArg,
+    /// The linear solver (iterative solvers arrive with krylov-recycle).
+    #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
+    solver: SolverArg,
 }
 
 fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
+    // Both solver choices map to the direct solvers today.
+    let (SolverArg::Auto | SolverArg::Direct) = args.solver;
     let shard = match &args.shard {
         Some(s) => s.parse::<Shard>()?,
         None => Shard::ALL,
     };
     let generator: Box<dyn SampleGenerator> = match args.problem {
         Problem::Poisson => Box::new(PoissonSamples::new(args.resolution)?),
+        Problem::Darcy => Box::new(DarcySamples::new(
+            args.resolution,
+            match args.assembly {
+                AssemblyArg::Symmetric => Assembly::Symmetric,
+                AssemblyArg::Skr => Assembly::Skr,
+            },
+            match args.coefficient {
+                CoefficientArg::Threshold => DarcyCoefficient::Threshold,
+                CoefficientArg::Lognormal => DarcyCoefficient::Lognormal,
+            },
+        )?),
     };
     let opts = GenerateOptions {
         count: args.count,

@@ -4,8 +4,9 @@
 use std::time::Instant;
 
 use super::{Config, Outcome, Record};
+use crate::darcy::Assembly;
 use crate::dataset::{GenerateOptions, SampleGenerator, generate};
-use crate::problems::PoissonSamples;
+use crate::problems::{DarcyCoefficient, DarcySamples, PoissonSamples};
 
 const SUITE: &str = "pde-bench";
 
@@ -15,6 +16,19 @@ const SUITE: &str = "pde-bench";
 /// Any error of the generators.
 pub fn run(config: &Config, out: &mut Outcome) -> crate::Result<()> {
     let n = 128;
+    for (coefficient, label) in [
+        (DarcyCoefficient::Threshold, "threshold cosine GRF (FNO)"),
+        (DarcyCoefficient::Lognormal, "exp periodic GRF (SKR)"),
+    ] {
+        let darcy = DarcySamples::new(n, Assembly::Symmetric, coefficient)?;
+        throughput(
+            &darcy,
+            &format!("darcy {n}x{n} {label}, GRF+assembly+solve"),
+            "sparse-cholesky(shared analysis)",
+            config.pick(24, 96),
+            out,
+        )?;
+    }
     let poisson = PoissonSamples::new(n)?;
     throughput(
         &poisson,
