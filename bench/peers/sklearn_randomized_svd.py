@@ -46,7 +46,8 @@ def timed(f):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--matrix", required=True, help=".npy file with a 2-D float64 array")
+    p.add_argument("--input", "--matrix", dest="matrix", required=True,
+                   help=".npy file with a 2-D float64 array")
     p.add_argument("--rank", type=int, default=50)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)

@@ -152,7 +152,7 @@ fn run_peers(inputs: &Path, threads: usize, records: &mut Vec<Record>) -> String
         eprintln!("xtask: peer {}", p.script);
         let out = Command::new(&python)
             .arg(&script)
-            .arg("--matrix")
+            .arg("--input")
             .arg(inputs.join(&p.input))
             .arg("--threads")
             .arg(threads.to_string())
