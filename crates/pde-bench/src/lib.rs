@@ -8,6 +8,8 @@ pub mod grf;
 pub mod grid;
 pub mod heat;
 pub mod helmholtz;
+pub mod ks;
+pub mod navier_stokes;
 pub mod poisson;
 pub mod problems;
 pub mod riesz;
