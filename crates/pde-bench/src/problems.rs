@@ -258,3 +258,161 @@ impl SampleGenerator for DarcySamples {
         })
     }
 }
+
+/// Kuramoto–Sivashinsky trajectories from random smooth initial conditions
+/// ([`crate::ks::KuramotoSivashinsky`]): input the initial condition (`N` values), solution the
+/// saved states (`steps / save_every + 1` rows of `N`, row 0 the initial condition).
+#[derive(Debug)]
+pub struct KsSamples {
+    solver: crate::ks::KuramotoSivashinsky,
+    steps: usize,
+    save_every: usize,
+}
+
+impl KsSamples {
+    /// `steps` ETDRK4 steps per trajectory, saving every `save_every`-th state.
+    ///
+    /// # Errors
+    /// Those of [`crate::ks::KuramotoSivashinsky::new`]; [`crate::Error::InvalidParameter`] if
+    /// `steps = 0` or `save_every` does not divide `steps`.
+    pub fn new(params: crate::ks::KsParams, steps: usize, save_every: usize) -> Result<Self> {
+        if steps == 0 || save_every == 0 || !steps.is_multiple_of(save_every) {
+            return Err(crate::Error::InvalidParameter {
+                name: "steps",
+                value: format!("{steps} (saving every {save_every})"),
+                reason: "needs steps >= 1 and save_every dividing steps",
+            });
+        }
+        Ok(Self {
+            solver: crate::ks::KuramotoSivashinsky::new(params)?,
+            steps,
+            save_every,
+        })
+    }
+}
+
+impl SampleGenerator for KsSamples {
+    fn problem(&self) -> &'static str {
+        "ks"
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        let p = self.solver.params();
+        serde_json::json!({
+            "length": p.length, "n": p.n, "dt": p.dt, "dealias": p.dealias,
+            "steps": self.steps, "save_every": self.save_every,
+            "initial_condition": "Fourier modes 1-4, N(0,1) coefficients, zero mean, RMS 1",
+            "scheme": "ETDRK4 (Kassam-Trefethen contour coefficients)",
+        })
+    }
+
+    fn input_shape(&self) -> Vec<usize> {
+        vec![self.solver.params().n]
+    }
+
+    fn solution_shape(&self) -> Vec<usize> {
+        vec![self.steps / self.save_every + 1, self.solver.params().n]
+    }
+
+    fn sample(&self, index: usize, seed: u64) -> Result<Sample> {
+        let start = Instant::now();
+        let u0 = self.solver.random_initial_condition(seed);
+        let trajectory = self.solver.trajectory(&u0, self.steps, self.save_every)?;
+        Ok(Sample {
+            stats: SampleStats {
+                index,
+                seed,
+                solver: "etdrk4".into(),
+                time_s: start.elapsed().as_secs_f64(),
+                iterations: self.steps,
+                rel_residual: 0.0,
+            },
+            system: None,
+            input: u0,
+            solution: trajectory.iter().copied().collect(),
+        })
+    }
+}
+
+/// 2D Navier–Stokes (vorticity) runs from Gaussian-random-field initial vorticity, FNO's
+/// setting: `w0` from a periodic GRF (α = 2.5, τ = 7), FNO forcing; input `w0` (`n x n`),
+/// solution the `records` recorded fields (`records x n x n`). Arrays are indexed `[x, y]`
+/// (`[i, j]` = value at `(x_i, y_j)`), as in [`crate::navier_stokes`].
+#[derive(Debug)]
+pub struct NavierStokesSamples {
+    solver: crate::navier_stokes::NavierStokes2d,
+    field: PeriodicGrf,
+    t_final: f64,
+    records: usize,
+}
+
+impl NavierStokesSamples {
+    /// Runs to `t_final` recording `records` fields.
+    ///
+    /// # Errors
+    /// Those of the solver and the field; [`crate::Error::InvalidParameter`] for a bad schedule.
+    pub fn new(
+        params: crate::navier_stokes::NsParams,
+        t_final: f64,
+        records: usize,
+    ) -> Result<Self> {
+        let field = PeriodicGrf::new(params.n)?;
+        let solver = crate::navier_stokes::NavierStokes2d::new(params)?;
+        solver.schedule(t_final, records)?;
+        Ok(Self {
+            solver,
+            field,
+            t_final,
+            records,
+        })
+    }
+}
+
+impl SampleGenerator for NavierStokesSamples {
+    fn problem(&self) -> &'static str {
+        "navier-stokes"
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        let p = self.solver.params();
+        serde_json::json!({
+            "n": p.n, "viscosity": p.viscosity, "dt": p.dt,
+            "forcing": match &p.forcing {
+                crate::navier_stokes::Forcing::None => "none",
+                crate::navier_stokes::Forcing::Fno => "0.1(sin 2pi(x+y) + cos 2pi(x+y))",
+                crate::navier_stokes::Forcing::Field(_) => "custom field",
+            },
+            "t_final": self.t_final, "records": self.records,
+            "initial_vorticity": "periodic GRF alpha=2.5 tau=7",
+        })
+    }
+
+    fn input_shape(&self) -> Vec<usize> {
+        vec![self.solver.params().n; 2]
+    }
+
+    fn solution_shape(&self) -> Vec<usize> {
+        let n = self.solver.params().n;
+        vec![self.records, n, n]
+    }
+
+    fn sample(&self, index: usize, seed: u64) -> Result<Sample> {
+        let start = Instant::now();
+        let w0 = self.field.sample(seed);
+        let w = self.solver.solve(w0.view(), self.t_final, self.records)?;
+        let schedule = self.solver.schedule(self.t_final, self.records)?;
+        Ok(Sample {
+            stats: SampleStats {
+                index,
+                seed,
+                solver: "pseudo-spectral crank-nicolson".into(),
+                time_s: start.elapsed().as_secs_f64(),
+                iterations: schedule.steps_per_record * self.records,
+                rel_residual: 0.0,
+            },
+            system: None,
+            input: w0.iter().copied().collect(),
+            solution: w.iter().copied().collect(),
+        })
+    }
+}

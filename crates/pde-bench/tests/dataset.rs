@@ -311,3 +311,67 @@ fn darcy_from_the_command_line() {
     let i = info(&out).unwrap();
     assert_eq!(i.meta.parameters["assembly"], "skr");
 }
+
+#[test]
+fn ks_and_navier_stokes_samples_are_the_solvers_trajectories() {
+    use pde_bench::ks::{KsParams, KuramotoSivashinsky};
+    use pde_bench::problems::{KsSamples, NavierStokesSamples};
+    let g = KsSamples::new(KsParams::default(), 40, 4).unwrap();
+    let s = g.sample(0, 5).unwrap();
+    assert_eq!(g.solution_shape(), vec![11, 128]);
+    assert_eq!(&s.solution[..128], s.input.as_slice());
+    let direct = KuramotoSivashinsky::new(KsParams::default())
+        .unwrap()
+        .trajectory(&s.input, 40, 4)
+        .unwrap();
+    assert_eq!(s.solution, direct.iter().copied().collect::<Vec<_>>());
+    assert!(KsSamples::new(KsParams::default(), 10, 3).is_err());
+
+    let params = pde_bench::navier_stokes::NsParams {
+        n: 16,
+        dt: 1e-3,
+        ..Default::default()
+    };
+    let g = NavierStokesSamples::new(params, 0.05, 5).unwrap();
+    let s = g.sample(1, 9).unwrap();
+    assert_eq!(s.solution.len(), 5 * 16 * 16);
+    assert!(s.solution.iter().all(|v| v.is_finite()));
+    // The mean vorticity of the GRF initial field is zero and stays zero (FNO forcing has mean 0).
+    let mean0: f64 = s.input.iter().sum::<f64>() / 256.0;
+    let mean_end: f64 = s.solution[4 * 256..].iter().sum::<f64>() / 256.0;
+    assert!(mean0.abs() < 1e-12 && mean_end.abs() < 1e-12);
+}
+
+#[test]
+fn ks_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ks");
+    let (ok, _, stderr) = cli(&[
+        "generate",
+        "ks",
+        "--count",
+        "2",
+        "--steps",
+        "20",
+        "--save-every",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let u: Array3<f64> = read3(&out.join("solutions.npy"));
+    assert_eq!(u.shape(), &[2, 5, 128]);
+    let (ok, _, stderr) = cli(&[
+        "generate",
+        "ks",
+        "--count",
+        "2",
+        "--steps",
+        "20",
+        "--save-every",
+        "3",
+        "--out",
+        "/tmp/never",
+    ]);
+    assert!(!ok && stderr.contains("steps"), "{stderr}");
+}

@@ -4,6 +4,8 @@
 //! pde-bench generate darcy --resolution 128 --count 1000 --seed 0 --out data/darcy128 [--shard 3/8]
 //!         [--assembly symmetric|skr] [--coefficient threshold|lognormal] [--save-matrices] [--format npz|npy]
 //! pde-bench generate poisson --resolution 64 --count 1000 --out data/poisson64
+//! pde-bench generate ks --count 100 --steps 400 --out data/ks
+//! pde-bench generate navier-stokes --resolution 64 --viscosity 1e-3 --t-final 10 --records 10 --count 20 --out data/ns
 //! pde-bench merge data/poisson64
 //! pde-bench info data/poisson64
 //! ```
@@ -16,7 +18,9 @@ use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{
     Dtype, Format, GenerateOptions, SampleGenerator, Shard, generate, info, merge,
 };
-use pde_bench::problems::{DarcyCoefficient, DarcySamples, PoissonSamples};
+use pde_bench::problems::{
+    DarcyCoefficient, DarcySamples, KsSamples, NavierStokesSamples, PoissonSamples,
+};
 
 /// Datasets of PDE solves for neural-operator training.
 #[derive(Parser)]
@@ -48,6 +52,10 @@ enum Problem {
     Darcy,
     /// −Δu = f, random smooth forcing, 5-point stencil (input f, output u).
     Poisson,
+    /// Kuramoto–Sivashinsky trajectories, ETDRK4 (input u0, output the saved states).
+    Ks,
+    /// 2D Navier–Stokes in vorticity form on the torus, FNO forcing (input w0, output records).
+    NavierStokes,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -123,6 +131,27 @@ struct GenerateArgs {
     /// Darcy: how the coefficient is drawn.
     #[arg(long, value_enum, default_value_t = CoefficientArg::Threshold)]
     coefficient: CoefficientArg,
+    /// KS: time steps per trajectory (h = 1/4, L = 32π, N = 128).
+    #[arg(long, default_value_t = 400)]
+    steps: usize,
+    /// KS: keep every k-th state.
+    #[arg(long, default_value_t = 1)]
+    save_every: usize,
+    /// KS: 2/3-rule dealiasing of the nonlinear term.
+    #[arg(long)]
+    dealias: bool,
+    /// Navier–Stokes: viscosity ν.
+    #[arg(long, default_value_t = 1e-3)]
+    viscosity: f64,
+    /// Navier–Stokes: final time.
+    #[arg(long, default_value_t = 10.0)]
+    t_final: f64,
+    /// Navier–Stokes: number of recorded fields.
+    #[arg(long, default_value_t = 10)]
+    records: usize,
+    /// Navier–Stokes: time step.
+    #[arg(long, default_value_t = 1e-4)]
+    dt: f64,
     /// The linear solver (iterative solvers arrive with krylov-recycle).
     #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
     solver: SolverArg,
@@ -137,6 +166,24 @@ fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
     };
     let generator: Box<dyn SampleGenerator> = match args.problem {
         Problem::Poisson => Box::new(PoissonSamples::new(args.resolution)?),
+        Problem::Ks => Box::new(KsSamples::new(
+            pde_bench::ks::KsParams {
+                dealias: args.dealias,
+                ..Default::default()
+            },
+            args.steps,
+            args.save_every,
+        )?),
+        Problem::NavierStokes => Box::new(NavierStokesSamples::new(
+            pde_bench::navier_stokes::NsParams {
+                n: args.resolution,
+                viscosity: args.viscosity,
+                dt: args.dt,
+                ..Default::default()
+            },
+            args.t_final,
+            args.records,
+        )?),
         Problem::Darcy => Box::new(DarcySamples::new(
             args.resolution,
             match args.assembly {

@@ -6,7 +6,8 @@ use std::time::Instant;
 use super::{Config, Outcome, Record};
 use crate::darcy::Assembly;
 use crate::dataset::{GenerateOptions, SampleGenerator, generate};
-use crate::problems::{DarcyCoefficient, DarcySamples, PoissonSamples};
+use crate::ks::KsParams;
+use crate::problems::{DarcyCoefficient, DarcySamples, KsSamples, PoissonSamples};
 
 const SUITE: &str = "pde-bench";
 
@@ -29,6 +30,15 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::Result<()> {
             out,
         )?;
     }
+    darcy_direct_solves(config, out)?;
+    let ks = KsSamples::new(KsParams::default(), 400, 1)?;
+    throughput(
+        &ks,
+        "ks L=32pi N=128 h=1/4, 400 steps",
+        "etdrk4",
+        config.pick(16, 64),
+        out,
+    )?;
     let poisson = PoissonSamples::new(n)?;
     throughput(
         &poisson,
@@ -115,6 +125,94 @@ pub fn throughput(
                 "1",
             ));
         }
+    }
+    Ok(())
+}
+
+/// Sparse direct solves of 128² Darcy systems, one thread: with the symbolic analysis shared
+/// across systems, and from scratch. With `--inputs`, the systems are saved for the SciPy peer.
+fn darcy_direct_solves(config: &Config, out: &mut Outcome) -> crate::Result<()> {
+    let n = 128;
+    let count = config.pick(5, 20);
+    let case =
+        format!("darcy {n}x{n} threshold cosine GRF, symmetric, direct solve only, 1 thread");
+    let generator = DarcySamples::new(n, Assembly::Symmetric, DarcyCoefficient::Threshold)?;
+    let systems: Vec<crate::dataset::LinearSystem> = (0..count)
+        .map(|k| {
+            generator
+                .sample(k, linalg::rng::derive_seed(7, k as u64))
+                .map(|s| s.system)
+        })
+        .collect::<crate::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let previous = faer::get_global_parallelism();
+    faer::set_global_parallelism(faer::Par::Seq);
+    let first = systems.first().ok_or(linalg::Error::Empty { what: "Darcy systems" })?;
+    let analysis = linalg::direct::SparseCholesky::analyze(&first.matrix)?;
+    let mut worst = 0.0f64;
+    let mut shared = Vec::new();
+    let mut fresh = Vec::new();
+    for s in &systems {
+        let start = Instant::now();
+        let (_, r) = crate::problems::cholesky_solve(&analysis, &s.matrix, &s.rhs)?;
+        shared.push(start.elapsed().as_secs_f64());
+        worst = worst.max(r);
+        let start = Instant::now();
+        let fresh_analysis = linalg::direct::SparseCholesky::analyze(&s.matrix)?;
+        crate::problems::cholesky_solve(&fresh_analysis, &s.matrix, &s.rhs)?;
+        fresh.push(start.elapsed().as_secs_f64());
+    }
+    faer::set_global_parallelism(previous);
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    out.records.extend([
+        Record::new(
+            SUITE,
+            &case,
+            "faer sparse cholesky, shared analysis",
+            "time",
+            median(&mut shared),
+            "s",
+        ),
+        Record::new(
+            SUITE,
+            &case,
+            "faer sparse cholesky, fresh analysis",
+            "time",
+            median(&mut fresh),
+            "s",
+        ),
+        Record::new(
+            SUITE,
+            &case,
+            "faer sparse cholesky, true relative residual",
+            "max_rel_error",
+            worst,
+            "1",
+        ),
+    ]);
+    if let Some(dir) = &config.inputs_dir {
+        let folder = dir.join("darcy128_systems");
+        std::fs::create_dir_all(&folder).map_err(|e| linalg::Error::io(&folder, e))?;
+        for (k, s) in systems.iter().enumerate() {
+            linalg::mtx::write_matrix_market(
+                folder.join(format!("A_{k:06}.mtx")),
+                s.matrix.as_ref(),
+            )?;
+            linalg::npy::write_npy(
+                folder.join(format!("b_{k:06}.npy")),
+                &ndarray::Array1::from(s.rhs.clone()),
+            )?;
+        }
+        out.peer_inputs.push(super::PeerInput {
+            script: "scipy_spsolve.py".into(),
+            input: "darcy128_systems".into(),
+            args: vec!["--case".into(), case, "--threads".into(), "1".into()],
+        });
     }
     Ok(())
 }
