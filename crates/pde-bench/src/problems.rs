@@ -90,6 +90,8 @@ impl SampleGenerator for PoissonSamples {
             "resolution": self.n,
             "forcing": format!("sum of {POISSON_MODES}x{POISSON_MODES} sine modes, N(0,1)/(p^2+q^2)"),
             "stencil": "5-point",
+            "grid": "R x R interior points of the unit square, h = 1/(R+1), arrays [y, x]",
+            "solver": "sparse Cholesky, symbolic analysis shared",
         })
     }
 
@@ -216,6 +218,11 @@ impl SampleGenerator for DarcySamples {
                 DarcyCoefficient::Lognormal => "exp(periodic GRF alpha=2.5 tau=7)",
             },
             "forcing": 1.0,
+            "grid": "R x R interior points of the unit square, h = 1/(R+1), arrays [y, x]",
+            "solver": match self.assembly {
+                Assembly::Symmetric => "sparse Cholesky, symbolic analysis shared",
+                Assembly::Skr => "sparse LU, symbolic analysis shared",
+            },
         })
     }
 
