@@ -17,10 +17,11 @@ pub struct Options {
     json: Option<PathBuf>,
     threads: usize,
     peers: bool,
+    only: Vec<String>,
 }
 
 impl Options {
-    /// Parses `[--quick] [--json PATH] [--threads N] [--peers]`.
+    /// Parses `[--quick] [--json PATH] [--threads N] [--peers] [--only SUITE]...`.
     pub fn parse(args: &[String]) -> Result<Self> {
         let mut o = Options {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -34,6 +35,9 @@ impl Options {
                 "--json" => {
                     o.json = Some(it.next().ok_or("--json needs a path")?.into());
                 }
+                "--only" => o
+                    .only
+                    .push(it.next().ok_or("--only needs a suite name")?.clone()),
                 "--threads" => {
                     let v = it.next().ok_or("--threads needs a number")?;
                     o.threads = v
@@ -99,6 +103,9 @@ pub fn run(o: &Options) -> Result<()> {
         .arg(o.threads.to_string());
     if o.quick {
         suite.arg("--quick");
+    }
+    for s in &o.only {
+        suite.arg("--only").arg(s);
     }
     if o.peers {
         suite.arg("--inputs").arg(&inputs);

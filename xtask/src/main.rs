@@ -2,7 +2,7 @@
 //!
 //! - `ci`: formatting, clippy with `-D warnings`, the whole test suite with doc tests, and the
 //!   golden-file check.
-//! - `bench [--quick] [--json PATH] [--threads N] [--peers]`: the benchmark suite; writes
+//! - `bench [--quick] [--json PATH] [--threads N] [--peers] [--only SUITE]`: the benchmark suite; writes
 //!   `target/bench-report/results.json` and `report.md`.
 //! - `golden`: the test suite with insta in strict mode; fails on unreviewed or orphaned
 //!   snapshots.
@@ -17,8 +17,7 @@ mod golden;
 /// An error with a one-line reason.
 pub type Result<T> = std::result::Result<T, String>;
 
-const USAGE: &str =
-    "usage: cargo xtask <ci | bench [--quick] [--json PATH] [--threads N] [--peers] | golden>";
+const USAGE: &str = "usage: cargo xtask <ci | bench [--quick] [--json PATH] [--threads N] [--peers] [--only SUITE] | golden>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

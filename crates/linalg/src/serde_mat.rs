@@ -63,3 +63,34 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Mat<f64
         r.data[i + j * r.nrows]
     }))
 }
+
+/// serde support for `Vec<Mat<f64>>` fields: `#[serde(with = "linalg::serde_mat::vec")]`.
+pub mod vec {
+    use faer::Mat;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Item(#[serde(with = "super")] Mat<f64>);
+
+    /// Serializes a list of matrices.
+    ///
+    /// # Errors
+    /// Those of the serializer.
+    pub fn serialize<S: Serializer>(ms: &[Mat<f64>], serializer: S) -> Result<S::Ok, S::Error> {
+        let items: Vec<Item> = ms.iter().map(|m| Item(m.clone())).collect();
+        items.serialize(serializer)
+    }
+
+    /// Deserializes a list of matrices.
+    ///
+    /// # Errors
+    /// Those of the deserializer, or a shape/length mismatch.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<Mat<f64>>, D::Error> {
+        Ok(Vec::<Item>::deserialize(deserializer)?
+            .into_iter()
+            .map(|i| i.0)
+            .collect())
+    }
+}

@@ -23,7 +23,11 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// An [`Error::InvalidParameter`].
-pub(crate) fn invalid(name: &'static str, value: impl std::fmt::Debug, reason: impl Into<String>) -> Error {
+pub(crate) fn invalid(
+    name: &'static str,
+    value: impl std::fmt::Debug,
+    reason: impl Into<String>,
+) -> Error {
     Error::InvalidParameter {
         name,
         value: format!("{value:?}"),

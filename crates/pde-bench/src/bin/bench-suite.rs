@@ -1,7 +1,7 @@
 //! Runs the benchmark suite and writes its records as JSON; `cargo xtask bench` drives it.
 //!
 //! ```text
-//! bench-suite [--quick] [--threads N] [--json PATH] [--inputs DIR]
+//! bench-suite [--quick] [--threads N] [--json PATH] [--inputs DIR] [--only SUITE]...
 //! ```
 
 use std::path::PathBuf;
@@ -26,6 +26,9 @@ struct Args {
     /// Where to write the inputs of peer scripts (and `peers.json` listing them).
     #[arg(long)]
     inputs: Option<PathBuf>,
+    /// Run only these suites (repeatable): linalg, pde-bench, tensor-formats.
+    #[arg(long)]
+    only: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -34,8 +37,9 @@ fn main() -> ExitCode {
     let config = Config {
         quick: args.quick,
         inputs_dir: args.inputs.clone(),
+        only: args.only.clone(),
     };
-    let result = (|| -> Result<(), Box<dyn std::error::Error>> {
+    let result = (|| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         if let Some(dir) = &args.inputs {
             std::fs::create_dir_all(dir)?;
         }

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod linalg_cases;
 pub mod pde_cases;
+pub mod tensor_cases;
 
 /// One benchmark result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,12 +79,19 @@ pub struct Config {
     pub quick: bool,
     /// Where to write inputs for peer scripts (none: write nothing).
     pub inputs_dir: Option<PathBuf>,
+    /// Run only these suites (empty: all).
+    pub only: Vec<String>,
 }
 
 impl Config {
     /// `quick` if quick, else `full`.
     pub fn pick<T>(&self, quick: T, full: T) -> T {
         if self.quick { quick } else { full }
+    }
+
+    /// Whether `suite` is selected.
+    pub fn runs(&self, suite: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == suite)
     }
 }
 
@@ -115,13 +123,23 @@ pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
     }
 }
 
+/// The result of a benchmark case: any crate's error.
+pub type SuiteResult<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
 /// Runs every suite.
 ///
 /// # Errors
 /// The first error a case returns (a case that fails is a bug to fix, not a figure to report).
-pub fn run(config: &Config) -> crate::Result<Outcome> {
+pub fn run(config: &Config) -> SuiteResult<Outcome> {
     let mut outcome = Outcome::default();
-    linalg_cases::run(config, &mut outcome)?;
-    pde_cases::run(config, &mut outcome)?;
+    if config.runs("linalg") {
+        linalg_cases::run(config, &mut outcome)?;
+    }
+    if config.runs("pde-bench") {
+        pde_cases::run(config, &mut outcome)?;
+    }
+    if config.runs("tensor-formats") {
+        tensor_cases::run(config, &mut outcome)?;
+    }
     Ok(outcome)
 }

@@ -15,7 +15,7 @@ const SUITE: &str = "pde-bench";
 ///
 /// # Errors
 /// Any error of the generators.
-pub fn run(config: &Config, out: &mut Outcome) -> crate::Result<()> {
+pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
     let n = 128;
     for (coefficient, label) in [
         (DarcyCoefficient::Threshold, "threshold cosine GRF (FNO)"),
@@ -51,7 +51,7 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::Result<()> {
 }
 
 /// Assembly time of the B-spline collocation matrix of the Riesz operator against the degree.
-fn riesz_assembly(config: &Config, out: &mut Outcome) -> crate::Result<()> {
+fn riesz_assembly(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
     let n = config.pick(256, 1024);
     let alpha = 1.5;
     for p in [2usize, 3, 4, 6, 8] {
@@ -80,7 +80,7 @@ pub fn throughput(
     method: &str,
     count: usize,
     out: &mut Outcome,
-) -> crate::Result<()> {
+) -> super::SuiteResult<()> {
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     for threads in [1, all] {
         let dir = std::env::temp_dir().join(format!(
@@ -134,7 +134,7 @@ pub fn throughput(
 
 /// Sparse direct solves of 128² Darcy systems, one thread: with the symbolic analysis shared
 /// across systems, and from scratch. With `--inputs`, the systems are saved for the SciPy peer.
-fn darcy_direct_solves(config: &Config, out: &mut Outcome) -> crate::Result<()> {
+fn darcy_direct_solves(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
     let n = 128;
     let count = config.pick(5, 20);
     let case =
@@ -152,7 +152,9 @@ fn darcy_direct_solves(config: &Config, out: &mut Outcome) -> crate::Result<()> 
         .collect();
     let previous = faer::get_global_parallelism();
     faer::set_global_parallelism(faer::Par::Seq);
-    let first = systems.first().ok_or(linalg::Error::Empty { what: "Darcy systems" })?;
+    let first = systems.first().ok_or(linalg::Error::Empty {
+        what: "Darcy systems",
+    })?;
     let analysis = linalg::direct::SparseCholesky::analyze(&first.matrix)?;
     let mut worst = 0.0f64;
     let mut shared = Vec::new();
