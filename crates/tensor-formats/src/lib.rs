@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+pub mod gaunt;
+pub mod kronecker;
 pub mod tensor;
 pub mod testing;
 pub mod tucker;

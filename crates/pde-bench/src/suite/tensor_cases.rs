@@ -34,8 +34,25 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
             vec![8; 4],
         ),
     ];
-    for (case, x, ranks) in cases {
+    for (k, (case, x, ranks)) in cases.into_iter().enumerate() {
         let label = format!("{case}, ranks {ranks:?}");
+        if let Some(dir) = &config.inputs_dir {
+            let file = format!("tensor_{k}.npy");
+            linalg::npy::write_npy(dir.join(&file), &x)?;
+            let r: Vec<String> = ranks.iter().map(|r| r.to_string()).collect();
+            out.peer_inputs.push(super::PeerInput {
+                script: "tensorly_decompositions.py".into(),
+                input: file,
+                args: vec![
+                    "--method".into(),
+                    "tucker".into(),
+                    "--ranks".into(),
+                    r.join(","),
+                    "--case".into(),
+                    label.clone(),
+                ],
+            });
+        }
         let hooi = Hooi::params().ranks(TuckerRanks::Fixed(ranks)).check()?;
         let mut result = None;
         let t = median_time(config.pick(3, 5), || {
