@@ -76,5 +76,81 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
             ),
         ]);
     }
+    gaunt_scaling(config, out)
+}
+
+/// Gaunt tensor products of two degree-`L` coefficient vectors (output degree `2L`): the direct
+/// (selection-rule sparse) sum against the FFT path, and their fitted log-log exponents.
+fn gaunt_scaling(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+    use tensor_formats::gaunt::{GauntFft, GauntTable, sh_len};
+    let degrees = [2usize, 4, 8, 12, 16];
+    let case = "gaunt product, degrees L x L -> 2L";
+    let mut direct = Vec::new();
+    let mut fast = Vec::new();
+    for &l in &degrees {
+        let mut rng = linalg::rng::seeded(l as u64);
+        let x = linalg::rng::gaussian_vec(&mut rng, sh_len(l));
+        let y = linalg::rng::gaussian_vec(&mut rng, sh_len(l));
+        let table = GauntTable::new(l, l, 2 * l)?;
+        let fft = GauntFft::new(l, l, 2 * l)?;
+        let repeats = config.pick(20, 100);
+        let td = median_time(repeats, || {
+            std::hint::black_box(table.product(&x, &y).ok());
+        });
+        let tf = median_time(repeats, || {
+            std::hint::black_box(fft.product(&x, &y).ok());
+        });
+        let (zd, zf) = (table.product(&x, &y)?, fft.product(&x, &y)?);
+        let diff = zd
+            .iter()
+            .zip(&zf)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt()
+            / zd.iter().map(|a| a * a).sum::<f64>().sqrt();
+        let label = format!("{case}, L={l}");
+        out.records.extend([
+            Record::new(
+                SUITE,
+                &label,
+                "gaunt-direct (selection-rule sparse)",
+                "time",
+                td,
+                "s",
+            ),
+            Record::new(
+                SUITE,
+                &label,
+                "gaunt-fft (2D Fourier basis)",
+                "time",
+                tf,
+                "s",
+            ),
+            Record::new(SUITE, &label, "gaunt-fft vs direct", "rel_error", diff, "1"),
+        ]);
+        direct.push(td);
+        fast.push(tf);
+    }
+    for (method, times) in [("gaunt-direct", &direct), ("gaunt-fft", &fast)] {
+        out.records.push(Record::new(
+            SUITE,
+            &format!("{case}, L=2..16"),
+            method,
+            "scaling_exponent",
+            log_log_slope(&degrees, times),
+            "1",
+        ));
+    }
     Ok(())
+}
+
+/// Least-squares slope of `log t` against `log L`.
+fn log_log_slope(l: &[usize], t: &[f64]) -> f64 {
+    let xs: Vec<f64> = l.iter().map(|&v| (v as f64).ln()).collect();
+    let ys: Vec<f64> = t.iter().map(|v| v.ln()).collect();
+    let n = xs.len() as f64;
+    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
+    sxy / sxx
 }
