@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+pub mod chebyshev;
+pub mod chebyshev_tucker;
 mod error;
 pub mod gaunt;
 pub mod kronecker;
