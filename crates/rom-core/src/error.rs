@@ -7,7 +7,31 @@ pub enum Error {
     /// An error from the shared linear-algebra layer (shapes, non-finite data, files, ...).
     #[error(transparent)]
     Linalg(#[from] linalg::Error),
+    /// A parameter is outside its valid range (basis sizes, tolerances, cluster counts, ...).
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: &'static str,
+        /// The offending value, formatted.
+        value: String,
+        /// The valid range or the rule that was broken.
+        reason: String,
+    },
 }
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An [`Error::InvalidParameter`].
+#[allow(dead_code)]
+pub(crate) fn invalid(
+    name: &'static str,
+    value: impl std::fmt::Debug,
+    reason: impl Into<String>,
+) -> Error {
+    Error::InvalidParameter {
+        name,
+        value: format!("{value:?}"),
+        reason: reason.into(),
+    }
+}
