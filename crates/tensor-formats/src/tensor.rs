@@ -55,6 +55,14 @@ pub fn check_tensor(what: &'static str, x: &ArrayViewD<'_, f64>) -> Result<()> {
             format!("{what} has an empty mode {mode}"),
         ));
     }
+    // The fast scan in memory order first; the (slow, index-building) search only on failure.
+    let all_finite = match x.as_slice_memory_order() {
+        Some(s) => s.iter().all(|v| v.is_finite()),
+        None => x.iter().all(|v| v.is_finite()),
+    };
+    if all_finite {
+        return Ok(());
+    }
     if let Some((index, &value)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
         // The error names the first two indices of the offending entry.
         return Err(Error::Linalg(linalg::Error::NonFinite {
