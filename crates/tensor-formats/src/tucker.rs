@@ -169,7 +169,7 @@ impl TuckerRanks {
 /// For a wide `m` (`I_n × N`, `N ≫ I_n`): Householder QR of `mᵀ = Q R` (without forming `Q`),
 /// then the SVD of the small `R`: `m = Rᵀ Qᵀ`, so the left singular vectors of `m` are the
 /// right singular vectors of `R`. Backward stable (no Gram matrix), `2 N I_n²` flops.
-fn left_singular(m: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>)> {
+pub(crate) fn left_singular(m: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>)> {
     if m.ncols() > m.nrows() {
         let r = m.transpose().qr().thin_R().to_owned();
         let s = linalg::thin_svd(r.as_ref())?;
