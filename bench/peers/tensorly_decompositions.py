@@ -33,6 +33,7 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--case", required=True)
+    p.add_argument("--max-iters", type=int, default=100, help="CP sweeps (tol 0: exactly this many)")
     args = p.parse_args()
     try:
         x = np.load(args.input, allow_pickle=False)
@@ -51,9 +52,9 @@ def main():
         rebuild = lambda d: tl.tt_to_tensor(d)
         method = f"tensorly-tensor_train(rank={ranks[0]})"
     else:
-        run = lambda: parafac(x, rank=ranks[0], init="random", random_state=0, n_iter_max=100, tol=1e-8)
+        run = lambda: parafac(x, rank=ranks[0], init="random", random_state=0, n_iter_max=args.max_iters, tol=0.0)
         rebuild = lambda d: tl.cp_to_tensor(d)
-        method = f"tensorly-parafac(rank={ranks[0]}, n_iter_max=100, tol=1e-8)"
+        method = f"tensorly-parafac(rank={ranks[0]}, random init, {args.max_iters} sweeps)"
 
     times = []
     with threadpool_limits(limits=args.threads):

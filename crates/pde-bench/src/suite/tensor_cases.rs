@@ -1,6 +1,9 @@
-//! Benchmark cases of `tensor-formats`: Tucker (HOOI) on the four cases of issue #5.
+//! Benchmark cases of `tensor-formats`: Tucker (HOOI) on the four cases of issue #5, TT-SVD,
+//! CP-ALS and the Gaunt scaling, with TensorLy as the peer.
 
+use tensor_formats::cp::CpAls;
 use tensor_formats::testing::{low_rank_plus_noise, newton_potential};
+use tensor_formats::tt::{TtRanks, tt_svd};
 use tensor_formats::tucker::{Hooi, TuckerRanks};
 
 use super::{Config, Outcome, Record, median_time};
@@ -34,26 +37,18 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
             vec![8; 4],
         ),
     ];
-    for (k, (case, x, ranks)) in cases.into_iter().enumerate() {
+    let mut files = Vec::new();
+    for (k, (case, x, ranks)) in cases.iter().enumerate() {
         let label = format!("{case}, ranks {ranks:?}");
+        let file = format!("tensor_{k}.npy");
         if let Some(dir) = &config.inputs_dir {
-            let file = format!("tensor_{k}.npy");
-            linalg::npy::write_npy(dir.join(&file), &x)?;
-            let r: Vec<String> = ranks.iter().map(|r| r.to_string()).collect();
-            out.peer_inputs.push(super::PeerInput {
-                script: "tensorly_decompositions.py".into(),
-                input: file,
-                args: vec![
-                    "--method".into(),
-                    "tucker".into(),
-                    "--ranks".into(),
-                    r.join(","),
-                    "--case".into(),
-                    label.clone(),
-                ],
-            });
+            linalg::npy::write_npy(dir.join(&file), x)?;
+            peer(out, &file, "tucker", ranks, &label, &[]);
         }
-        let hooi = Hooi::params().ranks(TuckerRanks::Fixed(ranks)).check()?;
+        files.push(file);
+        let hooi = Hooi::params()
+            .ranks(TuckerRanks::Fixed(ranks.clone()))
+            .check()?;
         let mut result = None;
         let t = median_time(config.pick(3, 5), || {
             result = Some(hooi.decompose(x.view()))
@@ -76,7 +71,96 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
             ),
         ]);
     }
+
+    // TT-SVD of newton 200³ at rank 20.
+    let (case, x, _) = &cases[1];
+    let label = format!("{case}, TT rank 20");
+    let mut result = None;
+    let t = median_time(config.pick(3, 5), || {
+        result = Some(tt_svd(x.view(), &TtRanks::Max(20)))
+    });
+    let (tt, _) = result.ok_or(linalg::Error::Empty {
+        what: "benchmark run",
+    })??;
+    out.records.extend([
+        Record::new(SUITE, &label, "tt-svd(max rank 20)", "time", t, "s"),
+        Record::new(
+            SUITE,
+            &label,
+            "tt-svd(max rank 20)",
+            "rel_error",
+            tt.rel_error(&x.view())?,
+            "1",
+        ),
+    ]);
+    if config.inputs_dir.is_some() {
+        peer(out, &files[1], "tt", &[20], &label, &[]);
+    }
+
+    // CP-ALS rank 20 on rand 200³, a fixed number of sweeps (the tensor is not CP-rank 20).
+    let (case, x, _) = &cases[0];
+    let sweeps = config.pick(20, 100);
+    let label = format!("{case}, CP rank 20, {sweeps} sweeps");
+    let cp = CpAls::params()
+        .rank(20)
+        .max_iters(sweeps)
+        .tol(0.0)
+        .seed(0)
+        .check()?;
+    let mut result = None;
+    let t = median_time(config.pick(1, 3), || result = Some(cp.decompose(x.view())));
+    let (model, _) = result.ok_or(linalg::Error::Empty {
+        what: "benchmark run",
+    })??;
+    let method = format!("cp-als(rank 20, random init, {sweeps} sweeps)");
+    out.records.extend([
+        Record::new(SUITE, &label, &method, "time", t, "s"),
+        Record::new(
+            SUITE,
+            &label,
+            &method,
+            "rel_error",
+            model.rel_error(&x.view())?,
+            "1",
+        ),
+    ]);
+    if config.inputs_dir.is_some() {
+        peer(
+            out,
+            &files[0],
+            "cp",
+            &[20],
+            &label,
+            &["--max-iters".into(), sweeps.to_string()],
+        );
+    }
     gaunt_scaling(config, out)
+}
+
+/// Asks for the TensorLy peer on an input file.
+fn peer(
+    out: &mut Outcome,
+    file: &str,
+    method: &str,
+    ranks: &[usize],
+    label: &str,
+    extra: &[String],
+) {
+    let r: Vec<String> = ranks.iter().map(|r| r.to_string()).collect();
+    let mut args = vec![
+        "--method".into(),
+        method.into(),
+        "--ranks".into(),
+        r.join(","),
+        "--case".into(),
+        label.into(),
+    ];
+    args.extend_from_slice(extra);
+    out.peer_inputs.push(super::PeerInput {
+        script: "tensorly_decompositions.py".into(),
+        input: file.into(),
+        args,
+    });
 }
 
 /// Gaunt tensor products of two degree-`L` coefficient vectors (output degree `2L`): the direct
