@@ -9,6 +9,7 @@ pub mod grid;
 pub mod heat;
 pub mod helmholtz;
 pub mod ks;
+pub mod moving_features;
 pub mod navier_stokes;
 pub mod poisson;
 pub mod problems;
