@@ -17,6 +17,15 @@ pub enum Error {
         /// The valid range or the rule that was broken.
         reason: String,
     },
+    /// A reduced (projected) system is singular to working precision: the reduced basis is
+    /// (numerically) linearly dependent, or the operator is singular on its span.
+    #[error("the reduced system of size {basis_size} is singular (pivot ratio {pivot_ratio:.3e})")]
+    SingularReducedSystem {
+        /// Size of the reduced system (the basis size).
+        basis_size: usize,
+        /// Smallest over largest pivot of the completely pivoted LU factorisation.
+        pivot_ratio: f64,
+    },
 }
 
 /// `Result` with [`Error`].

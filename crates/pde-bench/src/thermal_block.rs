@@ -1,0 +1,266 @@
+//! The thermal block: the classic test problem of reduced-basis methods, as an affinely
+//! parameterised full-order model.
+//!
+//! # Problem
+//!
+//! On the unit square split into `B_x x B_y` equal blocks `Ω_q` (default 2 x 2), with one
+//! conductivity `μ_q ∈ [0.1, 1]` per block,
+//!
+//! ```text
+//!     −∇·(κ_μ ∇u) = 1  in (0, 1)²,     u = 0 on the boundary,     κ_μ = Σ_q μ_q 1_{Ω_q},
+//! ```
+//!
+//! the setting of pyMOR's `thermal_block_problem` (zero Dirichlet values on the whole boundary,
+//! `f = 1`, parameter range `[0.1, 1]`), which its `thermalblock` demo discretises with P1
+//! finite elements.
+//!
+//! # Discretisation
+//!
+//! The conservative 5-point scheme of [`crate::grid::diffusion_5point`] on the `n x n` interior
+//! grid points `((i+1)h, (j+1)h)`, `h = 1/(n+1)`, unknown `k = i + n j`: the flux through the
+//! face between neighbouring points `P`, `N` uses the arithmetic mean `(κ_P + κ_N)/2` (so a
+//! face that straddles two blocks gets the mean of their conductivities), and a face towards the
+//! boundary uses `κ_P`. The point `(x, y)` belongs to block column `⌊B_x x⌋` and block row
+//! `⌊B_y y⌋` (half-open blocks `[a, b)` as pyMOR's indicator functions, computed in integer
+//! arithmetic); block `q = b_x + B_x b_y` (`x` fastest, bottom row first — pyMOR numbers its
+//! parameter components from the top row instead).
+//!
+//! Because every face coefficient is linear in `κ`, the matrix is exactly affine:
+//! `A(μ) = Σ_q μ_q A_q`, where `A_q` is the same scheme with `κ = 1_{Ω_q}` (point values
+//! 0 or 1, so faces between blocks get 1/2 in each of the two `A_q`). Each `A_q` is symmetric
+//! positive semidefinite, and `Σ_q A_q` is the 5-point Laplacian `h⁻²(4; −1)`, the discrete
+//! `H¹₀`-semi-norm product ([`ThermalBlock::h1_product`]) in which the min-θ bound
+//! `α_LB(μ) = min_q μ_q` holds with reference `μ̄ = (1, …, 1)`. The right-hand side is
+//! `b = (1, …, 1)` (the operator carries the factor `h⁻²`, so `u` approximates point values).
+//!
+//! # References
+//!
+//! - A. T. Patera, G. Rozza, *Reduced Basis Approximation and A Posteriori Error Estimation for
+//!   Parametrized Partial Differential Equations*, MIT, 2007 (the thermal block).
+//! - R. Milk, S. Rave, F. Schindler, "pyMOR — generic algorithms and interfaces for model order
+//!   reduction", SIAM J. Sci. Comput. 38(5), 2016, DOI 10.1137/15M1026614
+//!   (`thermal_block_problem`, `pymordemos/thermalblock.py`).
+//!
+//! # Example
+//!
+//! ```
+//! use pde_bench::thermal_block::ThermalBlock;
+//! let tb = ThermalBlock::new(20, 2, 2)?;
+//! let mu = [0.1, 0.4, 0.7, 1.0];
+//! // The affine sum equals the diffusion stencil of the piecewise-constant conductivity.
+//! let a = tb.operator(&mu)?.to_dense();
+//! let direct = pde_bench::grid::diffusion_5point(20, &tb.conductivity(&mu)?)?.to_dense();
+//! assert!((&a - &direct).norm_l2() <= 1e-12 * direct.norm_l2());
+//! # Ok::<(), pde_bench::Error>(())
+//! ```
+
+use linalg::sparse::CsrMatrix;
+
+use crate::grid::{Stencil5, assemble_5point, check_resolution, mesh_width};
+use crate::{Error, Result};
+
+/// The parameter range `[0.1, 1]` of every conductivity (as pyMOR's `thermal_block_problem`).
+pub const PARAMETER_RANGE: (f64, f64) = (0.1, 1.0);
+
+/// The thermal-block full-order model: one matrix per block and the right-hand side.
+#[derive(Clone, Debug)]
+pub struct ThermalBlock {
+    resolution: usize,
+    blocks: (usize, usize),
+    block_of_point: Vec<usize>,
+    operators: Vec<CsrMatrix>,
+    rhs: Vec<f64>,
+}
+
+impl ThermalBlock {
+    /// The model on the `resolution x resolution` interior grid with `blocks_x x blocks_y`
+    /// blocks.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for `resolution = 0`, zero blocks, or more blocks in a
+    /// direction than grid points (a block without grid points).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let tb = pde_bench::thermal_block::ThermalBlock::new(10, 2, 2)?;
+    /// assert_eq!((tb.num_blocks(), tb.dim()), (4, 100));
+    /// assert!(pde_bench::thermal_block::ThermalBlock::new(1, 2, 2).is_err());
+    /// # Ok::<(), pde_bench::Error>(())
+    /// ```
+    pub fn new(resolution: usize, blocks_x: usize, blocks_y: usize) -> Result<Self> {
+        check_resolution(resolution)?;
+        if blocks_x == 0 || blocks_y == 0 {
+            return Err(Error::InvalidParameter {
+                name: "blocks",
+                value: format!("{blocks_x} x {blocks_y}"),
+                reason: "needs at least one block per direction",
+            });
+        }
+        if blocks_x > resolution || blocks_y > resolution {
+            return Err(Error::InvalidParameter {
+                name: "blocks",
+                value: format!("{blocks_x} x {blocks_y} on a {resolution}-point grid"),
+                reason: "every block needs grid points: at most `resolution` blocks per direction",
+            });
+        }
+        let n = resolution;
+        // Point (i+1)h lies in block ⌊B (i+1)/(n+1)⌋: exact in integers.
+        let block_1d = |i: usize, b: usize| (((i + 1) * b) / (n + 1)).min(b - 1);
+        let block_of_point: Vec<usize> = (0..n * n)
+            .map(|k| block_1d(k % n, blocks_x) + blocks_x * block_1d(k / n, blocks_y))
+            .collect();
+        let num_blocks = blocks_x * blocks_y;
+        let operators = (0..num_blocks)
+            .map(|q| {
+                let kappa: Vec<f64> = block_of_point
+                    .iter()
+                    .map(|&b| if b == q { 1.0 } else { 0.0 })
+                    .collect();
+                face_diffusion(n, &kappa)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            resolution,
+            blocks: (blocks_x, blocks_y),
+            block_of_point,
+            operators,
+            rhs: vec![1.0; n * n],
+        })
+    }
+
+    /// The number of interior points per direction `n`.
+    pub fn resolution(&self) -> usize {
+        self.resolution
+    }
+
+    /// The number of unknowns `n²`.
+    pub fn dim(&self) -> usize {
+        self.resolution * self.resolution
+    }
+
+    /// `(B_x, B_y)`.
+    pub fn blocks(&self) -> (usize, usize) {
+        self.blocks
+    }
+
+    /// The number of blocks (parameters) `Q = B_x B_y`.
+    pub fn num_blocks(&self) -> usize {
+        self.operators.len()
+    }
+
+    /// The block of each unknown (`q = b_x + B_x b_y`).
+    pub fn block_of_point(&self) -> &[usize] {
+        &self.block_of_point
+    }
+
+    /// The affine components `A_q` (one per block), with `A(μ) = Σ_q μ_q A_q`.
+    pub fn operators(&self) -> &[CsrMatrix] {
+        &self.operators
+    }
+
+    /// The right-hand side `b = (1, …, 1)` (`f = 1`).
+    pub fn rhs(&self) -> &[f64] {
+        &self.rhs
+    }
+
+    /// The conductivity at the grid points for the block values `μ`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `μ` has the wrong length.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let tb = pde_bench::thermal_block::ThermalBlock::new(4, 2, 2)?;
+    /// let kappa = tb.conductivity(&[1.0, 2.0, 3.0, 4.0])?;
+    /// assert_eq!((kappa[0], kappa[3], kappa[12], kappa[15]), (1.0, 2.0, 3.0, 4.0));
+    /// # Ok::<(), pde_bench::Error>(())
+    /// ```
+    pub fn conductivity(&self, mu: &[f64]) -> Result<Vec<f64>> {
+        self.check_mu(mu)?;
+        Ok(self.block_of_point.iter().map(|&q| mu[q]).collect())
+    }
+
+    /// `A(μ) = Σ_q μ_q A_q`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `μ` has the wrong length or a non-finite entry.
+    pub fn operator(&self, mu: &[f64]) -> Result<CsrMatrix> {
+        self.check_mu(mu)?;
+        if let Some(bad) = mu.iter().find(|v| !v.is_finite()) {
+            return Err(Error::InvalidParameter {
+                name: "mu",
+                value: bad.to_string(),
+                reason: "conductivities must be finite",
+            });
+        }
+        let n2 = self.dim();
+        let t: Vec<(usize, usize, f64)> = self
+            .operators
+            .iter()
+            .zip(mu)
+            .flat_map(|(a, m)| {
+                linalg::sparse::triplets(a.as_ref())
+                    .into_iter()
+                    .map(move |(i, j, v)| (i, j, m * v))
+            })
+            .collect();
+        Ok(linalg::sparse::csr_from_triplets(n2, n2, &t)?)
+    }
+
+    /// The discrete `H¹₀`-semi-norm product `Σ_q A_q = A(1, …, 1)`, the 5-point Laplacian.
+    ///
+    /// # Errors
+    /// Never in practice (assembly of finite values).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let tb = pde_bench::thermal_block::ThermalBlock::new(6, 2, 2)?;
+    /// let lap = pde_bench::poisson::poisson_2d(6)?;
+    /// assert!((tb.h1_product()?.to_dense() - lap.to_dense()).norm_l2() < 1e-10);
+    /// # Ok::<(), pde_bench::Error>(())
+    /// ```
+    pub fn h1_product(&self) -> Result<CsrMatrix> {
+        self.operator(&vec![1.0; self.num_blocks()])
+    }
+
+    fn check_mu(&self, mu: &[f64]) -> Result<()> {
+        if mu.len() != self.num_blocks() {
+            return Err(Error::InvalidParameter {
+                name: "mu",
+                value: format!("{} values", mu.len()),
+                reason: "needs one conductivity per block",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The conservative 5-point scheme of [`crate::grid::diffusion_5point`] for a non-negative
+/// point conductivity (zero allowed, which `diffusion_5point` refuses): faces between interior
+/// points carry the arithmetic mean, boundary faces the point's own value.
+fn face_diffusion(n: usize, kappa: &[f64]) -> Result<CsrMatrix> {
+    let s = mesh_width(n).powi(-2);
+    let at = |i: usize, j: usize| kappa[i + n * j];
+    assemble_5point(n, |i, j| {
+        let c = at(i, j);
+        let face = |neighbour: Option<f64>| s * neighbour.map_or(c, |k| 0.5 * (c + k));
+        let (w, e) = (
+            face((i > 0).then(|| at(i - 1, j))),
+            face((i + 1 < n).then(|| at(i + 1, j))),
+        );
+        let (so, no) = (
+            face((j > 0).then(|| at(i, j - 1))),
+            face((j + 1 < n).then(|| at(i, j + 1))),
+        );
+        Stencil5 {
+            center: w + e + so + no,
+            west: -w,
+            east: -e,
+            south: -so,
+            north: -no,
+        }
+    })
+}
