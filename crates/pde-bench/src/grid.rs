@@ -116,10 +116,11 @@ pub fn max_abs_diff(x: &[f64], y: &[f64]) -> f64 {
 /// interior points (row `k = i + n j`): the flux through the face between two neighbouring points
 /// uses the arithmetic mean of their `κ`, and a face towards the boundary uses the point's own
 /// `κ`. The matrix is symmetric, and positive definite (an M-matrix) for `κ > 0`; it is
-/// second-order accurate for smooth `κ`.
+/// second-order accurate for smooth `κ`. Zeros are allowed, so the affine components of a
+/// piecewise-constant conductivity (`κ` = indicator of one block) can be assembled too.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for `n = 0`, a `κ` of the wrong length, or a non-positive or
+/// [`Error::InvalidParameter`] for `n = 0`, a `κ` of the wrong length, or a negative or
 /// non-finite `κ`.
 pub fn diffusion_5point(n: usize, kappa: &[f64]) -> Result<CsrMatrix> {
     check_resolution(n)?;
@@ -130,11 +131,11 @@ pub fn diffusion_5point(n: usize, kappa: &[f64]) -> Result<CsrMatrix> {
             reason: "needs one value per interior grid point (resolution²)",
         });
     }
-    if let Some(bad) = kappa.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+    if let Some(bad) = kappa.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
         return Err(Error::InvalidParameter {
             name: "coefficient",
             value: bad.to_string(),
-            reason: "must be finite and > 0 everywhere",
+            reason: "must be finite and >= 0 everywhere",
         });
     }
     let s = mesh_width(n).powi(-2);

@@ -56,7 +56,7 @@
 
 use linalg::sparse::CsrMatrix;
 
-use crate::grid::{Stencil5, assemble_5point, check_resolution, mesh_width};
+use crate::grid::{check_resolution, diffusion_5point};
 use crate::{Error, Result};
 
 /// The parameter range `[0.1, 1]` of every conductivity (as pyMOR's `thermal_block_problem`).
@@ -117,7 +117,7 @@ impl ThermalBlock {
                     .iter()
                     .map(|&b| if b == q { 1.0 } else { 0.0 })
                     .collect();
-                face_diffusion(n, &kappa)
+                diffusion_5point(n, &kappa)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
@@ -236,31 +236,4 @@ impl ThermalBlock {
         }
         Ok(())
     }
-}
-
-/// The conservative 5-point scheme of [`crate::grid::diffusion_5point`] for a non-negative
-/// point conductivity (zero allowed, which `diffusion_5point` refuses): faces between interior
-/// points carry the arithmetic mean, boundary faces the point's own value.
-fn face_diffusion(n: usize, kappa: &[f64]) -> Result<CsrMatrix> {
-    let s = mesh_width(n).powi(-2);
-    let at = |i: usize, j: usize| kappa[i + n * j];
-    assemble_5point(n, |i, j| {
-        let c = at(i, j);
-        let face = |neighbour: Option<f64>| s * neighbour.map_or(c, |k| 0.5 * (c + k));
-        let (w, e) = (
-            face((i > 0).then(|| at(i - 1, j))),
-            face((i + 1 < n).then(|| at(i + 1, j))),
-        );
-        let (so, no) = (
-            face((j > 0).then(|| at(i, j - 1))),
-            face((j + 1 < n).then(|| at(i, j + 1))),
-        );
-        Stencil5 {
-            center: w + e + so + no,
-            west: -w,
-            east: -e,
-            south: -so,
-            north: -no,
-        }
-    })
 }
