@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod linalg_cases;
 pub mod pde_cases;
+pub mod rom_cases;
 pub mod tensor_cases;
 
 /// One benchmark result.
@@ -137,6 +138,9 @@ pub fn run(config: &Config) -> SuiteResult<Outcome> {
     }
     if config.runs("pde-bench") {
         pde_cases::run(config, &mut outcome)?;
+    }
+    if config.runs("rom-core") {
+        rom_cases::run(config, &mut outcome)?;
     }
     if config.runs("tensor-formats") {
         tensor_cases::run(config, &mut outcome)?;

@@ -1,0 +1,186 @@
+//! Benchmark cases of `rom-core`: the thermal-block reduced basis (accuracy, effectivity, online
+//! against full-order solve time) and local bases by clustering on a moving feature.
+
+use std::time::Instant;
+
+use rom_core::affine::{AffineProblem, Component, Constant, ParameterBox};
+use rom_core::clustering::Dissimilarity;
+use rom_core::error_estimator::CoercivityBound;
+use rom_core::greedy::WeakGreedy;
+use rom_core::inner_product::InnerProduct;
+
+use super::{Config, Outcome, Record, median_time};
+use crate::thermal_block::{PARAMETER_RANGE, ThermalBlock};
+
+const SUITE: &str = "rom-core";
+
+/// Runs the rom-core cases.
+///
+/// # Errors
+/// Any error of the methods under test.
+pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+    thermal_block(config, out)?;
+    local_bases(out)
+}
+
+/// Greedy RB of size 10 on the 2×2 thermal block at 100×100 (256 training parameters), tested
+/// on 50 random parameters: max relative error in the H¹₀ semi-norm, effectivity range, and the
+/// online solve (reduced assembly + solve + estimator) against the full-order sparse Cholesky.
+fn thermal_block(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+    let n = 100;
+    let tb = ThermalBlock::new(n, 2, 2)?;
+    let (lo, hi) = PARAMETER_RANGE;
+    let mut builder = AffineProblem::builder(ParameterBox::cube(4, lo, hi)?);
+    for (q, a) in tb.operators().iter().enumerate() {
+        builder = builder.operator_term(Component(q), a.clone());
+    }
+    let problem = builder.rhs_term(Constant(1.0), tb.rhs().to_vec()).build()?;
+    let product = InnerProduct::sparse(tb.h1_product()?)?;
+    let training = problem.parameter_box().sample_uniform(256, 2024);
+    let start = Instant::now();
+    let result = WeakGreedy::params().max_basis_size(10).check()?.run(
+        &problem,
+        &training,
+        &product,
+        &CoercivityBound::min_theta(vec![1.0; 4], 1.0),
+    )?;
+    let offline = start.elapsed().as_secs_f64();
+    let test = problem
+        .parameter_box()
+        .sample_uniform(config.pick(20, 50), 77);
+    let (mut max_rel, mut eff_min, mut eff_max) = (0.0f64, f64::INFINITY, 0.0f64);
+    for mu in &test {
+        let u = problem.solve(mu)?;
+        let sol = result.model.solve(mu)?;
+        let u_n = result.model.model().reconstruct(&sol.solution.coefficients);
+        let e: Vec<f64> = u.iter().zip(&u_n).map(|(a, b)| a - b).collect();
+        let err = product.norm(&e);
+        max_rel = max_rel.max(err / product.norm(&u));
+        let eff = sol.estimate.error_bound / err;
+        eff_min = eff_min.min(eff);
+        eff_max = eff_max.max(eff);
+    }
+    let mu = test.first().cloned().unwrap_or_else(|| vec![0.5; 4]);
+    let t_fom = median_time(config.pick(5, 11), || {
+        std::hint::black_box(problem.solve(&mu).ok());
+    });
+    let t_rom = median_time(config.pick(200, 1000), || {
+        std::hint::black_box(result.model.solve(&mu).ok());
+    });
+    let case = format!(
+        "thermal block 2x2, {n}x{n} grid, mu in [0.1,1]^4, N=10, {} test parameters",
+        test.len()
+    );
+    let method = "weak greedy (256 training), galerkin + residual estimator";
+    out.records.extend([
+        Record::new(SUITE, &case, method, "max_rel_error", max_rel, "1"),
+        Record::new(
+            SUITE,
+            &case,
+            &format!("{method}, min effectivity"),
+            "effectivity",
+            eff_min,
+            "1",
+        ),
+        Record::new(
+            SUITE,
+            &case,
+            &format!("{method}, max effectivity"),
+            "effectivity",
+            eff_max,
+            "1",
+        ),
+        Record::new(
+            SUITE,
+            &case,
+            &format!("{method}, offline"),
+            "time",
+            offline,
+            "s",
+        ),
+        Record::new(
+            SUITE,
+            &case,
+            "full-order solve (sparse cholesky, shared analysis)",
+            "time",
+            t_fom,
+            "s",
+        ),
+        Record::new(SUITE, &case, "online solve + estimator", "time", t_rom, "s"),
+        Record::new(
+            SUITE,
+            &case,
+            "online vs full-order",
+            "speedup",
+            t_fom / t_rom,
+            "ratio",
+        ),
+    ]);
+    Ok(())
+}
+
+/// Moving Gaussian with amplitude varying 100×: mean held-out projection error of local bases
+/// (6 clusters × 8 modes) with angle-based and Euclidean clustering, and of one global basis of 8
+/// modes.
+fn local_bases(out: &mut Outcome) -> super::SuiteResult<()> {
+    use crate::moving_features::{AmplitudeLaw, MovingFeature, MovingFeatureSet};
+    use rom_core::local_bases::{Assignment, LocalPod};
+    let feature = MovingFeature::gaussian(400, 0.05)
+        .amplitude_ratio(100.0)
+        .amplitude_law(AmplitudeLaw::AlongTrajectory);
+    let (train, test) = (feature.sample(240, 1)?, feature.sample(100, 2)?);
+    // Parameters seen by the bases: position and log10 amplitude.
+    let features = |set: &MovingFeatureSet| {
+        faer::Mat::from_fn(2, set.parameters.ncols(), |i, j| {
+            let v = set.parameters[(i, j)];
+            if i == 1 { v.log10() } else { v }
+        })
+    };
+    let case =
+        "moving gaussian (400 points, width 0.05), amplitude x100, 240 training / 100 held-out";
+    let mean_error = |clusters: usize, dissimilarity: Dissimilarity| -> super::SuiteResult<f64> {
+        let bases = LocalPod::params()
+            .clusters(clusters)
+            .dissimilarity(dissimilarity)
+            .truncation(linalg::Truncation::Rank(8))
+            .assignment(Assignment::NearestMedoid)
+            .parameter_box(vec![(0.2, 0.8), (0.0, 2.0)])
+            .check()?
+            .fit(train.snapshots.as_ref(), features(&train).as_ref())?;
+        let mu = features(&test);
+        let mut total = 0.0;
+        for j in 0..test.snapshots.ncols() {
+            let u: Vec<f64> = test.snapshots.col(j).iter().copied().collect();
+            let k = bases.cluster_for_parameter(&[mu[(0, j)], mu[(1, j)]])?;
+            total += bases.projection_error(k, &u)?;
+        }
+        Ok(total / test.snapshots.ncols() as f64)
+    };
+    out.records.extend([
+        Record::new(
+            SUITE,
+            case,
+            "6 local bases x 8 modes, sine (angle) k-medoids",
+            "rel_error",
+            mean_error(6, Dissimilarity::Sine)?,
+            "1",
+        ),
+        Record::new(
+            SUITE,
+            case,
+            "6 local bases x 8 modes, euclidean k-medoids",
+            "rel_error",
+            mean_error(6, Dissimilarity::Euclidean)?,
+            "1",
+        ),
+        Record::new(
+            SUITE,
+            case,
+            "1 global basis x 8 modes",
+            "rel_error",
+            mean_error(1, Dissimilarity::Euclidean)?,
+            "1",
+        ),
+    ]);
+    Ok(())
+}
