@@ -3,6 +3,7 @@
 pub mod convection_diffusion;
 pub mod darcy;
 pub mod dataset;
+pub mod dynamical_systems;
 mod error;
 pub mod grf;
 pub mod grid;

@@ -1,0 +1,141 @@
+//! Complex-arithmetic helpers shared by the Koopman modules (real data, complex eigenpairs).
+//!
+//! Complex least squares goes through the real embedding `[[Re A, −Im A], [Im A, Re A]]`, an
+//! isometry that maps `A x = b` to the real system `[Re x; Im x] ↦ [Re b; Im b]`: its
+//! minimum-norm least-squares solution is the embedding of the complex one (and the checked
+//! real SVD of `linalg` applies). Smallest singular values use faer's complex SVD directly.
+
+use faer::{Mat, MatRef, c64};
+
+use crate::Result;
+
+pub(crate) const ZERO: c64 = c64 { re: 0.0, im: 0.0 };
+
+/// `A g` for a real matrix and a complex vector.
+pub(crate) fn real_mat_vec(a: MatRef<'_, f64>, g: &[c64]) -> Vec<c64> {
+    let mut out = vec![ZERO; a.nrows()];
+    for (j, gj) in g.iter().enumerate() {
+        let col = a.col(j);
+        for (i, o) in out.iter_mut().enumerate() {
+            let v = col[i];
+            o.re += v * gj.re;
+            o.im += v * gj.im;
+        }
+    }
+    out
+}
+
+/// `A G` for a real matrix and a complex matrix.
+pub(crate) fn real_times_complex(a: MatRef<'_, f64>, g: MatRef<'_, c64>) -> Mat<c64> {
+    let g_re = Mat::from_fn(g.nrows(), g.ncols(), |i, j| g[(i, j)].re);
+    let g_im = Mat::from_fn(g.nrows(), g.ncols(), |i, j| g[(i, j)].im);
+    let p_re = a * &g_re;
+    let p_im = a * &g_im;
+    Mat::from_fn(a.nrows(), g.ncols(), |i, j| {
+        c64::new(p_re[(i, j)], p_im[(i, j)])
+    })
+}
+
+/// Euclidean norm of a complex vector.
+pub(crate) fn norm(v: &[c64]) -> f64 {
+    v.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt()
+}
+
+/// The real embedding `[[Re A, −Im A], [Im A, Re A]]`.
+pub(crate) fn real_embedding(a: MatRef<'_, c64>) -> Mat<f64> {
+    let (m, n) = (a.nrows(), a.ncols());
+    Mat::from_fn(2 * m, 2 * n, |i, j| {
+        let z = a[(i % m, j % n)];
+        match (i < m, j < n) {
+            (true, true) | (false, false) => z.re,
+            (true, false) => -z.im,
+            (false, true) => z.im,
+        }
+    })
+}
+
+/// The smallest singular value of a complex `m x n` matrix with `m ≥ n`.
+pub(crate) fn smallest_singular_value(a: MatRef<'_, c64>) -> Result<f64> {
+    let s = a
+        .singular_values()
+        .map_err(|_| linalg::Error::DecompositionFailed {
+            what: "complex singular values",
+        })?;
+    Ok(s.last().copied().unwrap_or(0.0).max(0.0))
+}
+
+/// The smallest singular value of a complex `m x n` matrix (`m ≥ n`) and a unit right singular
+/// vector for it.
+pub(crate) fn smallest_singular_pair(a: MatRef<'_, c64>) -> Result<(f64, Vec<c64>)> {
+    let n = a.ncols();
+    let svd = a
+        .thin_svd()
+        .map_err(|_| linalg::Error::DecompositionFailed {
+            what: "complex singular value decomposition",
+        })?;
+    if n == 0 {
+        return Ok((0.0, Vec::new()));
+    }
+    let s = svd.S().column_vector();
+    let k = n - 1;
+    let sigma = s[k].re.max(0.0);
+    let v = svd.V();
+    let mut x: Vec<c64> = (0..n).map(|i| v[(i, k)]).collect();
+    let nx = norm(&x);
+    if nx > 0.0 {
+        x.iter_mut().for_each(|z| *z /= nx);
+    }
+    Ok((sigma, x))
+}
+
+/// The minimum-norm least-squares solution of `A x ≈ b`, dropping singular values
+/// `σ_i ≤ rcond · σ_1`.
+pub(crate) fn lstsq(a: MatRef<'_, c64>, b: &[c64], rcond: f64) -> Result<Vec<c64>> {
+    let (m, n) = (a.nrows(), a.ncols());
+    let svd = linalg::thin_svd(real_embedding(a).as_ref())?;
+    let rhs: Vec<f64> = (0..2 * m)
+        .map(|i| if i < m { b[i].re } else { b[i - m].im })
+        .collect();
+    let first = svd.s.first().copied().unwrap_or(0.0);
+    let mut x = vec![0.0; 2 * n];
+    for (k, &s) in svd.s.iter().enumerate() {
+        if s <= rcond * first || s == 0.0 {
+            break;
+        }
+        let coef: f64 = (0..2 * m).map(|i| svd.u[(i, k)] * rhs[i]).sum::<f64>() / s;
+        for (i, xi) in x.iter_mut().enumerate() {
+            *xi += coef * svd.v[(i, k)];
+        }
+    }
+    Ok((0..n).map(|i| c64::new(x[i], x[n + i])).collect())
+}
+
+/// Eigenvalues and unit-norm eigenvectors of a real square matrix, sorted by decreasing modulus
+/// (ties: larger imaginary part first, so a conjugate pair lists `Im > 0` first).
+pub(crate) fn sorted_eigen(a: MatRef<'_, f64>) -> Result<(Vec<c64>, Mat<c64>)> {
+    let n = a.nrows();
+    let eig = a.eigen().map_err(|_| linalg::Error::DecompositionFailed {
+        what: "general eigendecomposition",
+    })?;
+    let values: Vec<c64> = eig.S().column_vector().iter().copied().collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (values[i], values[j]);
+        b.norm()
+            .total_cmp(&a.norm())
+            .then(b.im.total_cmp(&a.im))
+            .then(b.re.total_cmp(&a.re))
+    });
+    let u = eig.U();
+    let mut vectors = Mat::<c64>::zeros(n, n);
+    for (new, &old) in order.iter().enumerate() {
+        let col: Vec<c64> = (0..n).map(|i| u[(i, old)]).collect();
+        let nc = norm(&col);
+        let scale = if nc > 0.0 { 1.0 / nc } else { 1.0 };
+        for i in 0..n {
+            vectors[(i, new)] = col[i] * scale;
+        }
+    }
+    let sorted = order.iter().map(|&i| values[i]).collect();
+    Ok((sorted, vectors))
+}

@@ -1,0 +1,360 @@
+//! Exact dynamic mode decomposition (DMD).
+//!
+//! Given snapshot pairs `X = [x_1 … x_M]`, `Y = [y_1 … y_M]` (`n x M`, `y_k = F(x_k)`), DMD
+//! computes eigenpairs of the least-squares linear map `A = Y X⁺` without forming it:
+//!
+//! 1. `X ≈ U_r Σ_r V_rᵀ`, the thin SVD truncated to rank `r` ([`Truncation`]);
+//! 2. `Ã = U_rᵀ Y V_r Σ_r⁻¹` (`r x r`), the compression of `A` onto `range(U_r)`;
+//! 3. `Ã w_i = λ_i w_i`;
+//! 4. exact modes `φ_i = λ_i⁻¹ Y V_r Σ_r⁻¹ w_i` (Tu et al.), so `U_rᵀ φ_i = w_i`;
+//!    for `λ_i = 0` the projected mode `U_r w_i` is used instead;
+//! 5. amplitudes `b = argmin ‖Φ b − x_1‖` and the prediction `x_k ≈ Σ_i φ_i λ_i^k b_i`.
+//!
+//! When `Y = A X` for a matrix `A` and `range(Y) ⊆ range(U_r)` (for example, full-rank data),
+//! every `(λ_i, φ_i)` with `λ_i ≠ 0` is an eigenpair of `A` (Tu et al.).
+//!
+//! Singular values below `max(n, M) · ε · σ_1` are never kept (they would only amplify
+//! rounding); an explicit [`Truncation::Rank`] above that numerical rank is an error.
+//!
+//! # Example
+//!
+//! ```
+//! use rom_core::dmd::Dmd;
+//! // x_{k+1} = 0.9 x_k: a one-dimensional linear map.
+//! let x = faer::mat![[1.0, 0.9, 0.81]];
+//! let y = faer::mat![[0.9, 0.81, 0.729]];
+//! let model = Dmd::params().check()?.fit(x.as_ref(), y.as_ref())?;
+//! assert!((model.eigenvalues()[0].re - 0.9).abs() < 1e-14);
+//! # Ok::<(), rom_core::Error>(())
+//! ```
+//!
+//! # References
+//!
+//! J. H. Tu, C. W. Rowley, D. M. Luchtenburg, S. L. Brunton, J. N. Kutz, "On dynamic mode
+//! decomposition: theory and applications", J. Comput. Dyn. 1(2), 2014,
+//! doi:10.3934/jcd.2014.1.391, arXiv:1312.0041.
+//!
+//! P. J. Schmid, "Dynamic mode decomposition of numerical and experimental data", J. Fluid
+//! Mech. 656, 2010, doi:10.1017/S0022112010001217.
+
+use faer::{Mat, MatRef, c64};
+use linalg::{Truncation, thin_svd, truncation_rank};
+
+use crate::Result;
+use crate::complex::{ZERO, lstsq, real_times_complex, sorted_eigen};
+use crate::error::invalid;
+
+/// Parameters of exact DMD.
+///
+/// | name | default | purpose | valid |
+/// |---|---|---|---|
+/// | `truncation` | `Truncation::Full` | rank `r` of the SVD of `X` | `Rank(k)` with `k ≥ 1`; `Energy(e)`, `e ∈ (0, 1]`; `Relative(τ)`, `τ ∈ [0, 1)` |
+#[derive(Clone, Debug, PartialEq)]
+pub struct DmdParams {
+    truncation: Truncation,
+}
+
+/// A checked parameter set; build it with [`Dmd::params`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dmd(DmdParams);
+
+impl Dmd {
+    /// The default parameters, to adjust and [`check`](DmdParams::check).
+    pub fn params() -> DmdParams {
+        DmdParams {
+            truncation: Truncation::Full,
+        }
+    }
+
+    /// Exact DMD of the snapshot pairs in the columns of `x` and `y` (`n x M` each).
+    ///
+    /// # Errors
+    /// [`linalg::Error::ShapeMismatch`] if `x` and `y` differ in shape, [`linalg::Error::Empty`]
+    /// or [`linalg::Error::NonFinite`] for empty or NaN/infinite data,
+    /// [`linalg::Error::RankTooLarge`] for a rank above `min(n, M)`,
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a rank above the numerical rank of `X` (or `X = 0`),
+    /// [`linalg::Error::DecompositionFailed`] if an SVD or eigendecomposition fails.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use linalg::Truncation;
+    /// use rom_core::dmd::Dmd;
+    /// let x = faer::mat![[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]];
+    /// let a = faer::mat![[0.5, 0.0], [0.0, -0.25]];
+    /// let y = &a * &x;
+    /// let model = Dmd::params().truncation(Truncation::Rank(2)).check()?.fit(x.as_ref(), y.as_ref())?;
+    /// let mut eigs: Vec<f64> = model.eigenvalues().iter().map(|z| z.re).collect();
+    /// eigs.sort_by(f64::total_cmp);
+    /// assert!((eigs[0] + 0.25).abs() < 1e-14 && (eigs[1] - 0.5).abs() < 1e-14);
+    /// # Ok::<(), rom_core::Error>(())
+    /// ```
+    #[allow(non_snake_case)] // U, Σ, V, Ã, W, Φ follow the notation of Tu et al.
+    pub fn fit(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<DmdModel> {
+        if x.nrows() != y.nrows() || x.ncols() != y.ncols() {
+            return Err(linalg::Error::shape(
+                "DMD snapshot pairs (Y must have the shape of X)",
+                (x.nrows(), x.ncols()),
+                (y.nrows(), y.ncols()),
+            )
+            .into());
+        }
+        linalg::check::ensure_dense_input("snapshot matrix Y", y)?;
+        let (n, m) = (x.nrows(), x.ncols());
+        let svd = thin_svd(x)?;
+        let s = svd.s;
+        let first = s.first().copied().unwrap_or(0.0);
+        let floor = n.max(m) as f64 * f64::EPSILON * first;
+        let numerical = s.iter().take_while(|&&v| v > floor).count();
+        let r = match self.0.truncation {
+            Truncation::Rank(k) => {
+                if k > n.min(m) {
+                    return Err(linalg::Error::RankTooLarge {
+                        what: "snapshot matrix X",
+                        rank: k,
+                        max: n.min(m),
+                    }
+                    .into());
+                }
+                if k > numerical {
+                    return Err(invalid(
+                        "rank",
+                        k,
+                        format!("exceeds the numerical rank {numerical} of the snapshot matrix X"),
+                    ));
+                }
+                k
+            }
+            t => truncation_rank(&s, t)?.min(numerical),
+        };
+        if r == 0 {
+            return Err(invalid(
+                "snapshot matrix X",
+                "numerical rank 0",
+                "X must have a nonzero singular value",
+            ));
+        }
+        let U = svd.u.subcols(0, r);
+        // Y V_r Σ_r⁻¹ (n x r).
+        let mut YVS = y * svd.v.subcols(0, r);
+        for j in 0..r {
+            let inv = 1.0 / s[j];
+            for i in 0..n {
+                YVS[(i, j)] *= inv;
+            }
+        }
+        let A_tilde = U.transpose() * &YVS;
+        let (eigenvalues, W) = sorted_eigen(A_tilde.as_ref())?;
+        let mut modes = real_times_complex(YVS.as_ref(), W.as_ref());
+        let projected = real_times_complex(U, W.as_ref());
+        let tiny = r as f64 * f64::EPSILON * A_tilde.norm_l2();
+        for (j, &lambda) in eigenvalues.iter().enumerate() {
+            if lambda.norm() <= tiny {
+                for i in 0..n {
+                    modes[(i, j)] = projected[(i, j)];
+                }
+            } else {
+                let inv = lambda.inv();
+                for i in 0..n {
+                    modes[(i, j)] *= inv;
+                }
+            }
+        }
+        let x0: Vec<c64> = (0..n).map(|i| c64::new(x[(i, 0)], 0.0)).collect();
+        let amplitudes = lstsq(modes.as_ref(), &x0, lstsq_rcond(n, r))?;
+        Ok(DmdModel {
+            eigenvalues,
+            modes,
+            amplitudes,
+            singular_values: s,
+            rank: r,
+            reduced: A_tilde,
+            basis: U.to_owned(),
+        })
+    }
+}
+
+fn lstsq_rcond(n: usize, r: usize) -> f64 {
+    n.max(r) as f64 * f64::EPSILON
+}
+
+impl DmdParams {
+    /// How the SVD of `X` is truncated.
+    pub fn truncation(mut self, truncation: Truncation) -> Self {
+        self.truncation = truncation;
+        self
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for `Rank(0)`, an energy outside `(0, 1]` or a relative
+    /// threshold outside `[0, 1)`.
+    pub fn check(self) -> Result<Dmd> {
+        check_truncation(self.truncation)?;
+        Ok(Dmd(self))
+    }
+}
+
+pub(crate) fn check_truncation(t: Truncation) -> Result<()> {
+    match t {
+        Truncation::Rank(0) => Err(invalid("rank", 0, "must be >= 1")),
+        Truncation::Energy(e) if !(e > 0.0 && e <= 1.0) => {
+            Err(invalid("energy", e, "must lie in (0, 1]"))
+        }
+        Truncation::Relative(tau) if !(0.0..1.0).contains(&tau) => {
+            Err(invalid("relative threshold", tau, "must lie in [0, 1)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The result of [`Dmd::fit`]: eigenvalues, exact modes and amplitudes.
+#[derive(Clone, Debug)]
+pub struct DmdModel {
+    eigenvalues: Vec<c64>,
+    modes: Mat<c64>,
+    amplitudes: Vec<c64>,
+    singular_values: Vec<f64>,
+    rank: usize,
+    reduced: Mat<f64>,
+    basis: Mat<f64>,
+}
+
+impl DmdModel {
+    /// The DMD eigenvalues `λ_i` (discrete time), by decreasing modulus.
+    pub fn eigenvalues(&self) -> &[c64] {
+        &self.eigenvalues
+    }
+
+    /// The exact DMD modes `φ_i` (`n x r`, column `i` for `λ_i`), scaled so that
+    /// `U_rᵀ φ_i` is a unit vector.
+    pub fn modes(&self) -> MatRef<'_, c64> {
+        self.modes.as_ref()
+    }
+
+    /// The amplitudes `b = argmin ‖Φ b − x_1‖` of the first snapshot.
+    pub fn amplitudes(&self) -> &[c64] {
+        &self.amplitudes
+    }
+
+    /// All singular values of `X` (decreasing), to choose a truncation.
+    pub fn singular_values(&self) -> &[f64] {
+        &self.singular_values
+    }
+
+    /// The rank `r` that was kept.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The reduced operator `Ã = U_rᵀ Y V_r Σ_r⁻¹` (`r x r`).
+    pub fn reduced_operator(&self) -> MatRef<'_, f64> {
+        self.reduced.as_ref()
+    }
+
+    /// The POD basis `U_r` of `X` (`n x r`).
+    pub fn basis(&self) -> MatRef<'_, f64> {
+        self.basis.as_ref()
+    }
+
+    /// Continuous-time eigenvalues `ω_i = ln(λ_i) / Δt` (principal logarithm; `λ_i = 0` maps to
+    /// `−∞`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless `dt` is finite and positive.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rom_core::dmd::Dmd;
+    /// let x = faer::mat![[1.0, 0.5]];
+    /// let y = faer::mat![[0.5, 0.25]];
+    /// let model = Dmd::params().check()?.fit(x.as_ref(), y.as_ref())?;
+    /// let omega = model.continuous_eigenvalues(0.1)?;
+    /// assert!((omega[0].re - 0.5f64.ln() / 0.1).abs() < 1e-12);
+    /// # Ok::<(), rom_core::Error>(())
+    /// ```
+    pub fn continuous_eigenvalues(&self, dt: f64) -> Result<Vec<c64>> {
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(invalid("dt", dt, "must be finite and positive"));
+        }
+        Ok(self.eigenvalues.iter().map(|l| l.ln() / dt).collect())
+    }
+
+    /// Amplitudes `b = argmin ‖Φ b − x_0‖` for the initial state `x_0` (minimum-norm least
+    /// squares, singular values of `Φ` below `max(n, r) · ε · σ_1` dropped).
+    ///
+    /// # Errors
+    /// [`linalg::Error::ShapeMismatch`] if `x0.len() != n`, [`linalg::Error::NonFinite`] for
+    /// NaN or infinite entries.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rom_core::dmd::Dmd;
+    /// let x = faer::mat![[1.0, 0.5]];
+    /// let y = faer::mat![[0.5, 0.25]];
+    /// let model = Dmd::params().check()?.fit(x.as_ref(), y.as_ref())?;
+    /// let b = model.amplitudes_for(&[2.0])?;
+    /// assert!(((b[0] * model.modes()[(0, 0)]).re - 2.0).abs() < 1e-14);
+    /// # Ok::<(), rom_core::Error>(())
+    /// ```
+    pub fn amplitudes_for(&self, x0: &[f64]) -> Result<Vec<c64>> {
+        let n = self.modes.nrows();
+        if x0.len() != n {
+            return Err(linalg::Error::shape("DMD initial state", (n, 1), (x0.len(), 1)).into());
+        }
+        linalg::check::ensure_finite_slice("DMD initial state", x0)?;
+        let b: Vec<c64> = x0.iter().map(|&v| c64::new(v, 0.0)).collect();
+        lstsq(self.modes.as_ref(), &b, lstsq_rcond(n, self.rank))
+    }
+
+    /// The prediction `x_k ≈ Re Σ_i φ_i λ_i^k b_i` for `k = 0, …, steps` from the initial state
+    /// `x0` (`n x (steps + 1)`). For real data the eigenpairs come in conjugate pairs and the
+    /// imaginary part is rounding.
+    ///
+    /// # Errors
+    /// As [`amplitudes_for`](Self::amplitudes_for).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rom_core::dmd::Dmd;
+    /// let x = faer::mat![[1.0, 0.5]];
+    /// let y = faer::mat![[0.5, 0.25]];
+    /// let model = Dmd::params().check()?.fit(x.as_ref(), y.as_ref())?;
+    /// let traj = model.predict(&[4.0], 3)?;
+    /// assert!((traj[(0, 3)] - 0.5).abs() < 1e-13);
+    /// # Ok::<(), rom_core::Error>(())
+    /// ```
+    pub fn predict(&self, x0: &[f64], steps: usize) -> Result<Mat<f64>> {
+        let b = self.amplitudes_for(x0)?;
+        Ok(self.evolve(&b, steps))
+    }
+
+    /// The prediction from the first snapshot with the stored [`amplitudes`](Self::amplitudes),
+    /// `n x (steps + 1)`: the DMD reconstruction of a trajectory.
+    pub fn reconstruct(&self, steps: usize) -> Mat<f64> {
+        self.evolve(&self.amplitudes, steps)
+    }
+
+    fn evolve(&self, b: &[c64], steps: usize) -> Mat<f64> {
+        let n = self.modes.nrows();
+        let mut out = Mat::<f64>::zeros(n, steps + 1);
+        let mut coef: Vec<c64> = b.to_vec();
+        for k in 0..=steps {
+            for i in 0..n {
+                let mut acc = ZERO;
+                for (j, c) in coef.iter().enumerate() {
+                    acc += self.modes[(i, j)] * *c;
+                }
+                out[(i, k)] = acc.re;
+            }
+            for (c, l) in coef.iter_mut().zip(&self.eigenvalues) {
+                *c *= *l;
+            }
+        }
+        out
+    }
+}
