@@ -1,5 +1,6 @@
 //! Benchmark cases of `rom-core`: the thermal-block reduced basis (accuracy, effectivity, online
-//! against full-order solve time) and local bases by clustering on a moving feature.
+//! against full-order solve time), local bases by clustering on a moving feature, and
+//! EDMD/ResDMD on the Duffing oscillator.
 
 use std::time::Instant;
 
@@ -20,7 +21,64 @@ const SUITE: &str = "rom-core";
 /// Any error of the methods under test.
 pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
     thermal_block(config, out)?;
-    local_bases(out)
+    local_bases(out)?;
+    koopman(config, out)
+}
+
+/// EDMD and ResDMD on the damped Duffing oscillator (monomials up to degree 8, box [-2,2]²):
+/// fit and residual times, how many EDMD eigenvalues ResDMD flags as spurious (residual > 0.1).
+fn koopman(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+    use crate::dynamical_systems::Duffing;
+    use rom_core::dictionary::Monomials;
+    use rom_core::edmd::Edmd;
+    use rom_core::resdmd::ResDmd;
+    let m = config.pick(4000, 10_000);
+    let data = Duffing::default().snapshot_pairs(m, [(-2.0, 2.0), (-2.0, 2.0)], 17)?;
+    let dict = Monomials::new(2, 8)?.scaled(&[0.0, 0.0], &[2.0, 2.0])?;
+    let edmd = Edmd::params().check()?;
+    let mut model = None;
+    let t_fit = median_time(3, || {
+        model = Some(edmd.fit(&dict, data.x.as_ref(), data.y.as_ref()))
+    });
+    let model = model.ok_or(linalg::Error::Empty {
+        what: "benchmark run",
+    })??;
+    let resdmd = ResDmd::params().threshold(0.1).check()?;
+    let mut report = None;
+    let t_res = median_time(5, || report = Some(resdmd.residuals(&model)));
+    let report = report.ok_or(linalg::Error::Empty {
+        what: "benchmark run",
+    })??;
+    let case =
+        format!("duffing (delta=0.5), {m} snapshot pairs, monomials degree 8 (45 functions)");
+    out.records.extend([
+        Record::new(SUITE, &case, "edmd fit", "time", t_fit, "s"),
+        Record::new(
+            SUITE,
+            &case,
+            "resdmd residuals of all eigenpairs",
+            "time",
+            t_res,
+            "s",
+        ),
+        Record::new(
+            SUITE,
+            &case,
+            "edmd eigenvalues",
+            "count",
+            report.pairs.len() as f64,
+            "count",
+        ),
+        Record::new(
+            SUITE,
+            &case,
+            "resdmd flagged spurious (residual > 0.1)",
+            "failures",
+            report.n_spurious() as f64,
+            "count",
+        ),
+    ]);
+    Ok(())
 }
 
 /// Greedy RB of size 10 on the 2×2 thermal block at 100×100 (256 training parameters), tested
