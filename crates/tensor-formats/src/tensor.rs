@@ -239,15 +239,23 @@ pub fn rel_error(x: &ArrayViewD<'_, f64>, y: &ArrayViewD<'_, f64>) -> Result<f64
     Ok(diff.sqrt() / norm(x))
 }
 
-/// Reads a tensor from an npy file (`f64`, any order, C or Fortran layout), optionally
-/// requiring a number of modes.
+/// Reads a tensor from an npy file (`f64`, or `f32` widened to `f64`; any order, C or Fortran
+/// layout), optionally requiring a number of modes. Computations run in `f64`; single precision
+/// is supported at the file boundary, where it halves the storage.
 ///
 /// # Errors
-/// [`crate::Error::Linalg`] for a missing or malformed file or a wrong dtype;
+/// [`crate::Error::Linalg`] for a missing or malformed file or a dtype other than `f64`/`f32`;
 /// [`crate::Error::InvalidParameter`] if the number of modes differs from `expected_order`;
 /// the errors of [`check_tensor`].
 pub fn read_tensor(path: impl AsRef<Path>, expected_order: Option<usize>) -> Result<ArrayD<f64>> {
-    let x: ArrayD<f64> = linalg::npy::read_npy(path.as_ref())?;
+    let x: ArrayD<f64> = match linalg::npy::read_npy(path.as_ref()) {
+        Ok(x) => x,
+        // Not f64: try single precision before reporting the f64 error.
+        Err(e) => match linalg::npy::read_npy::<ndarray::OwnedRepr<f32>, IxDyn>(path.as_ref()) {
+            Ok(x) => x.mapv(f64::from),
+            Err(_) => return Err(e.into()),
+        },
+    };
     if let Some(d) = expected_order
         && x.ndim() != d
     {
@@ -267,4 +275,12 @@ pub fn read_tensor(path: impl AsRef<Path>, expected_order: Option<usize>) -> Res
 /// [`crate::Error::Linalg`] if the file cannot be written.
 pub fn write_tensor(path: impl AsRef<Path>, x: &ArrayViewD<'_, f64>) -> Result<()> {
     Ok(linalg::npy::write_npy(path, x)?)
+}
+
+/// Writes a tensor to an npy file in single precision (`<f4`), atomically.
+///
+/// # Errors
+/// [`crate::Error::Linalg`] if the file cannot be written.
+pub fn write_tensor_f32(path: impl AsRef<Path>, x: &ArrayViewD<'_, f64>) -> Result<()> {
+    Ok(linalg::npy::write_npy(path, &x.mapv(|v| v as f32))?)
 }

@@ -210,6 +210,15 @@ fn bad_input_gives_clear_errors() {
             .to_string()
             .contains("4-way")
     );
+    // Single precision at the file boundary.
+    let p32 = dir.path().join("x32.npy");
+    tensor_formats::tensor::write_tensor_f32(&p32, &x.view()).unwrap();
+    let back = read_tensor(&p32, Some(3)).unwrap();
+    assert!(
+        back.iter()
+            .zip(x.iter())
+            .all(|(a, b)| (a - b).abs() <= 1e-6 * b.abs().max(1.0))
+    );
     let ints = dir.path().join("i.npy");
     linalg::npy::write_npy(&ints, &ndarray::Array3::<i64>::zeros((2, 2, 2))).unwrap();
     assert!(matches!(
