@@ -72,3 +72,19 @@ pub fn ensure_dense_input(what: &'static str, a: MatRef<'_, f64>) -> Result<()> 
     ensure_nonempty(what, a)?;
     ensure_finite(what, a)
 }
+
+/// `Err(NonFinite)` naming the first NaN or infinite entry of a 2-D array (row, column).
+///
+/// # Errors
+/// [`Error::NonFinite`].
+pub fn ensure_finite_array2(what: &'static str, a: ndarray::ArrayView2<'_, f64>) -> Result<()> {
+    match a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((row, col), &value)) => Err(Error::NonFinite {
+            what,
+            row,
+            col,
+            value,
+        }),
+        None => Ok(()),
+    }
+}

@@ -128,22 +128,6 @@ fn check_resolution(resolution: usize) -> Result<()> {
     Ok(())
 }
 
-/// The first non-finite entry of an `R x R` grid, as an error.
-fn ensure_finite_grid(what: &'static str, g: ArrayView2<'_, f64>) -> Result<()> {
-    for ((row, col), &value) in g.indexed_iter() {
-        if !value.is_finite() {
-            return Err(linalg::Error::NonFinite {
-                what,
-                row,
-                col,
-                value,
-            }
-            .into());
-        }
-    }
-    Ok(())
-}
-
 fn ensure_grid_shape(what: &'static str, g: ArrayView2<'_, f64>, r: usize) -> Result<()> {
     if g.dim() != (r, r) {
         return Err(linalg::Error::shape(what, (r, r), g.dim()).into());
@@ -189,7 +173,7 @@ pub fn assemble(
         });
     }
     ensure_grid_shape("Darcy coefficient grid", a, r)?;
-    ensure_finite_grid("Darcy coefficient", a)?;
+    linalg::check::ensure_finite_array2("Darcy coefficient", a)?;
     if let Some(((j, i), &v)) = a.indexed_iter().find(|&(_, &v)| v <= 0.0) {
         return Err(Error::InvalidParameter {
             name: "a",
@@ -208,7 +192,7 @@ pub fn assemble(
         }
         Forcing::Grid(g) => {
             ensure_grid_shape("Darcy forcing grid", g, r)?;
-            ensure_finite_grid("Darcy forcing", g)?;
+            linalg::check::ensure_finite_array2("Darcy forcing", g)?;
             g.iter().copied().collect()
         }
     };

@@ -515,14 +515,5 @@ fn check_field(what: &'static str, f: ArrayView2<'_, f64>, n: usize) -> Result<(
         }
         .into());
     }
-    if let Some(((row, col), &value)) = f.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(linalg::Error::NonFinite {
-            what,
-            row,
-            col,
-            value,
-        }
-        .into());
-    }
-    Ok(())
+    Ok(linalg::check::ensure_finite_array2(what, f)?)
 }
