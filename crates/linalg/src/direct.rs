@@ -51,9 +51,37 @@ fn ensure_square(what: &'static str, a: &CsrMatrix) -> Result<()> {
     Ok(())
 }
 
-/// Same sparsity pattern (row pointers and column indices)?
-fn same_pattern(a: &CsrMatrix, row_ptr: &[usize], col_idx: &[usize]) -> bool {
-    a.symbolic().row_ptr() == row_ptr && a.symbolic().col_idx() == col_idx
+/// The sparsity pattern an analysis was made for (row pointers and column indices).
+#[derive(Clone, Debug)]
+struct Pattern {
+    row_ptr: Vec<usize>,
+    col_idx: Vec<usize>,
+}
+
+impl Pattern {
+    fn of(a: &CsrMatrix) -> Self {
+        Self {
+            row_ptr: a.symbolic().row_ptr().to_vec(),
+            col_idx: a.symbolic().col_idx().to_vec(),
+        }
+    }
+
+    /// `Err(ShapeMismatch)` unless `a` has this pattern; then `Err(NonFinite)` for bad values.
+    fn check(&self, what: &'static str, a: &CsrMatrix) -> Result<()> {
+        if a.symbolic().row_ptr() != self.row_ptr || a.symbolic().col_idx() != self.col_idx {
+            return Err(Error::ShapeMismatch {
+                what,
+                expected: "the analysed sparsity pattern".into(),
+                found: format!(
+                    "a {} x {} matrix with {} entries",
+                    a.nrows(),
+                    a.ncols(),
+                    a.val().len()
+                ),
+            });
+        }
+        crate::check::ensure_finite_slice("matrix entries", a.val())
+    }
 }
 
 fn solve_checked(n: usize, b: &[f64], solve: impl FnOnce(MatMut<'_, f64>)) -> Result<Vec<f64>> {
@@ -72,8 +100,7 @@ fn solve_checked(n: usize, b: &[f64], solve: impl FnOnce(MatMut<'_, f64>)) -> Re
 #[derive(Clone, Debug)]
 pub struct SparseCholesky {
     symbolic: SymbolicLlt<usize>,
-    row_ptr: Vec<usize>,
-    col_idx: Vec<usize>,
+    pattern: Pattern,
 }
 
 /// A numeric sparse Cholesky factorisation, ready to solve.
@@ -98,8 +125,7 @@ impl SparseCholesky {
             )?;
         Ok(Self {
             symbolic,
-            row_ptr: a.symbolic().row_ptr().to_vec(),
-            col_idx: a.symbolic().col_idx().to_vec(),
+            pattern: Pattern::of(a),
         })
     }
 
@@ -111,19 +137,7 @@ impl SparseCholesky {
     /// [`Error::NotPositiveDefinite`] if a pivot is not positive, [`Error::NonFinite`] for NaN
     /// or infinite entries.
     pub fn factorize(&self, a: &CsrMatrix) -> Result<SparseCholeskyFactor> {
-        if !same_pattern(a, &self.row_ptr, &self.col_idx) {
-            return Err(Error::ShapeMismatch {
-                what: "sparse Cholesky refactorisation",
-                expected: "the analysed sparsity pattern".into(),
-                found: format!(
-                    "a {} x {} matrix with {} entries",
-                    a.nrows(),
-                    a.ncols(),
-                    a.val().len()
-                ),
-            });
-        }
-        crate::check::ensure_finite_slice("matrix entries", a.val())?;
+        self.pattern.check("sparse Cholesky refactorisation", a)?;
         // CSR of A read as CSC is Aᵀ; its upper triangle is A's lower triangle.
         let llt = Llt::try_new_with_symbolic(
             self.symbolic.clone(),
@@ -168,8 +182,7 @@ impl SparseCholeskyFactor {
 #[derive(Clone, Debug)]
 pub struct SparseLu {
     symbolic: SymbolicLu<usize>,
-    row_ptr: Vec<usize>,
-    col_idx: Vec<usize>,
+    pattern: Pattern,
 }
 
 /// A numeric sparse LU factorisation, ready to solve.
@@ -193,8 +206,7 @@ impl SparseLu {
             })?;
         Ok(Self {
             symbolic,
-            row_ptr: a.symbolic().row_ptr().to_vec(),
-            col_idx: a.symbolic().col_idx().to_vec(),
+            pattern: Pattern::of(a),
         })
     }
 
@@ -204,19 +216,7 @@ impl SparseLu {
     /// [`Error::ShapeMismatch`] if the pattern differs, [`Error::NonFinite`] for non-finite
     /// entries, [`Error::DecompositionFailed`] if the matrix is structurally singular.
     pub fn factorize(&self, a: &CsrMatrix) -> Result<SparseLuFactor> {
-        if !same_pattern(a, &self.row_ptr, &self.col_idx) {
-            return Err(Error::ShapeMismatch {
-                what: "sparse LU refactorisation",
-                expected: "the analysed sparsity pattern".into(),
-                found: format!(
-                    "a {} x {} matrix with {} entries",
-                    a.nrows(),
-                    a.ncols(),
-                    a.val().len()
-                ),
-            });
-        }
-        crate::check::ensure_finite_slice("matrix entries", a.val())?;
+        self.pattern.check("sparse LU refactorisation", a)?;
         let csc = to_csc(a)?;
         let lu = Lu::try_new_with_symbolic(self.symbolic.clone(), csc.as_ref()).map_err(|_| {
             Error::DecompositionFailed {
