@@ -156,6 +156,10 @@ pub struct SolveStats {
     pub termination: Termination,
     /// Wall-clock time.
     pub elapsed: Duration,
+    /// The true relative residual `‖b − A x‖ / ‖b‖` of the returned iterate, computed from
+    /// scratch (not the recurrence's estimate), when the method checked it.
+    #[serde(default)]
+    pub true_rel_residual: Option<f64>,
 }
 
 impl SolveStats {
@@ -265,6 +269,7 @@ impl<'o> Monitor<'o> {
                 rhs_norm,
                 termination: Termination::MaxIters,
                 elapsed: Duration::ZERO,
+                true_rel_residual: None,
             },
         }
     }

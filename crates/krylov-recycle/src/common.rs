@@ -1,0 +1,169 @@
+//! Machinery every solver of the crate shares: the input checks, the vector kernels, and the
+//! end of a solve (true residual, stats, error).
+
+use faer::{MatMut, MatRef};
+use linalg::{LinearOperator, Monitor, SolveStats, Termination};
+
+use crate::{Error, Result};
+
+/// Checks a system `A x = b` with preconditioner `M` before a solve, and returns `‖b‖`.
+///
+/// `A` and `M` must be square of the same size `n`, `b` and `x` of length `n`, and `b` and the
+/// initial guess `x` finite. (Non-finite entries of `A` or `M` show up as a non-finite residual
+/// during the solve and end it with [`Error::Breakdown`].)
+///
+/// # Errors
+/// [`linalg::Error::ShapeMismatch`] or [`linalg::Error::NonFinite`] naming the argument.
+///
+/// # Example
+/// ```
+/// use krylov_recycle::check_system;
+/// use linalg::IdentityOperator;
+///
+/// let a = faer::Mat::<f64>::identity(3, 3);
+/// assert_eq!(check_system(&a, &IdentityOperator(3), &[3.0, 0.0, 4.0], &[0.0; 3]).unwrap(), 5.0);
+/// assert!(check_system(&a, &IdentityOperator(3), &[1.0, f64::NAN, 0.0], &[0.0; 3]).is_err());
+/// assert!(check_system(&a, &IdentityOperator(3), &[1.0, 2.0], &[0.0; 3]).is_err());
+/// ```
+pub fn check_system<A, M>(a: &A, m: &M, b: &[f64], x: &[f64]) -> Result<f64>
+where
+    A: LinearOperator + ?Sized,
+    M: LinearOperator + ?Sized,
+{
+    let n = a.nrows();
+    if a.ncols() != n {
+        return Err(
+            linalg::Error::shape("operator (must be square)", (n, n), (n, a.ncols())).into(),
+        );
+    }
+    if (m.nrows(), m.ncols()) != (n, n) {
+        return Err(linalg::Error::shape("preconditioner", (n, n), (m.nrows(), m.ncols())).into());
+    }
+    if b.len() != n {
+        return Err(linalg::Error::shape("right-hand side", (n, 1), (b.len(), 1)).into());
+    }
+    if x.len() != n {
+        return Err(linalg::Error::shape("initial guess", (n, 1), (x.len(), 1)).into());
+    }
+    finite("right-hand side", b)?;
+    finite("initial guess", x)?;
+    Ok(norm(b))
+}
+
+/// [`linalg::Error::NonFinite`] at the first non-finite entry of `v`.
+pub(crate) fn finite(what: &'static str, v: &[f64]) -> Result<()> {
+    match v.iter().position(|t| !t.is_finite()) {
+        Some(row) => Err(linalg::Error::NonFinite {
+            what,
+            row,
+            col: 0,
+            value: v[row],
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// `xᵀ y`.
+#[inline]
+pub(crate) fn dot(x: &[f64], y: &[f64]) -> f64 {
+    debug_assert_eq!(x.len(), y.len());
+    // Four partial sums: vectorises, and a little more accurate than one running sum.
+    let mut s = [0.0; 4];
+    let (xc, xr) = x.split_at(x.len() - x.len() % 4);
+    let (yc, yr) = y.split_at(xc.len());
+    for (a, b) in xc.chunks_exact(4).zip(yc.chunks_exact(4)) {
+        for k in 0..4 {
+            s[k] += a[k] * b[k];
+        }
+    }
+    let tail: f64 = xr.iter().zip(yr).map(|(a, b)| a * b).sum();
+    (s[0] + s[1]) + (s[2] + s[3]) + tail
+}
+
+/// `‖x‖₂`.
+#[inline]
+pub(crate) fn norm(x: &[f64]) -> f64 {
+    dot(x, x).sqrt()
+}
+
+/// `y ← y + α x`.
+#[inline]
+pub(crate) fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+    debug_assert_eq!(x.len(), y.len());
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += alpha * xi;
+    }
+}
+
+/// `y ← A x` for one vector.
+#[inline]
+pub(crate) fn apply<A: LinearOperator + ?Sized>(a: &A, x: &[f64], y: &mut [f64]) {
+    a.apply(
+        MatMut::from_column_major_slice_mut(y, a.nrows(), 1),
+        MatRef::from_column_major_slice(x, a.ncols(), 1),
+    );
+}
+
+/// `r ← b − A x`; returns `‖r‖`.
+pub(crate) fn residual<A: LinearOperator + ?Sized>(
+    a: &A,
+    b: &[f64],
+    x: &[f64],
+    r: &mut [f64],
+) -> f64 {
+    apply(a, x, r);
+    for (ri, bi) in r.iter_mut().zip(b) {
+        *ri = bi - *ri;
+    }
+    norm(r)
+}
+
+/// The true relative residual `‖b − A x‖ / ‖b‖` (absolute when `b = 0`), at the cost of one
+/// operator application (not counted in the stats: it is the check, not the method).
+pub(crate) fn true_rel_residual<A: LinearOperator + ?Sized>(a: &A, b: &[f64], x: &[f64]) -> f64 {
+    let mut r = vec![0.0; b.len()];
+    let rn = residual(a, b, x, &mut r);
+    let bn = norm(b);
+    if bn > 0.0 { rn / bn } else { rn }
+}
+
+/// Ends a solve: stores the true relative residual of `x` in the stats and turns any
+/// termination other than convergence into the matching error (`x` keeps the iterate).
+pub(crate) fn finish<A: LinearOperator + ?Sized>(
+    method: &'static str,
+    monitor: Monitor<'_>,
+    termination: Termination,
+    a: &A,
+    b: &[f64],
+    x: &[f64],
+) -> Result<SolveStats> {
+    let mut stats = monitor.finish(termination);
+    stats.true_rel_residual = Some(true_rel_residual(a, b, x));
+    match termination {
+        Termination::Converged | Termination::UserStop => Ok(stats),
+        Termination::Breakdown => Err(Error::Breakdown {
+            method,
+            what: "non-finite or vanishing quantity",
+            stats: Box::new(stats),
+        }),
+        _ => Err(Error::NotConverged {
+            method,
+            stats: Box::new(stats),
+        }),
+    }
+}
+
+/// Whether the iterate `x` meets the stopping threshold by its true residual; on return `r`
+/// holds `b − A x`. Used to confirm a convergence the recurrence claims.
+pub(crate) fn confirm<A: LinearOperator + ?Sized>(
+    a: &A,
+    b: &[f64],
+    x: &[f64],
+    r: &mut [f64],
+    monitor: &mut Monitor<'_>,
+) -> (bool, f64) {
+    let rn = residual(a, b, x, r);
+    monitor.count_matvecs(1);
+    (rn <= monitor.threshold(), rn)
+}

@@ -1,0 +1,110 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! CG: accuracy against a dense direct solve, preconditioning, and clean failures.
+
+use faer::Mat;
+use krylov_recycle::precond::{PrecondKind, Preconditioner};
+use krylov_recycle::{Cg, Error};
+use linalg::{IdentityOperator, StopCriteria};
+
+fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
+    let lu = a.partial_piv_lu();
+    let x = faer::linalg::solvers::Solve::solve(
+        &lu,
+        faer::MatRef::from_column_major_slice(b, b.len(), 1),
+    );
+    (0..b.len()).map(|i| x[(i, 0)]).collect()
+}
+
+#[test]
+fn matches_dense_solve_on_poisson() {
+    let a = pde_bench::poisson::poisson_2d(20).unwrap();
+    let n = a.nrows();
+    let b: Vec<f64> = (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect();
+    let mut x = vec![0.0; n];
+    let stats = Cg::new(StopCriteria::default().rtol(1e-12).max_iters(2000))
+        .unwrap()
+        .solve(&a, &IdentityOperator(n), &b, &mut x)
+        .unwrap();
+    let xd = dense_solve(&a.to_dense(), &b);
+    let err = x
+        .iter()
+        .zip(&xd)
+        .map(|(u, v)| (u - v).powi(2))
+        .sum::<f64>()
+        .sqrt()
+        / xd.iter().map(|v| v * v).sum::<f64>().sqrt();
+    assert!(err < 1e-9, "error vs dense {err:e}");
+    assert!(stats.true_rel_residual.unwrap() <= 1e-12);
+    assert!(stats.converged());
+    // Jacobi does not change iteration counts on a constant-diagonal matrix.
+    let mut x2 = vec![0.0; n];
+    let m = Preconditioner::build(PrecondKind::Jacobi, &a).unwrap();
+    let s2 = Cg::new(StopCriteria::default().rtol(1e-12).max_iters(2000))
+        .unwrap()
+        .solve(&a, &m, &b, &mut x2)
+        .unwrap();
+    assert!((s2.iters as i64 - stats.iters as i64).abs() <= 1);
+}
+
+#[test]
+fn indefinite_operator_is_an_error() {
+    let mut a = Mat::<f64>::identity(4, 4);
+    a[(2, 2)] = -1.0;
+    let mut x = vec![0.0; 4];
+    let err = Cg::new(StopCriteria::default())
+        .unwrap()
+        .solve(&a, &IdentityOperator(4), &[1.0, 1.0, 1.0, 1.0], &mut x)
+        .unwrap_err();
+    assert!(matches!(err, Error::NotPositiveDefinite { .. }), "{err}");
+}
+
+#[test]
+fn bad_input_is_rejected() {
+    let a = Mat::<f64>::identity(3, 3);
+    let cg = Cg::new(StopCriteria::default()).unwrap();
+    let mut x = vec![0.0; 3];
+    assert!(
+        cg.solve(&a, &IdentityOperator(3), &[1.0, f64::NAN, 0.0], &mut x)
+            .is_err()
+    );
+    assert!(
+        cg.solve(&a, &IdentityOperator(3), &[1.0, 0.0], &mut x)
+            .is_err()
+    );
+    assert!(
+        cg.solve(
+            &Mat::<f64>::zeros(3, 2),
+            &IdentityOperator(3),
+            &[1.0; 3],
+            &mut x
+        )
+        .is_err()
+    );
+    assert!(Cg::new(StopCriteria::default().rtol(-1.0)).is_err());
+    let mut nan = Mat::<f64>::identity(3, 3);
+    nan[(1, 1)] = f64::NAN;
+    let err = cg
+        .solve(&nan, &IdentityOperator(3), &[1.0; 3], &mut x)
+        .unwrap_err();
+    assert!(matches!(err, Error::Breakdown { .. }), "{err}");
+}
+
+#[test]
+fn max_iters_keeps_the_iterate_and_reports_its_true_residual() {
+    let a = pde_bench::poisson::poisson_2d(30).unwrap();
+    let n = a.nrows();
+    let b = vec![1.0; n];
+    let mut x = vec![0.0; n];
+    let err = Cg::new(StopCriteria::default().max_iters(5))
+        .unwrap()
+        .solve(&a, &IdentityOperator(n), &b, &mut x)
+        .unwrap_err();
+    let stats = err.stats().unwrap();
+    assert_eq!(stats.iters, 5);
+    let r = linalg::sparse::residual_norm(a.as_ref(), &x, &b) / (n as f64).sqrt();
+    assert!((stats.true_rel_residual.unwrap() - r).abs() < 1e-12 * r.max(1.0));
+    assert!(
+        x.iter().any(|v| *v != 0.0),
+        "the iterate is kept, not reset"
+    );
+}
