@@ -4,7 +4,9 @@ mod cg;
 mod common;
 mod error;
 pub mod precond;
+mod sorting;
 
 pub use cg::Cg;
 pub use common::check_system;
 pub use error::{Error, Result};
+pub use sorting::{Sorting, sort_order, sort_order_grouped};
