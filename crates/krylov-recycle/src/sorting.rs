@@ -136,7 +136,10 @@ pub fn sort_order_grouped(
     }
     let features: Vec<Vec<f64>> = match sorting {
         Sorting::None => return Ok((0..fields.len()).collect()),
-        Sorting::Greedy => fields.par_iter().map(|f| f.iter().copied().collect()).collect(),
+        Sorting::Greedy => fields
+            .par_iter()
+            .map(|f| f.iter().copied().collect())
+            .collect(),
         Sorting::Fourier { modes } => {
             if modes == 0 {
                 return Err(linalg::Error::InvalidParameter {
@@ -151,7 +154,10 @@ pub fn sort_order_grouped(
         }
     };
     if group >= fields.len() {
-        return Ok(greedy_tour(&features, &(0..fields.len()).collect::<Vec<_>>()));
+        return Ok(greedy_tour(
+            &features,
+            &(0..fields.len()).collect::<Vec<_>>(),
+        ));
     }
     // Groups along the fields' means; the first system stays first.
     let mean = |i: usize| fields[i].mean().unwrap_or(0.0);
@@ -177,7 +183,11 @@ fn greedy_tour(features: &[Vec<f64>], members: &[usize]) -> Vec<usize> {
             .par_iter()
             .enumerate()
             .map(|(p, &j)| {
-                let d: f64 = here.iter().zip(&features[j]).map(|(a, b)| (a - b) * (a - b)).sum();
+                let d: f64 = here
+                    .iter()
+                    .zip(&features[j])
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
                 (p, d)
             })
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
@@ -225,9 +235,11 @@ impl LowFourier {
                 self.cols
                     .iter()
                     .map(|tab| {
-                        row.iter().zip(tab).fold((0.0, 0.0), |(re, im), (v, (co, si))| {
-                            (re + v * co, im - v * si)
-                        })
+                        row.iter()
+                            .zip(tab)
+                            .fold((0.0, 0.0), |(re, im), (v, (co, si))| {
+                                (re + v * co, im - v * si)
+                            })
                     })
                     .collect()
             })
@@ -272,7 +284,10 @@ mod tests {
     #[test]
     fn parse_and_display_round_trip() {
         for s in ["none", "greedy", "fourier4"] {
-            assert_eq!(s.parse::<Sorting>().map(|x| x.to_string()), Ok(s.to_string()));
+            assert_eq!(
+                s.parse::<Sorting>().map(|x| x.to_string()),
+                Ok(s.to_string())
+            );
         }
         assert!("fourier0".parse::<Sorting>().is_err());
         assert!("sorted".parse::<Sorting>().is_err());
@@ -280,7 +295,9 @@ mod tests {
 
     #[test]
     fn grouping_keeps_a_permutation_and_starts_at_zero() {
-        let fields: Vec<Array2<f64>> = (0..23).map(|k| Array2::from_elem((3, 3), ((k * 7) % 23) as f64)).collect();
+        let fields: Vec<Array2<f64>> = (0..23)
+            .map(|k| Array2::from_elem((3, 3), ((k * 7) % 23) as f64))
+            .collect();
         let views: Vec<_> = fields.iter().map(|f| f.view()).collect();
         let mut order = sort_order_grouped(&views, Sorting::Greedy, 5).unwrap();
         assert_eq!(order[0], 0);
