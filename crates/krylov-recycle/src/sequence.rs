@@ -81,6 +81,26 @@ pub enum Method {
     Cg,
 }
 
+impl Method {
+    /// The method called `name` on the command line, with the restart length and the recycle
+    /// space dimension for the methods that take them.
+    ///
+    /// # Errors
+    /// [`linalg::Error::InvalidParameter`] for an unknown name.
+    pub fn from_name(name: &str, restart: usize, recycle: usize) -> Result<Self> {
+        let _ = (restart, recycle);
+        match name {
+            "cg" => Ok(Method::Cg),
+            _ => Err(linalg::Error::InvalidParameter {
+                name: "method",
+                value: name.to_string(),
+                reason: "expected one of cg",
+            }
+            .into()),
+        }
+    }
+}
+
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
