@@ -169,6 +169,8 @@ impl Minres {
             }
             let mut first = true;
             let mut invariant;
+            // ‖T_k‖_F² so far, the scale of A (in the preconditioned norm) for the invariance test.
+            let mut tnorm2 = 0.0_f64;
             loop {
                 // Lanczos step: v = y/β, y = A v − (β/β_old) r1 − (α/β) r2.
                 let s = 1.0 / beta;
@@ -197,6 +199,7 @@ impl Minres {
                     return Err(self.indefinite_preconditioner(&monitor, beta2));
                 }
                 beta = beta2.sqrt();
+                tnorm2 += alfa * alfa + oldb * oldb + beta * beta;
                 // Previous rotation on the new column of T̄, then a new rotation.
                 let oldeps = epsln;
                 let delta = cs * dbar + sn * alfa;
@@ -228,7 +231,7 @@ impl Minres {
                 if !rn.is_finite() {
                     return breakdown(METHOD, "non-finite residual", monitor, a, b, x);
                 }
-                invariant = beta <= f64::EPSILON * oldb.max(alfa.abs());
+                invariant = beta <= 10.0 * f64::EPSILON * tnorm2.sqrt();
                 match monitor.record(rn) {
                     Some(Termination::Converged) => break,
                     Some(t) => return finish(METHOD, monitor, t, a, b, x),
