@@ -1,15 +1,25 @@
 #![doc = include_str!("../README.md")]
 
+mod arnoldi;
+mod bicgstab;
 mod cg;
 mod common;
 mod error;
+mod fgmres;
+mod gmres;
+mod minres;
 pub mod precond;
 mod sequence;
 mod sorting;
 
+pub use arnoldi::Orthogonalization;
+pub use bicgstab::BiCgStab;
 pub use cg::Cg;
 pub use common::check_system;
 pub use error::{Error, Result};
+pub use fgmres::{Fgmres, FlexibleFn, FlexiblePreconditioner};
+pub use gmres::Gmres;
+pub use minres::Minres;
 pub use sequence::{
     Method, SequenceOptions, SequenceReport, SequenceSolution, SequenceSolver, SequenceTotals,
     System, SystemReport,
