@@ -6,9 +6,11 @@ mod error;
 mod gcrodr;
 pub mod precond;
 mod recycle;
+mod recycled_cg;
 
 pub use cg::Cg;
 pub use common::check_system;
 pub use error::{Error, Result};
 pub use gcrodr::Gcrodr;
 pub use recycle::RecycleSpace;
+pub use recycled_cg::RecycledCg;
