@@ -436,8 +436,9 @@ impl Work {
             // Two passes of block classical Gram–Schmidt against [C V_{i+1}].
             let p = kc + i + 1;
             let basis = self.z.as_ref().subcols(0, p);
+            // The whole column: a previous cycle with a larger space left entries below.
+            self.g.as_mut().col_mut(i).fill(0.0);
             let mut gcol = self.g.as_mut().submatrix_mut(0, i, p, 1);
-            gcol.fill(0.0);
             for _ in 0..2 {
                 let mut h = self.h.as_mut().submatrix_mut(0, 0, p, 1);
                 matmul(
@@ -548,6 +549,11 @@ impl Work {
             return;
         };
         // Ḡ P = Q R;  C = V̂ Q;  U = Ŵ P R⁻¹ = (U D P_top + V P_bottom) R⁻¹.
+        // An orthonormal basis of span(P): the real and imaginary parts of a nearly real pair
+        // are nearly parallel, and R⁻¹ below would amplify rounding errors in `Â U = C`.
+        let Some((p, _, _)) = qr_keep(p.as_ref()) else {
+            return;
+        };
         let gp = &gbar * &p;
         let Some((q, r, keep)) = qr_keep(gp.as_ref()) else {
             return;
