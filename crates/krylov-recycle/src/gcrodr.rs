@@ -168,7 +168,8 @@ impl Gcrodr {
 
     /// Solves `A x = b` with right preconditioner `m` (use [`linalg::IdentityOperator`] for
     /// none), from the initial guess in `x`, recycling `space`: a space found there is
-    /// re-orthogonalised against this `A` and used; on return `space` holds the space of the
+    /// re-orthogonalised against this `A` and used (its first `k` vectors if it has more); on
+    /// return `space` holds the space of the
     /// last cycle (also after a failed solve), ready for the next system.
     ///
     /// # Errors
@@ -214,7 +215,9 @@ impl Gcrodr {
             kc: 0,
         };
         if let Some(s) = space.as_ref() {
-            work.import(a, m, s.basis(), &mut monitor);
+            // A larger space (from another solver) is cut to its first k vectors.
+            let k = s.dim().min(self.recycle);
+            work.import(a, m, s.basis().subcols(0, k), &mut monitor);
         }
         let termination = self.cycles(a, m, b, x, &mut r, &mut work, &mut monitor);
         if work.kc > 0 {

@@ -276,3 +276,28 @@ fn right_jacobi_makes_skr_systems_share_their_space() {
     // Measured: recycled [40, 27, 27] matvecs (8 of them re-orthogonalising the space), fresh 40.
     assert!(4 * counts[1] < 3 * fresh[1] && 4 * counts[2] < 3 * fresh[2]);
 }
+
+/// Tiny systems (Arnoldi ends in an invariant subspace before `m` steps) and spaces larger
+/// than `k` or than needed.
+#[test]
+fn small_systems_and_large_spaces() {
+    let a = faer::mat![[4.0, 1.0, 0.0], [0.5, 3.0, 1.0], [0.0, 1.0, 2.0]];
+    let b = [1.0, 2.0, 3.0];
+    let solver = Gcrodr::new(10, 2, stop(1e-12)).unwrap();
+    let mut space = None;
+    for _ in 0..2 {
+        let mut x = vec![0.0; 3];
+        let s = solver
+            .solve(&a, &IdentityOperator(3), &b, &mut x, &mut space)
+            .unwrap();
+        assert!(s.true_rel_residual.unwrap() <= 1e-12);
+        assert!(rel_err(&x, &dense_solve(&a, &b)) < 1e-10);
+    }
+    let mut big = Some(RecycleSpace::new(Mat::<f64>::identity(3, 3)).unwrap());
+    let mut x = vec![0.0; 3];
+    let s = solver
+        .solve(&a, &IdentityOperator(3), &b, &mut x, &mut big)
+        .unwrap();
+    assert!(s.true_rel_residual.unwrap() <= 1e-12);
+    assert!(big.unwrap().dim() <= 2);
+}
