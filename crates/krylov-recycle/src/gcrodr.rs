@@ -1,0 +1,710 @@
+//! GCRO-DR(m, k): restarted GMRES that carries a deflation space from cycle to cycle and from
+//! one system of a sequence to the next.
+//!
+//! With right preconditioning the method iterates on `Â = A M` (`x = x₀ + M y`); the recycle
+//! space `U` (`n x k`) lives in the variable `y`. Given `U` (from a previous system, possibly
+//! with another matrix), the solve starts by re-orthogonalising it against the *current*
+//! operator:
+//!
+//! ```text
+//! C̃ = Â U,  C̃ = Q R (thin QR),  C = Q,  U ← U R⁻¹          (k operator applications)
+//! x ← x + M U Cᵀ r,   r ← r − C Cᵀ r
+//! ```
+//!
+//! Each cycle then runs `m − k` Arnoldi steps on `(I − C Cᵀ) Â` from `v₁ = r/‖r‖`,
+//! `(I − CCᵀ) Â V = V̄ H̄`, `B = Cᵀ Â V`, so that with `Ũ = U D` (unit columns),
+//! `Ŵ = [Ũ V]`, `V̂ = [C V̄]`:
+//!
+//! ```text
+//! Â Ŵ = V̂ Ḡ,    Ḡ = [ D  B ]
+//!                    [ 0  H̄ ]
+//! ```
+//!
+//! The minimum residual correction over `range(Ŵ)` is `y₂ = argmin ‖β e₁ − H̄ y₂‖` (Givens
+//! rotations give its residual at every step), `x ← x + M (V y₂ − U B y₂)`. At the end of the
+//! cycle the space is updated with the `k` harmonic Ritz vectors of smallest magnitude,
+//! `Ḡᵀ Ḡ z = θ Ḡᵀ V̂ᵀ Ŵ z`, `P = [z₁ … z_k]` (a complex pair contributes its real and
+//! imaginary parts, kept together), then `Ḡ P = Q R`, `C ← V̂ Q`, `U ← Ŵ P R⁻¹`, so that
+//! `Â U = C` with `C` orthonormal. Without a space the first cycle is a GMRES(m) cycle and the
+//! space comes from the harmonic Ritz vectors of its Hessenberg matrix (the same formula with
+//! `k = 0`).
+//!
+//! Orthogonalisation is classical Gram–Schmidt with one full reorthogonalisation, against the
+//! block `[C V]` at once (two matrix–vector products per pass). Every claimed convergence is
+//! confirmed by the true residual `b − A x`; the space of the last cycle is left in the
+//! caller's `Option<RecycleSpace>`, with its image `C = A M U`.
+//!
+//! Counting: one iteration per Arnoldi step, plus one when the projection onto the recycled
+//! space alone meets the tolerance; matvecs include the `k` applications of `A` to the recycled
+//! basis, the initial residual and every confirmation.
+//!
+//! # References
+//! M. L. Parks, E. de Sturler, G. Mackey, D. D. Johnson, S. Maiti, "Recycling Krylov subspaces
+//! for sequences of linear systems", SIAM J. Sci. Comput. 28(5), 1651–1674, 2006.
+//! DOI 10.1137/040607277.
+//!
+//! # Example
+//! ```
+//! use krylov_recycle::Gcrodr;
+//! use linalg::{IdentityOperator, StopCriteria};
+//!
+//! let n = 200;
+//! let a = linalg::testing::laplacian_1d(n);
+//! let b = vec![1.0; n];
+//! let solver = Gcrodr::new(20, 5, StopCriteria::default().rtol(1e-10).max_iters(5000))?;
+//! let mut space = None;
+//! let mut x = vec![0.0; n];
+//! let first = solver.solve(&a, &IdentityOperator(n), &b, &mut x, &mut space)?;
+//! assert!(first.true_rel_residual.unwrap() <= 1e-10);
+//! assert_eq!(space.as_ref().map(|s| s.dim()), Some(5));
+//! // The same matrix again, with a new right-hand side: the space pays.
+//! let b2: Vec<f64> = (0..n).map(|i| (i as f64).sin()).collect();
+//! let mut x2 = vec![0.0; n];
+//! let second = solver.solve(&a, &IdentityOperator(n), &b2, &mut x2, &mut space)?;
+//! assert!(second.true_rel_residual.unwrap() <= 1e-10);
+//! # Ok::<(), krylov_recycle::Error>(())
+//! ```
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatMut, MatRef};
+use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination, par};
+use serde::{Deserialize, Serialize};
+
+#[allow(unused_imports)]
+use crate::Error;
+use crate::Result;
+use crate::common::{apply, axpy, check_system, confirm, finish, norm, residual};
+use crate::recycle::RecycleSpace;
+
+const METHOD: &str = "gcro-dr";
+
+/// GCRO-DR(m, k) with right preconditioning.
+///
+/// | parameter | valid | meaning |
+/// |---|---|---|
+/// | `restart` (m) | ≥ 2 | largest search space per cycle (recycled vectors included) |
+/// | `recycle` (k) | 1 ≤ k < m | dimension of the recycle space |
+/// | `stop` | see [`StopCriteria`] | when to stop (iterations = Arnoldi steps) |
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Gcrodr {
+    restart: usize,
+    recycle: usize,
+    stop: StopCriteria,
+}
+
+/// The state of one solve: the basis block `Z = [C V]`, the projected operator, Givens data.
+struct Work {
+    n: usize,
+    /// `[C | V]`, `n x (m + 1)`: `C` in the first `kc` columns, the Arnoldi vectors after.
+    z: Mat<f64>,
+    /// Column `i`: `[C V_{i+1}]ᵀ Â v_i` after orthogonalisation (rows `0..kc` are `B`,
+    /// rows `kc..` the Hessenberg column).
+    g: Mat<f64>,
+    /// The Givens-rotated Hessenberg matrix (upper triangular part used).
+    rr: Mat<f64>,
+    cs: Vec<f64>,
+    sn: Vec<f64>,
+    rhs: Vec<f64>,
+    /// Arnoldi vector being built.
+    w: Mat<f64>,
+    /// Preconditioned vector `M v`.
+    t: Mat<f64>,
+    /// Projection coefficients.
+    h: Mat<f64>,
+    /// Recycled basis `U` (`n x kc`), `Â U = C`.
+    u: Mat<f64>,
+    kc: usize,
+}
+
+impl Gcrodr {
+    /// GCRO-DR with `restart = m` vectors per cycle, a recycle space of `recycle = k` vectors.
+    ///
+    /// # Errors
+    /// [`linalg::Error::InvalidParameter`] for `m < 2`, `k = 0`, `k ≥ m`, or a bad stopping
+    /// rule.
+    pub fn new(restart: usize, recycle: usize, stop: StopCriteria) -> Result<Self> {
+        let bad = |name, value: usize, reason| {
+            Err(linalg::Error::InvalidParameter {
+                name,
+                value: value.to_string(),
+                reason,
+            }
+            .into())
+        };
+        if restart < 2 {
+            return bad("restart", restart, "must be >= 2");
+        }
+        if recycle == 0 {
+            return bad(
+                "recycle",
+                recycle,
+                "must be >= 1 (use GMRES for no recycling)",
+            );
+        }
+        if recycle >= restart {
+            return bad("recycle", recycle, "must be smaller than restart");
+        }
+        Ok(Self {
+            restart,
+            recycle,
+            stop: stop.check()?,
+        })
+    }
+
+    /// The cycle length `m`.
+    pub fn restart(&self) -> usize {
+        self.restart
+    }
+
+    /// The recycle dimension `k`.
+    pub fn recycle(&self) -> usize {
+        self.recycle
+    }
+
+    /// The stopping rule.
+    pub fn stop(&self) -> &StopCriteria {
+        &self.stop
+    }
+
+    /// Solves `A x = b` with right preconditioner `m` (use [`linalg::IdentityOperator`] for
+    /// none), from the initial guess in `x`, recycling `space`: a space found there is
+    /// re-orthogonalised against this `A` and used (its first `k` vectors if it has more); on
+    /// return `space` holds the space of the
+    /// last cycle (also after a failed solve), ready for the next system.
+    ///
+    /// # Errors
+    /// Bad shapes or non-finite input ([`Error::Linalg`]), including a space whose vectors
+    /// are not of length `n` ([`linalg::Error::ShapeMismatch`]); [`Error::NotConverged`] /
+    /// [`Error::Breakdown`] with the stats and the best iterate in `x`.
+    pub fn solve<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        space: &mut Option<RecycleSpace>,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
+        let bnorm = check_system(a, m, b, x)?;
+        if let Some(s) = space.as_ref() {
+            s.check_n(b.len())?;
+        }
+        let n = b.len();
+        let mut monitor = Monitor::new(&self.stop, bnorm);
+        let mut r = vec![0.0; n];
+        let rn = residual(a, b, x, &mut r);
+        monitor.count_matvecs(1);
+        if let Some(t) = monitor.record(rn) {
+            return finish(METHOD, monitor, t, a, b, x);
+        }
+        let mut work = Work {
+            n,
+            z: Mat::zeros(n, self.restart + 1),
+            g: Mat::zeros(self.restart + 1, self.restart),
+            rr: Mat::zeros(self.restart + 1, self.restart),
+            cs: vec![0.0; self.restart],
+            sn: vec![0.0; self.restart],
+            rhs: vec![0.0; self.restart + 1],
+            w: Mat::zeros(n, 1),
+            t: Mat::zeros(n, 1),
+            h: Mat::zeros(self.restart + 1, 1),
+            u: Mat::zeros(n, 0),
+            kc: 0,
+        };
+        if let Some(s) = space.as_ref() {
+            // A larger space (from another solver) is cut to its first k vectors.
+            let k = s.dim().min(self.recycle);
+            work.import(a, m, s.basis().subcols(0, k), &mut monitor);
+        }
+        let termination = self.cycles(a, m, b, x, &mut r, &mut work, &mut monitor);
+        if work.kc > 0 {
+            let c = work.z.as_ref().subcols(0, work.kc).to_owned();
+            *space = Some(RecycleSpace::with_image(work.u, c));
+        }
+        finish(METHOD, monitor, termination, a, b, x)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn cycles<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        r: &mut [f64],
+        work: &mut Work,
+        monitor: &mut Monitor<'_>,
+    ) -> Termination
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
+        let n = work.n;
+        let mut corr = Mat::<f64>::zeros(n, 1);
+        loop {
+            // Project the residual on range(C): x += M U Cᵀ r, r −= C Cᵀ r (exact when r ⊥ C).
+            let kc = work.kc;
+            corr.fill(0.0);
+            if kc > 0 {
+                let c = work.z.as_ref().subcols(0, kc);
+                let rm = MatRef::from_column_major_slice(r, n, 1);
+                let mut alpha = Mat::<f64>::zeros(kc, 1);
+                matmul(
+                    alpha.as_mut(),
+                    Accum::Replace,
+                    c.transpose(),
+                    rm,
+                    1.0,
+                    par(),
+                );
+                matmul(
+                    MatMut::from_column_major_slice_mut(r, n, 1),
+                    Accum::Add,
+                    c,
+                    alpha.as_ref(),
+                    -1.0,
+                    par(),
+                );
+                matmul(
+                    corr.as_mut(),
+                    Accum::Replace,
+                    work.u.as_ref(),
+                    alpha.as_ref(),
+                    1.0,
+                    par(),
+                );
+            }
+            let mut beta = norm(r);
+            if !beta.is_finite() {
+                return Termination::Breakdown;
+            }
+            if beta <= monitor.threshold() {
+                // The recycled space alone solves the system.
+                Self::update_x(m, x, &corr, &mut work.t, monitor);
+                corr.fill(0.0);
+                let (ok, rn) = confirm(a, b, x, r, monitor);
+                if ok {
+                    return monitor.record(rn).unwrap_or(Termination::Converged);
+                }
+                // Go on from the true residual.
+                beta = rn;
+            }
+            let steps = self.restart - kc;
+            let (j, stop) = work.arnoldi(a, m, r, beta, steps, monitor);
+            if j == 0 {
+                return stop.unwrap_or(Termination::Breakdown);
+            }
+            // y₂ from the triangular system, then the correction V y₂ − U B y₂.
+            let mut y = Mat::<f64>::zeros(j, 1);
+            for i in 0..j {
+                y[(i, 0)] = work.rhs[i];
+            }
+            faer::linalg::triangular_solve::solve_upper_triangular_in_place(
+                work.rr.as_ref().submatrix(0, 0, j, j),
+                y.as_mut(),
+                par(),
+            );
+            if (0..j).any(|i| !y[(i, 0)].is_finite()) {
+                return Termination::Breakdown;
+            }
+            matmul(
+                corr.as_mut(),
+                Accum::Add,
+                work.z.as_ref().subcols(kc, j),
+                y.as_ref(),
+                1.0,
+                par(),
+            );
+            if kc > 0 {
+                let mut by = Mat::<f64>::zeros(kc, 1);
+                matmul(
+                    by.as_mut(),
+                    Accum::Replace,
+                    work.g.as_ref().submatrix(0, 0, kc, j),
+                    y.as_ref(),
+                    1.0,
+                    par(),
+                );
+                matmul(
+                    corr.as_mut(),
+                    Accum::Add,
+                    work.u.as_ref(),
+                    by.as_ref(),
+                    -1.0,
+                    par(),
+                );
+            }
+            Self::update_x(m, x, &corr, &mut work.t, monitor);
+            // r = V̄ (β e₁ − H̄ y₂).
+            let mut s = Mat::<f64>::zeros(j + 1, 1);
+            s[(0, 0)] = beta;
+            matmul(
+                s.as_mut(),
+                Accum::Add,
+                work.g.as_ref().submatrix(kc, 0, j + 1, j),
+                y.as_ref(),
+                -1.0,
+                par(),
+            );
+            matmul(
+                MatMut::from_column_major_slice_mut(r, n, 1),
+                Accum::Replace,
+                work.z.as_ref().subcols(kc, j + 1),
+                s.as_ref(),
+                1.0,
+                par(),
+            );
+            if self.recycle > 0 {
+                work.update_space(self.recycle, j);
+            }
+            match stop {
+                // The recurrence may have drifted: confirm, or go on from the true residual.
+                Some(Termination::Converged) if confirm(a, b, x, r, monitor).0 => {
+                    return Termination::Converged;
+                }
+                Some(Termination::Converged) => {}
+                Some(t) => return t,
+                None => {}
+            }
+        }
+    }
+
+    /// `x ← x + M corr`.
+    fn update_x<M: LinearOperator + ?Sized>(
+        m: &M,
+        x: &mut [f64],
+        corr: &Mat<f64>,
+        t: &mut Mat<f64>,
+        monitor: &mut Monitor<'_>,
+    ) {
+        m.apply(t.as_mut(), corr.as_ref());
+        monitor.count_precond(1);
+        axpy(1.0, t.col_as_slice(0), x);
+    }
+}
+
+impl Work {
+    /// Makes `U` (`n x k`) a recycle space for the current operator: `C̃ = A M U = Q R`,
+    /// `C = Q`, `U ← U R⁻¹`, dropping columns that `A M` maps to (numerically) dependent ones.
+    fn import<A, M>(&mut self, a: &A, m: &M, u: MatRef<'_, f64>, monitor: &mut Monitor<'_>)
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
+        let k = u.ncols();
+        let mu = m.apply_to(u);
+        monitor.count_precond(k);
+        let cu = a.apply_to(mu.as_ref());
+        monitor.count_matvecs(k);
+        let (u, c) = orthonormal_image(u.to_owned(), cu);
+        self.kc = c.ncols();
+        self.z.as_mut().subcols_mut(0, self.kc).copy_from(&c);
+        self.u = u;
+    }
+
+    /// Up to `steps` Arnoldi steps on `(I − C Cᵀ) Â` from `r/β`, with Givens rotations.
+    /// Returns the number of steps done and why it stopped early (if it did).
+    fn arnoldi<A, M>(
+        &mut self,
+        a: &A,
+        m: &M,
+        r: &[f64],
+        beta: f64,
+        steps: usize,
+        monitor: &mut Monitor<'_>,
+    ) -> (usize, Option<Termination>)
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
+        let kc = self.kc;
+        {
+            let v0 = self.z.col_as_slice_mut(kc);
+            for (v, ri) in v0.iter_mut().zip(r) {
+                *v = ri / beta;
+            }
+        }
+        self.rhs.fill(0.0);
+        self.rhs[0] = beta;
+        for i in 0..steps {
+            // w = A M v_i
+            m.apply(self.t.as_mut(), self.z.as_ref().subcols(kc + i, 1));
+            monitor.count_precond(1);
+            apply(a, self.t.col_as_slice(0), self.w.col_as_slice_mut(0));
+            monitor.count_matvecs(1);
+            let wnorm0 = norm(self.w.col_as_slice(0));
+            // Two passes of block classical Gram–Schmidt against [C V_{i+1}].
+            let p = kc + i + 1;
+            let basis = self.z.as_ref().subcols(0, p);
+            // The whole column: a previous cycle with a larger space left entries below.
+            self.g.as_mut().col_mut(i).fill(0.0);
+            let mut gcol = self.g.as_mut().submatrix_mut(0, i, p, 1);
+            for _ in 0..2 {
+                let mut h = self.h.as_mut().submatrix_mut(0, 0, p, 1);
+                matmul(
+                    h.as_mut(),
+                    Accum::Replace,
+                    basis.transpose(),
+                    self.w.as_ref(),
+                    1.0,
+                    par(),
+                );
+                matmul(self.w.as_mut(), Accum::Add, basis, h.as_ref(), -1.0, par());
+                for l in 0..p {
+                    gcol[(l, 0)] += h[(l, 0)];
+                }
+            }
+            let hnext = norm(self.w.col_as_slice(0));
+            self.g[(p, i)] = hnext;
+            if !hnext.is_finite() {
+                return (i, Some(Termination::Breakdown));
+            }
+            let lucky = hnext <= 1e-14 * wnorm0;
+            if !lucky {
+                let inv = 1.0 / hnext;
+                let (zcol, wcol) = (self.z.col_as_slice_mut(p), self.w.col_as_slice(0));
+                for (zv, wv) in zcol.iter_mut().zip(wcol) {
+                    *zv = wv * inv;
+                }
+            } else {
+                self.z.col_as_slice_mut(p).fill(0.0);
+            }
+            // Givens rotations on the Hessenberg column (rows kc..kc+i+2 of g).
+            for l in 0..=i + 1 {
+                self.rr[(l, i)] = self.g[(kc + l, i)];
+            }
+            for l in 0..i {
+                let (c, s) = (self.cs[l], self.sn[l]);
+                let (h0, h1) = (self.rr[(l, i)], self.rr[(l + 1, i)]);
+                self.rr[(l, i)] = c * h0 + s * h1;
+                self.rr[(l + 1, i)] = -s * h0 + c * h1;
+            }
+            let (h0, h1) = (self.rr[(i, i)], self.rr[(i + 1, i)]);
+            let rho = h0.hypot(h1);
+            let (c, s) = if rho > 0.0 {
+                (h0 / rho, h1 / rho)
+            } else {
+                (1.0, 0.0)
+            };
+            self.cs[i] = c;
+            self.sn[i] = s;
+            self.rr[(i, i)] = rho;
+            self.rr[(i + 1, i)] = 0.0;
+            self.rhs[i + 1] = -s * self.rhs[i];
+            self.rhs[i] *= c;
+            if rho == 0.0 {
+                return (i, Some(Termination::Breakdown));
+            }
+            if let Some(t) = monitor.record(self.rhs[i + 1].abs()) {
+                return (i + 1, Some(t));
+            }
+            if lucky {
+                // An invariant subspace: the correction is exact; confirm it.
+                return (i + 1, Some(Termination::Converged));
+            }
+        }
+        (steps, None)
+    }
+
+    /// Replaces the space by the `k` harmonic Ritz vectors of smallest magnitude of the cycle
+    /// just done (`j` Arnoldi steps), see the module documentation.
+    fn update_space(&mut self, k: usize, j: usize) {
+        let kc = self.kc;
+        let s = kc + j;
+        // Ḡ ((s+1) x s) = [[D, B], [0, H̄]], D = diag(1/‖u_i‖).
+        let d: Vec<f64> = (0..kc)
+            .map(|i| 1.0 / norm(self.u.col_as_slice(i)))
+            .collect();
+        let mut gbar = Mat::<f64>::zeros(s + 1, s);
+        for i in 0..kc {
+            gbar[(i, i)] = d[i];
+        }
+        gbar.as_mut()
+            .submatrix_mut(0, kc, kc + j + 1, j)
+            .copy_from(self.g.as_ref().submatrix(0, 0, kc + j + 1, j));
+        // V̂ᵀ Ŵ = [[Cᵀ Ũ, 0], [V̄ᵀ Ũ, I]].
+        let mut vw = Mat::<f64>::zeros(s + 1, s);
+        if kc > 0 {
+            let mut zu = vw.as_mut().submatrix_mut(0, 0, s + 1, kc);
+            matmul(
+                zu.as_mut(),
+                Accum::Replace,
+                self.z.as_ref().subcols(0, s + 1).transpose(),
+                self.u.as_ref(),
+                1.0,
+                par(),
+            );
+            for (c, dc) in d.iter().enumerate() {
+                for l in 0..s + 1 {
+                    zu[(l, c)] *= dc;
+                }
+            }
+        }
+        for i in 0..j {
+            vw[(kc + i, kc + i)] = 1.0;
+        }
+        let ae = gbar.transpose() * &gbar;
+        let be = gbar.transpose() * &vw;
+        let Some(p) = smallest_harmonic_ritz(&ae, &be, k.min(s)) else {
+            return;
+        };
+        // Ḡ P = Q R;  C = V̂ Q;  U = Ŵ P R⁻¹ = (U D P_top + V P_bottom) R⁻¹.
+        // An orthonormal basis of span(P): the real and imaginary parts of a nearly real pair
+        // are nearly parallel, and R⁻¹ below would amplify rounding errors in `Â U = C`.
+        let Some((p, _, _)) = qr_keep(p.as_ref()) else {
+            return;
+        };
+        let gp = &gbar * &p;
+        let Some((q, r, keep)) = qr_keep(gp.as_ref()) else {
+            return;
+        };
+        let mut p = select_cols(p.as_ref(), &keep);
+        for (i, di) in d.iter().enumerate() {
+            for c in 0..p.ncols() {
+                p[(i, c)] *= di;
+            }
+        }
+        let kn = keep.len();
+        let mut y = Mat::<f64>::zeros(self.n, kn);
+        if kc > 0 {
+            matmul(
+                y.as_mut(),
+                Accum::Replace,
+                self.u.as_ref(),
+                p.as_ref().submatrix(0, 0, kc, kn),
+                1.0,
+                par(),
+            );
+        }
+        matmul(
+            y.as_mut(),
+            Accum::Add,
+            self.z.as_ref().subcols(kc, j),
+            p.as_ref().submatrix(kc, 0, j, kn),
+            1.0,
+            par(),
+        );
+        faer::linalg::triangular_solve::solve_lower_triangular_in_place(
+            r.transpose(),
+            y.as_mut().transpose_mut(),
+            par(),
+        );
+        let c = self.z.as_ref().subcols(0, s + 1) * &q;
+        self.z.as_mut().subcols_mut(0, kn).copy_from(&c);
+        self.u = y;
+        self.kc = kn;
+    }
+}
+
+/// `C̃ = Q R` with the columns of `C̃` that are numerically dependent on the previous ones
+/// dropped (from `U` too); returns `(U R⁻¹, Q)` with `A M (U R⁻¹) = Q`.
+fn orthonormal_image(u: Mat<f64>, cu: Mat<f64>) -> (Mat<f64>, Mat<f64>) {
+    let Some((q, r, keep)) = qr_keep(cu.as_ref()) else {
+        return (Mat::zeros(u.nrows(), 0), Mat::zeros(u.nrows(), 0));
+    };
+    let mut u = select_cols(u.as_ref(), &keep);
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(
+        r.transpose(),
+        u.as_mut().transpose_mut(),
+        par(),
+    );
+    (u, q)
+}
+
+/// Thin QR of `g` after dropping the columns whose `R` diagonal is below `1e-10 · max`:
+/// returns `(Q, R, kept column indices)`, or `None` if nothing is left or `g` is not finite.
+fn qr_keep(g: MatRef<'_, f64>) -> Option<(Mat<f64>, Mat<f64>, Vec<usize>)> {
+    let mut keep: Vec<usize> = (0..g.ncols()).collect();
+    loop {
+        if keep.is_empty() {
+            return None;
+        }
+        let sub = select_cols(g, &keep);
+        let qr = sub.qr();
+        let r = qr.thin_R().to_owned();
+        let diag: Vec<f64> = (0..keep.len()).map(|i| r[(i, i)].abs()).collect();
+        let max = diag.iter().copied().fold(0.0, f64::max);
+        if !(max.is_finite() && max > 0.0) {
+            return None;
+        }
+        match diag.iter().position(|&v| v <= 1e-10 * max) {
+            Some(i) => {
+                keep.remove(i);
+            }
+            None => return Some((qr.compute_thin_Q(), r, keep)),
+        }
+    }
+}
+
+fn select_cols(a: MatRef<'_, f64>, cols: &[usize]) -> Mat<f64> {
+    Mat::from_fn(a.nrows(), cols.len(), |i, j| a[(i, cols[j])])
+}
+
+/// The real basis `P` (`s x ≤ k`) of the eigenvectors of `ae z = θ be z` with the `k`
+/// smallest `|θ|`; a complex pair gives its real and imaginary parts, both or neither.
+fn smallest_harmonic_ritz(ae: &Mat<f64>, be: &Mat<f64>, k: usize) -> Option<Mat<f64>> {
+    let s = ae.nrows();
+    let evd = ae.generalized_eigen(be).ok()?;
+    let (sa, sb, vecs) = (
+        evd.S_a().column_vector(),
+        evd.S_b().column_vector(),
+        evd.U(),
+    );
+    let theta: Vec<(f64, f64)> = (0..s)
+        .map(|i| {
+            let (a, b) = (sa[i], sb[i]);
+            let bb = b.re * b.re + b.im * b.im;
+            if bb == 0.0 || !bb.is_finite() {
+                (f64::INFINITY, 0.0)
+            } else {
+                (
+                    (a.re * b.re + a.im * b.im) / bb,
+                    (a.im * b.re - a.re * b.im) / bb,
+                )
+            }
+        })
+        .collect();
+    let mag = |i: usize| {
+        let m = theta[i].0.hypot(theta[i].1);
+        if m.is_nan() { f64::INFINITY } else { m }
+    };
+    let mut order: Vec<usize> = (0..s).collect();
+    order.sort_by(|&i, &j| mag(i).total_cmp(&mag(j)));
+    let mut used = vec![false; s];
+    let mut cols: Vec<Vec<f64>> = Vec::with_capacity(k + 1);
+    for &i in &order {
+        if cols.len() >= k || !mag(i).is_finite() {
+            break;
+        }
+        if used[i] {
+            continue;
+        }
+        used[i] = true;
+        let (re, im) = theta[i];
+        if im.abs() > 1e-12 * mag(i) {
+            // Its conjugate partner: the closest unused value to conj(θ).
+            let partner = (0..s).filter(|&l| !used[l]).min_by(|&l, &q| {
+                let dl = (theta[l].0 - re).hypot(theta[l].1 + im);
+                let dq = (theta[q].0 - re).hypot(theta[q].1 + im);
+                dl.total_cmp(&dq)
+            });
+            if let Some(l) = partner {
+                used[l] = true;
+            }
+            if cols.len() + 2 > k {
+                break;
+            }
+            cols.push((0..s).map(|r| vecs[(r, i)].re).collect());
+            cols.push((0..s).map(|r| vecs[(r, i)].im).collect());
+        } else {
+            cols.push((0..s).map(|r| vecs[(r, i)].re).collect());
+        }
+    }
+    if cols.is_empty() {
+        return None;
+    }
+    Some(Mat::from_fn(s, cols.len(), |i, j| cols[j][i]))
+}
