@@ -41,7 +41,10 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::precond::{PrecondKind, Preconditioner};
-use crate::{Cg, Error, Result, Sorting, sort_order};
+use crate::{
+    BiCgStab, Cg, Error, Gcrodr, Gmres, Minres, RecyclePolicy, RecycleSpace, RecycledCg, Result,
+    Sorting, sort_order,
+};
 
 /// One system of a sequence: `A x = b`, and the parameter field that defines `A` (used for
 /// sorting; without fields the sequence keeps its order).
@@ -79,6 +82,27 @@ impl System {
 pub enum Method {
     /// Preconditioned conjugate gradients (SPD systems).
     Cg,
+    /// MINRES (symmetric systems, SPD preconditioner).
+    Minres,
+    /// BiCGStab (right-preconditioned).
+    Bicgstab,
+    /// GMRES(m) (right-preconditioned).
+    Gmres {
+        /// Restart length m.
+        restart: usize,
+    },
+    /// GCRO-DR(m, k), recycling a k-dimensional space from system to system.
+    Gcrodr {
+        /// Restart length m.
+        restart: usize,
+        /// Recycle space dimension k.
+        recycle: usize,
+    },
+    /// Recycled (deflated) CG for SPD sequences, recycling a k-dimensional space.
+    RecycledCg {
+        /// Recycle space dimension k.
+        recycle: usize,
+    },
 }
 
 impl Method {
@@ -88,16 +112,45 @@ impl Method {
     /// # Errors
     /// [`linalg::Error::InvalidParameter`] for an unknown name.
     pub fn from_name(name: &str, restart: usize, recycle: usize) -> Result<Self> {
-        let _ = (restart, recycle);
         match name {
             "cg" => Ok(Method::Cg),
+            "minres" => Ok(Method::Minres),
+            "bicgstab" => Ok(Method::Bicgstab),
+            "gmres" => Ok(Method::Gmres { restart }),
+            "gcrodr" => Ok(Method::Gcrodr { restart, recycle }),
+            "rcg" | "recycled-cg" => Ok(Method::RecycledCg { recycle }),
             _ => Err(linalg::Error::InvalidParameter {
                 name: "method",
                 value: name.to_string(),
-                reason: "expected one of cg",
+                reason: "expected one of cg, minres, bicgstab, gmres, gcrodr, rcg",
             }
             .into()),
         }
+    }
+
+    /// Whether the method carries a recycle space from system to system.
+    pub fn recycles(&self) -> bool {
+        matches!(self, Method::Gcrodr { .. } | Method::RecycledCg { .. })
+    }
+}
+
+impl Method {
+    /// Builds the method's solver once, to check its parameters.
+    fn solver_check(options: &SequenceOptions) -> Result<()> {
+        let stop = options.stop.clone();
+        match options.method {
+            Method::Cg | Method::Minres | Method::Bicgstab => {}
+            Method::Gmres { restart } => {
+                Gmres::new(restart, stop)?;
+            }
+            Method::Gcrodr { restart, recycle } => {
+                Gcrodr::new(restart, recycle, stop)?;
+            }
+            Method::RecycledCg { recycle } => {
+                RecycledCg::new(recycle, stop)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -105,6 +158,11 @@ impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Method::Cg => f.write_str("cg"),
+            Method::Minres => f.write_str("minres"),
+            Method::Bicgstab => f.write_str("bicgstab"),
+            Method::Gmres { restart } => write!(f, "gmres({restart})"),
+            Method::Gcrodr { restart, recycle } => write!(f, "gcrodr({restart},{recycle})"),
+            Method::RecycledCg { recycle } => write!(f, "rcg({recycle})"),
         }
     }
 }
@@ -117,6 +175,7 @@ impl std::fmt::Display for Method {
 /// | `precond` | none | preconditioner, built once, refreshed per system |
 /// | `sorting` | none | order of the solves (SKR) |
 /// | `stop` | rtol 1e-8, 1000 iterations | stopping rule of each solve |
+/// | `policy` | adaptive | when a recycling method passes its space on |
 /// | `warm_start` | false | start each solve from the previous solution (else from zero) |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -129,6 +188,8 @@ pub struct SequenceOptions {
     pub sorting: Sorting,
     /// Stopping rule of each solve.
     pub stop: StopCriteria,
+    /// When a recycling method passes its space to the next system.
+    pub policy: RecyclePolicy,
     /// Start each solve from the previous system's solution.
     pub warm_start: bool,
 }
@@ -141,8 +202,14 @@ impl SequenceOptions {
             precond: PrecondKind::None,
             sorting: Sorting::None,
             stop: StopCriteria::default(),
+            policy: RecyclePolicy::adaptive(),
             warm_start: false,
         }
+    }
+    /// Sets the recycle policy.
+    pub fn policy(mut self, policy: RecyclePolicy) -> Self {
+        self.policy = policy;
+        self
     }
     /// Sets the preconditioner.
     pub fn precond(mut self, precond: PrecondKind) -> Self {
@@ -253,6 +320,8 @@ impl SequenceSolver {
     /// [`linalg::Error::InvalidParameter`] for a bad stopping rule or method parameter.
     pub fn new(options: SequenceOptions) -> Result<Self> {
         options.stop.clone().check()?;
+        // Builds each solver once to check the method's parameters.
+        Method::solver_check(&options)?;
         Ok(Self { options })
     }
 
@@ -316,6 +385,8 @@ impl SequenceSolver {
         let mut reports: Vec<Option<SystemReport>> = vec![None; systems.len()];
         let mut precond: Option<(Preconditioner, CsrMatrix)> = None;
         let mut previous: Option<usize> = None;
+        let mut space: Option<RecycleSpace> = None;
+        let mut policy = self.options.policy.clone();
         let mut totals = SequenceTotals {
             systems: systems.len(),
             sort_time_s,
@@ -333,7 +404,14 @@ impl SequenceSolver {
                 _ => vec![0.0; system.rhs.len()],
             };
             let t1 = Instant::now();
-            let outcome = self.solve_one(&system.matrix, m, &system.rhs, &mut x);
+            if space.as_ref().is_some_and(|s| s.n() != system.rhs.len()) {
+                space = None;
+            }
+            policy.before_solve(&mut space);
+            let outcome = self.solve_one(&system.matrix, m, &system.rhs, &mut x, &mut space);
+            if let Ok((stats, recycled)) = &outcome {
+                policy.after_solve(stats, *recycled);
+            }
             let time_s = t1.elapsed().as_secs_f64();
             let (stats, error, recycled) = match outcome {
                 Ok((stats, recycled)) => (Some(stats), None, recycled),
@@ -420,12 +498,22 @@ impl SequenceSolver {
         m: &Preconditioner,
         b: &[f64],
         x: &mut [f64],
+        space: &mut Option<RecycleSpace>,
     ) -> Result<(SolveStats, bool)> {
-        match self.options.method {
-            Method::Cg => Ok((
-                Cg::new(self.options.stop.clone())?.solve(a, m, b, x)?,
-                false,
-            )),
-        }
+        let stop = self.options.stop.clone();
+        let recycled = space.is_some();
+        let stats = match self.options.method {
+            Method::Cg => Cg::new(stop)?.solve(a, m, b, x)?,
+            Method::Minres => Minres::new(stop)?.solve(a, m, b, x)?,
+            Method::Bicgstab => BiCgStab::new(stop)?.solve(a, m, b, x)?,
+            Method::Gmres { restart } => Gmres::new(restart, stop)?.solve(a, m, b, x)?,
+            Method::Gcrodr { restart, recycle } => {
+                Gcrodr::new(restart, recycle, stop)?.solve(a, m, b, x, space)?
+            }
+            Method::RecycledCg { recycle } => {
+                RecycledCg::new(recycle, stop)?.solve(a, m, b, x, space)?
+            }
+        };
+        Ok((stats, recycled))
     }
 }

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use krylov_recycle::precond::PrecondKind;
-use krylov_recycle::{Method, SequenceOptions, Sorting};
+use krylov_recycle::{Method, RecyclePolicy, SequenceOptions, Sorting};
 use linalg::StopCriteria;
 use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{
@@ -79,6 +79,18 @@ struct KrylovArgs {
     /// Start each solve from the previous solution.
     #[arg(long)]
     warm_start: bool,
+    /// Recycling methods: when to pass the space on: adaptive | always | never.
+    #[arg(long, default_value = "adaptive", value_parser = parse_policy)]
+    policy: RecyclePolicy,
+}
+
+fn parse_policy(s: &str) -> Result<RecyclePolicy, String> {
+    match s {
+        "adaptive" => Ok(RecyclePolicy::adaptive()),
+        "always" => Ok(RecyclePolicy::Always),
+        "never" => Ok(RecyclePolicy::Never),
+        other => Err(format!("unknown policy `{other}` (adaptive|always|never)")),
+    }
 }
 
 impl KrylovArgs {
@@ -88,6 +100,7 @@ impl KrylovArgs {
                 .precond(self.precond)
                 .sorting(self.sort)
                 .warm_start(self.warm_start)
+                .policy(self.policy.clone())
                 .stop(
                     StopCriteria::default()
                         .rtol(self.rtol)

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use krylov_recycle::precond::PrecondKind;
-use krylov_recycle::{Method, SequenceOptions, SequenceSolver, Sorting, System};
+use krylov_recycle::{Method, RecyclePolicy, SequenceOptions, SequenceSolver, Sorting, System};
 use linalg::StopCriteria;
 
 use super::{Config, Outcome, PeerInput, Record};
@@ -65,21 +65,77 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
     Ok(())
 }
 
+/// One configuration of a sequence solve.
+struct Variant {
+    method: Method,
+    precond: PrecondKind,
+    sorting: Sorting,
+    policy: RecyclePolicy,
+}
+
+impl Variant {
+    fn new(method: Method, precond: PrecondKind, sorting: Sorting, policy: RecyclePolicy) -> Self {
+        Self {
+            method,
+            precond,
+            sorting,
+            policy,
+        }
+    }
+
+    fn label(&self) -> String {
+        let mut s = self.method.to_string();
+        if self.precond != PrecondKind::None {
+            s += &format!("+{}", self.precond);
+        }
+        if self.method.recycles() {
+            s += match self.policy {
+                RecyclePolicy::Never => ", no recycling",
+                RecyclePolicy::Always => ", recycling always",
+                _ => ", recycling adaptive",
+            };
+        }
+        if self.sorting != Sorting::None {
+            s += &format!(", {}-sorted", self.sorting);
+        }
+        s
+    }
+}
+
 /// The methods compared on the nonsymmetric sequences.
-fn nonsymmetric_methods() -> Vec<(String, Method, PrecondKind, Sorting)> {
-    vec![]
+fn nonsymmetric_methods() -> Vec<Variant> {
+    use PrecondKind::{Amg, Ilu0, None as NoPrecond};
+    let gmres = Method::Gmres { restart: 40 };
+    let gcrodr = Method::Gcrodr {
+        restart: 40,
+        recycle: 20,
+    };
+    let adaptive = RecyclePolicy::adaptive;
+    vec![
+        Variant::new(gmres, NoPrecond, Sorting::None, adaptive()),
+        Variant::new(gcrodr, NoPrecond, Sorting::None, RecyclePolicy::Never),
+        Variant::new(gcrodr, NoPrecond, Sorting::None, adaptive()),
+        Variant::new(gcrodr, NoPrecond, Sorting::Greedy, adaptive()),
+        Variant::new(gcrodr, NoPrecond, Sorting::Greedy, RecyclePolicy::Always),
+        Variant::new(gmres, Ilu0, Sorting::None, adaptive()),
+        Variant::new(gcrodr, Ilu0, Sorting::Greedy, adaptive()),
+        Variant::new(gmres, Amg, Sorting::None, adaptive()),
+        Variant::new(gcrodr, Amg, Sorting::Greedy, adaptive()),
+    ]
 }
 
 /// The methods compared on the symmetric sequence.
-fn symmetric_methods() -> Vec<(String, Method, PrecondKind, Sorting)> {
+fn symmetric_methods() -> Vec<Variant> {
+    use PrecondKind::{Amg, Ic0, None as NoPrecond};
+    let rcg = Method::RecycledCg { recycle: 20 };
+    let adaptive = RecyclePolicy::adaptive;
     vec![
-        ("cg".into(), Method::Cg, PrecondKind::None, Sorting::None),
-        (
-            "cg+jacobi".into(),
-            Method::Cg,
-            PrecondKind::Jacobi,
-            Sorting::None,
-        ),
+        Variant::new(Method::Cg, NoPrecond, Sorting::None, adaptive()),
+        Variant::new(Method::Cg, Ic0, Sorting::None, adaptive()),
+        Variant::new(Method::Cg, Amg, Sorting::None, adaptive()),
+        Variant::new(rcg, NoPrecond, Sorting::Greedy, adaptive()),
+        Variant::new(rcg, Ic0, Sorting::Greedy, adaptive()),
+        Variant::new(rcg, Amg, Sorting::Greedy, adaptive()),
     ]
 }
 
@@ -107,14 +163,16 @@ fn sequence_cases(
     case: &str,
     systems: &[System],
     rtol: f64,
-    methods: &[(String, Method, PrecondKind, Sorting)],
+    methods: &[Variant],
     out: &mut Outcome,
 ) -> super::SuiteResult<()> {
     let count = systems.len() as f64;
-    for (label, method, precond, sorting) in methods {
-        let options = SequenceOptions::new(*method)
-            .precond(*precond)
-            .sorting(*sorting)
+    for v in methods {
+        let label = &v.label();
+        let options = SequenceOptions::new(v.method)
+            .precond(v.precond)
+            .sorting(v.sorting)
+            .policy(v.policy.clone())
             .stop(StopCriteria::default().rtol(rtol).max_iters(20_000));
         let solver = SequenceSolver::new(options)?;
         let start = Instant::now();
