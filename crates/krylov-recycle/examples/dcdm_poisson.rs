@@ -70,6 +70,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     p[k - 1] = 1.0;
     bpx.set_params(&p)?;
 
+    {
+        // The loss of both maps on the data of the default options (the paper's weighting).
+        let o = TrainOptions::default();
+        let a = pde_bench::poisson::poisson_2d(64)?;
+        let data = krylov_recycle::dcdm::train::spectral_rhs(
+            &a,
+            o.n_rhs,
+            o.lanczos_steps,
+            o.low_weight,
+            o.seed,
+        )?;
+        let l = |n: &DirectionCnn| krylov_recycle::dcdm::train::mean_loss(n, &a, 64, 64, &data);
+        println!(
+            "mean loss at 64² (default-options data): BPX skeleton {:.4}, network {:.4}",
+            l(&bpx),
+            l(&net)
+        );
+    }
     let stop = StopCriteria::default().rtol(1e-6).max_iters(20_000);
     println!("| n | method | iterations | ms | true rel. residual |");
     println!("|---|---|---|---|---|");

@@ -99,7 +99,7 @@ impl DirectionCnn {
             let (cin, cout) = layer_io(channels, layers, l);
             let mut std = (2.0 / (9 * cin) as f64).sqrt();
             if l + 1 == layers {
-                std *= 0.1;
+                std *= 0.01;
             }
             for _ in 0..cin * cout * 9 {
                 params.push(std * rng.sample::<f64, _>(StandardNormal));
