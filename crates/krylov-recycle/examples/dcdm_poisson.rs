@@ -6,18 +6,38 @@
 //! cargo run --release -p krylov-recycle --example dcdm_poisson -- --train # retrain and save them
 //! ```
 //!
-//! The weights live in `crates/krylov-recycle/data/dcdm_poisson64.json`. Training options can be
-//! given as JSON in `DCDM_TRAIN` (fields of `TrainOptions`).
+//! The weights live in `crates/krylov-recycle/data/dcdm_poisson64.json` (15 KB); they are what
+//! `--train` with the default `TrainOptions` produces (seeded, bit for bit). Other training
+//! options can be given as JSON in `DCDM_TRAIN` (fields of `TrainOptions`).
+//!
+//! Measured here (release, 2 shared cores, Gaussian random b seeded 42, zero initial guess,
+//! rtol 1e-6 checked by the true residual; ms = fastest of 3 runs; training took 26 s):
+//!
+//! | n | CG | Jacobi-PCG | DCDM, BPX skeleton (untrained) | DCDM, trained CNN |
+//! |---|---|---|---|---|
+//! | 64² | 167 it, 3.4 ms | 167 it, 3.5 ms | 15 it, 14.8 ms | 13 it, 12.7 ms |
+//! | 128² | 327 it, 34 ms | 327 it, 33 ms | 16 it, 56 ms | 15 it, 51 ms |
+//! | 256² | 634 it, 244 ms | 634 it, 239 ms | 18 it, 235 ms | 17 it, 240 ms |
+//!
+//! DCDM needs 13x / 22x / 37x fewer iterations than CG and grows as ~n^0.19 against CG's ~n^0.95;
+//! one network application costs about 50–60 matrix-vector products (11.5 ms at 256²), so the
+//! wall time is at best on par with CG here. Most of the gain comes from the network's
+//! multilevel (BPX-like) structure: training with the paper's loss lowers the loss from 0.328 to
+//! 0.085 and saves 1–2 iterations over the untrained skeleton.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use krylov_recycle::DirectionMap;
 use krylov_recycle::dcdm::cnn::DirectionCnn;
 use krylov_recycle::dcdm::train::{TrainOptions, train};
 use krylov_recycle::precond::Jacobi;
 use krylov_recycle::{Cg, Dcdm};
 use linalg::{IdentityOperator, SolveStats, StopCriteria};
+
+/// Timed runs per solve (the fastest is reported).
+const REPEAT: usize = 3;
 
 fn weights_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/dcdm_poisson64.json")
@@ -89,6 +109,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let stop = StopCriteria::default().rtol(1e-6).max_iters(20_000);
+    let mut apply_costs = Vec::new();
     println!("| n | method | iterations | ms | true rel. residual |");
     println!("|---|---|---|---|---|");
     for n in [64usize, 128, 256] {
@@ -97,30 +118,62 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut rng = linalg::rng::seeded(42);
         let b = linalg::rng::gaussian_vec(&mut rng, nn);
 
-        let mut x = vec![0.0; nn];
-        let t = Instant::now();
-        let s = Cg::new(stop.clone())?.solve(&a, &IdentityOperator(nn), &b, &mut x)?;
-        row("CG", n, &s, t.elapsed().as_secs_f64() * 1e3);
+        // Each solve runs REPEAT times from a zero guess; the fastest run is reported.
+        let best = |f: &mut dyn FnMut() -> krylov_recycle::Result<SolveStats>| {
+            let mut best: Option<(SolveStats, f64)> = None;
+            for _ in 0..REPEAT {
+                let t = Instant::now();
+                let s = f()?;
+                let ms = t.elapsed().as_secs_f64() * 1e3;
+                if best.as_ref().is_none_or(|(_, b)| ms < *b) {
+                    best = Some((s, ms));
+                }
+            }
+            Ok::<_, krylov_recycle::Error>(best.expect("REPEAT >= 1"))
+        };
+        let (s, ms) = best(&mut || {
+            let mut x = vec![0.0; nn];
+            Cg::new(stop.clone())?.solve(&a, &IdentityOperator(nn), &b, &mut x)
+        })?;
+        row("CG", n, &s, ms);
 
         let m = Jacobi::new(&a)?;
-        let mut x = vec![0.0; nn];
-        let t = Instant::now();
-        let s = Cg::new(stop.clone())?.solve(&a, &m, &b, &mut x)?;
-        row("Jacobi-PCG", n, &s, t.elapsed().as_secs_f64() * 1e3);
+        let (s, ms) = best(&mut || {
+            let mut x = vec![0.0; nn];
+            Cg::new(stop.clone())?.solve(&a, &m, &b, &mut x)
+        })?;
+        row("Jacobi-PCG", n, &s, ms);
 
         for (name, net) in [
             ("DCDM, BPX skeleton (untrained)", &bpx),
             ("DCDM, trained CNN", &net),
         ] {
             let map = net.on_grid(n, n)?;
-            let mut x = vec![0.0; nn];
-            let t = Instant::now();
-            let s = Dcdm::new(stop.clone())?.solve(&a, &map, &b, &mut x);
-            match s {
-                Ok(s) => row(name, n, &s, t.elapsed().as_secs_f64() * 1e3),
+            match best(&mut || {
+                let mut x = vec![0.0; nn];
+                Dcdm::new(stop.clone())?.solve(&a, &map, &b, &mut x)
+            }) {
+                Ok((s, ms)) => row(name, n, &s, ms),
                 Err(e) => println!("| {n}² | {name} | failed: {e} | | |"),
             }
         }
+        // Cost of one network application against one matrix-vector product.
+        let map = net.on_grid(n, n)?;
+        let mut d = vec![0.0; nn];
+        let t = Instant::now();
+        for _ in 0..10 {
+            map.direction(&b, &mut d);
+        }
+        let net_ms = t.elapsed().as_secs_f64() * 1e2;
+        let t = Instant::now();
+        for _ in 0..10 {
+            linalg::sparse::csr_matvec(a.as_ref(), &b, &mut d);
+        }
+        let mv_ms = t.elapsed().as_secs_f64() * 1e2;
+        apply_costs.push(format!(
+            "{n}²: network {net_ms:.2} ms, matvec {mv_ms:.3} ms"
+        ));
     }
+    println!("one application: {}", apply_costs.join("; "));
     Ok(())
 }

@@ -63,13 +63,13 @@ use crate::common::{apply, axpy, dot, norm};
 /// |---|---|---|
 /// | `channels` | 8 | hidden width of the network |
 /// | `layers` | 3 | convolutions in the shared smoother |
-/// | `epochs` | 20 | passes over the data |
+/// | `epochs` | 40 | passes over the data |
 /// | `batch` | 16 | right-hand sides per Adam step |
-/// | `lr` | 1e-3 | Adam step size |
+/// | `lr` | 3e-4 | Adam step size |
 /// | `beta1`, `beta2`, `eps` | 0.9, 0.999, 1e-8 | Adam moments |
 /// | `seed` | 0 | data, initial weights and shuffling |
 /// | `n_rhs` | 256 | training right-hand sides |
-/// | `lanczos_steps` | 100 | Lanczos steps (Ritz vectors) for the data |
+/// | `lanczos_steps` | 1000 | Lanczos steps (Ritz vectors) for the data, at most `n` (cost `O(steps² n)`) |
 /// | `low_weight` | 9 | weight of the lower half of the Ritz spectrum in the data |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -105,15 +105,15 @@ impl Default for TrainOptions {
         Self {
             channels: 8,
             layers: 3,
-            epochs: 20,
+            epochs: 40,
             batch: 16,
-            lr: 1e-3,
+            lr: 3e-4,
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
             seed: 0,
             n_rhs: 256,
-            lanczos_steps: 100,
+            lanczos_steps: 1000,
             low_weight: 9.0,
         }
     }
@@ -187,6 +187,7 @@ pub fn train<A: LinearOperator + ?Sized>(
     opts: &TrainOptions,
 ) -> Result<Trained> {
     opts.check()?;
+    check_operator(a, nx, ny)?;
     let net = DirectionCnn::new(
         opts.channels,
         opts.layers,
