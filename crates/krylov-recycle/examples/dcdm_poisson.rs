@@ -10,20 +10,22 @@
 //! `--train` with the default `TrainOptions` produces (seeded, bit for bit). Other training
 //! options can be given as JSON in `DCDM_TRAIN` (fields of `TrainOptions`).
 //!
-//! Measured here (release, 2 shared cores, Gaussian random b seeded 42, zero initial guess,
-//! rtol 1e-6 checked by the true residual; ms = fastest of 3 runs; training took 26 s):
+//! Measured here (release, 2 cores shared with other jobs, Gaussian random b seeded 42, zero
+//! initial guess, rtol 1e-6 checked by the true residual; ms = fastest of 3 runs, two runs of the
+//! example; training took 26 s):
 //!
 //! | n | CG | Jacobi-PCG | DCDM, BPX skeleton (untrained) | DCDM, trained CNN |
 //! |---|---|---|---|---|
-//! | 64² | 167 it, 3.4 ms | 167 it, 3.5 ms | 15 it, 14.8 ms | 13 it, 12.7 ms |
-//! | 128² | 327 it, 34 ms | 327 it, 33 ms | 16 it, 56 ms | 15 it, 51 ms |
-//! | 256² | 634 it, 244 ms | 634 it, 239 ms | 18 it, 235 ms | 17 it, 240 ms |
+//! | 64² | 167 it, 3.4 ms | 167 it, 3.4 ms | 15 it, 8.8 ms | 13 it, 7.5 ms |
+//! | 128² | 327 it, 31–32 ms | 327 it, 31–34 ms | 16 it, 32–36 ms | 15 it, 30–34 ms |
+//! | 256² | 634 it, 251–262 ms | 634 it, 266–300 ms | 18 it, 143–160 ms | 17 it, 145–172 ms |
 //!
-//! DCDM needs 13x / 22x / 37x fewer iterations than CG and grows as ~n^0.19 against CG's ~n^0.95;
-//! one network application costs about 50–60 matrix-vector products (11.5 ms at 256²), so the
-//! wall time is at best on par with CG here. Most of the gain comes from the network's
-//! multilevel (BPX-like) structure: training with the paper's loss lowers the loss from 0.328 to
-//! 0.085 and saves 1–2 iterations over the untrained skeleton.
+//! DCDM needs 13x / 22x / 37x fewer iterations than CG and grows as ~n^0.19 against CG's ~n^0.96
+//! (n = points per side). One network application costs about 30–40 matrix-vector products
+//! (0.55 / 1.8–2.1 / 7.4–9.0 ms), so DCDM is slower than CG in wall time at 64², even at 128²,
+//! and 1.5–1.8x faster at 256². Most of the gain comes from the network's multilevel (BPX-like)
+//! structure: training with the paper's loss lowers the loss from 0.328 to 0.085 and saves 1–2
+//! iterations over the untrained skeleton.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::path::PathBuf;

@@ -508,25 +508,50 @@ fn conv_forward(
     out: &mut [f64],
 ) {
     let npts = nx * ny;
-    let one = |co: usize, o: &mut [f64]| {
+    debug_assert_eq!(out.len(), cout * npts);
+    debug_assert_eq!(inp.len(), cin * npts);
+    // One output row at a time: the three input rows it reads stay in cache, and each pass
+    // applies a whole stencil row (three taps).
+    let row = |idx: usize, o: &mut [f64]| {
+        let (co, y) = (idx / ny, idx % ny);
         for ci in 0..cin {
-            let src = &inp[ci * npts..(ci + 1) * npts];
             let wk = &w[(co * cin + ci) * 9..][..9];
-            for (k, &wv) in wk.iter().enumerate() {
-                let dy = (k / 3) as isize - 1;
-                let dx = (k % 3) as isize - 1;
-                shift_axpy(wv, src, o, nx, ny, dx, dy);
+            for dy in 0..3 {
+                let Some(sy) = (y + dy).checked_sub(1).filter(|&sy| sy < ny) else {
+                    continue;
+                };
+                let src = &inp[ci * npts + sy * nx..][..nx];
+                stencil_row(wk[3 * dy], wk[3 * dy + 1], wk[3 * dy + 2], src, o);
             }
         }
     };
-    if npts >= PARALLEL_POINTS && cout > 1 {
-        out.par_chunks_mut(npts)
+    if npts >= PARALLEL_POINTS {
+        out.par_chunks_mut(nx)
+            .with_min_len(16)
             .enumerate()
-            .for_each(|(co, o)| one(co, o));
+            .for_each(|(i, o)| row(i, o));
     } else {
-        out.chunks_mut(npts)
-            .enumerate()
-            .for_each(|(co, o)| one(co, o));
+        out.chunks_mut(nx).enumerate().for_each(|(i, o)| row(i, o));
+    }
+}
+
+/// `o[x] += w0 · s[x − 1] + w1 · s[x] + w2 · s[x + 1]` (zero outside the row).
+#[inline]
+fn stencil_row(w0: f64, w1: f64, w2: f64, s: &[f64], o: &mut [f64]) {
+    let n = o.len();
+    if n == 1 {
+        o[0] += w1 * s[0];
+        return;
+    }
+    o[0] += w1 * s[0] + w2 * s[1];
+    o[n - 1] += w0 * s[n - 2] + w1 * s[n - 1];
+    for (((oi, a), b), c) in o[1..n - 1]
+        .iter_mut()
+        .zip(&s[..n - 2])
+        .zip(&s[1..n - 1])
+        .zip(&s[2..])
+    {
+        *oi += w0 * a + w1 * b + w2 * c;
     }
 }
 
