@@ -8,8 +8,10 @@ use krylov_recycle::{Error, Gmres, Orthogonalization};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
 use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
 
-const KINDS: [Orthogonalization; 4] = [
+const KINDS: [Orthogonalization; 6] = [
     Orthogonalization::Cgs2,
+    Orthogonalization::Dgks,
+    Orthogonalization::Cgs,
     Orthogonalization::Mgs2,
     Orthogonalization::Mgs,
     Orthogonalization::Householder,
