@@ -12,23 +12,23 @@
 //! `/proc/thread-self/schedstat`, Linux), the figure least disturbed by other work on a shared
 //! machine.
 //!
-//! Measured on the 2-core development machine (shared with other builds, load ≈ 6), seeds
-//! 0..20, `gmres_darcy 20 80 2`; per system:
+//! Measured on the 2-core development machine (shared, load ≈ 2.5 at the time), seeds 0..20,
+//! `gmres_darcy 20 80 2`; per system:
 //!
 //! ```text
 //! method                    iters  matvecs        ms    cpu ms   max true  failures
-//! gmres(40) cgs2            898.1    922.1     168.1     108.2    1.00e-8         0
-//! gmres(40) dgks            898.2    922.2     179.4     108.7    9.97e-9         0
-//! gmres(40) cgs             898.2    922.2     102.1      69.7    9.97e-9         0
-//! gmres(40) mgs2            898.2    922.2     202.1     137.1    9.97e-9         0
-//! gmres(40) mgs             898.2    922.2     104.9      88.5    9.97e-9         0
-//! gmres(40) householder     898.2    922.2     160.6     155.0    9.97e-9         0
-//! bicgstab                  247.7    496.6      24.7      16.4    9.90e-9         0
+//! gmres(40) cgs2            898.2    922.2      99.0      98.3    9.97e-9         0
+//! gmres(40) dgks            898.2    922.2     110.4     108.3    9.97e-9         0
+//! gmres(40) cgs             898.2    922.2      70.0      69.2    9.97e-9         0
+//! gmres(40) mgs2            898.2    922.2     135.8     134.0    9.97e-9         0
+//! gmres(40) mgs             898.2    922.2      82.6      82.3    9.97e-9         0
+//! gmres(40) householder     898.2    922.2     152.5     150.9    9.97e-9         0
+//! bicgstab                  247.7    496.6      15.7      15.6    9.90e-9         0
 //! ```
 //!
-//! The coefficient draws are this crate's GRF samples, not the anchors' (scipy/PETSc used
-//! their own 50 draws), so compare per iteration: CGS2 ≈ 0.12 ms CPU per iteration here,
-//! PETSc's one-pass CGS 149/972 ≈ 0.15 ms; our one-pass `cgs` ≈ 0.078 ms.
+//! The coefficient draws are this crate's GRF samples, not the anchors' (scipy and PETSc used
+//! their own 50 draws), so compare per iteration too: CGS2 ≈ 0.11 ms per iteration here,
+//! PETSc's GMRES(40) (one-pass CGS) 149/972 ≈ 0.15 ms; the one-pass `cgs` here ≈ 0.078 ms.
 
 use std::time::Instant;
 
