@@ -18,8 +18,7 @@
 //! space becomes invariant) ends the cycle with the exact solution; if the true residual then
 //! does not meet the tolerance and the cycle made no progress (a singular operator with `b`
 //! outside its range), the solve stops with [`Error::Breakdown`](crate::Error::Breakdown).
-//! The orthogonalisation is chosen by [`Orthogonalization`] (see [`crate::arnoldi`]-level docs
-//! on [`Orthogonalization`]).
+//! The orthogonalisation is chosen by [`Orthogonalization`] (its docs compare the variants).
 //!
 //! # References
 //! - Y. Saad and M. H. Schultz, "GMRES: a generalized minimal residual algorithm for solving

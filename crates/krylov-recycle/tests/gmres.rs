@@ -8,8 +8,10 @@ use krylov_recycle::{Error, Gmres, Orthogonalization};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
 use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
 
-const KINDS: [Orthogonalization; 4] = [
+const KINDS: [Orthogonalization; 6] = [
     Orthogonalization::Cgs2,
+    Orthogonalization::Dgks,
+    Orthogonalization::Cgs,
     Orthogonalization::Mgs2,
     Orthogonalization::Mgs,
     Orthogonalization::Householder,
@@ -333,4 +335,48 @@ fn serde_round_trip() {
         "mgs2".parse::<Orthogonalization>().unwrap(),
         Orthogonalization::Mgs2
     );
+}
+
+#[test]
+fn observer_stop_and_timeout() {
+    let a = pde_bench::poisson::poisson_2d(16).unwrap();
+    let n = a.nrows();
+    let b = rhs(n);
+    let g = Gmres::new(10, StopCriteria::default().rtol(1e-12)).unwrap();
+    // An observer that stops after 13 iterations: Ok, UserStop, the iterate of step 13 in x.
+    let mut x = vec![0.0; n];
+    let mut stop_at_13 = |info: &linalg::IterationInfo| {
+        if info.iter >= 13 {
+            linalg::Control::Stop
+        } else {
+            linalg::Control::Continue
+        }
+    };
+    let s = g
+        .solve_observed(&a, &IdentityOperator(n), &b, &mut x, &mut stop_at_13)
+        .unwrap();
+    assert_eq!(s.termination, linalg::Termination::UserStop);
+    assert_eq!(s.iters, 13);
+    let t = true_rel_residual(&a, &b, &x);
+    assert!(
+        (t - s.rel_residual()).abs() <= 1e-8 * t,
+        "{t} vs {}",
+        s.rel_residual()
+    );
+    // A zero time budget: NotConverged at once (the monitor checks time from the first record).
+    let mut x = vec![0.0; n];
+    let err = Gmres::new(
+        10,
+        StopCriteria::default().max_time(std::time::Duration::ZERO),
+    )
+    .unwrap()
+    .solve(&a, &IdentityOperator(n), &b, &mut x)
+    .unwrap_err();
+    let Error::NotConverged { stats, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(stats.termination, linalg::Termination::Timeout);
+    assert_eq!(stats.iters, 0);
+    assert_eq!(stats.true_rel_residual, Some(1.0));
+    assert!(x.iter().all(|v| *v == 0.0));
 }

@@ -65,6 +65,8 @@ fn iteration_counts() {
         for m in [10, 20] {
             for kind in [
                 Orthogonalization::Cgs2,
+                Orthogonalization::Dgks,
+                Orthogonalization::Cgs,
                 Orthogonalization::Mgs2,
                 Orthogonalization::Mgs,
                 Orthogonalization::Householder,
