@@ -236,3 +236,21 @@ fn bad_input_is_rejected() {
     csr_matvec(a.as_ref(), &x, &mut ax);
     assert!(ax.iter().all(|v| (v - 1.0).abs() < 1e-12));
 }
+
+#[test]
+fn empty_and_one_by_one_matrices() {
+    for n in [0, 1] {
+        let t: Vec<_> = (0..n).map(|i| (i, i, 2.0)).collect();
+        let a = csr_from_triplets(n, n, &t).unwrap();
+        for kind in [
+            PrecondKind::Jacobi,
+            PrecondKind::Ilu0,
+            PrecondKind::Ic0,
+            PrecondKind::Amg,
+        ] {
+            let m = Preconditioner::build(kind, &a).unwrap();
+            let z = apply(&m, &vec![4.0; n]);
+            assert!(z.iter().all(|v| (v - 2.0).abs() < 1e-15), "{kind} n = {n}");
+        }
+    }
+}
