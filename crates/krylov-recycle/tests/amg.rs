@@ -254,3 +254,23 @@ fn empty_and_one_by_one_matrices() {
         }
     }
 }
+
+#[test]
+fn threshold_coefficient_and_poisson() {
+    // The FNO coefficient (piecewise 12 / 3 on a cosine GRF) and the plain Laplacian.
+    let s = DarcySamples::new(64, Assembly::Symmetric, DarcyCoefficient::Threshold).unwrap();
+    let (a, b) = assemble(
+        s.coefficient(7).unwrap().view(),
+        Assembly::Symmetric,
+        Forcing::Constant(1.0),
+    )
+    .unwrap();
+    let p = pde_bench::poisson::poisson_2d(64).unwrap();
+    for (name, a) in [("threshold", a), ("poisson", p)] {
+        let amg = Amg::new(&a, AmgOptions::default()).unwrap();
+        let mut x = vec![0.0; b.len()];
+        let stats = cg(1e-8).solve(&a, &amg, &b, &mut x).unwrap();
+        assert!(stats.iters <= 12, "{name}: {} iterations", stats.iters);
+        assert!(stats.true_rel_residual.unwrap() <= 1e-8);
+    }
+}
