@@ -236,3 +236,41 @@ fn bad_input_is_rejected() {
     csr_matvec(a.as_ref(), &x, &mut ax);
     assert!(ax.iter().all(|v| (v - 1.0).abs() < 1e-12));
 }
+
+#[test]
+fn empty_and_one_by_one_matrices() {
+    for n in [0, 1] {
+        let t: Vec<_> = (0..n).map(|i| (i, i, 2.0)).collect();
+        let a = csr_from_triplets(n, n, &t).unwrap();
+        for kind in [
+            PrecondKind::Jacobi,
+            PrecondKind::Ilu0,
+            PrecondKind::Ic0,
+            PrecondKind::Amg,
+        ] {
+            let m = Preconditioner::build(kind, &a).unwrap();
+            let z = apply(&m, &vec![4.0; n]);
+            assert!(z.iter().all(|v| (v - 2.0).abs() < 1e-15), "{kind} n = {n}");
+        }
+    }
+}
+
+#[test]
+fn threshold_coefficient_and_poisson() {
+    // The FNO coefficient (piecewise 12 / 3 on a cosine GRF) and the plain Laplacian.
+    let s = DarcySamples::new(64, Assembly::Symmetric, DarcyCoefficient::Threshold).unwrap();
+    let (a, b) = assemble(
+        s.coefficient(7).unwrap().view(),
+        Assembly::Symmetric,
+        Forcing::Constant(1.0),
+    )
+    .unwrap();
+    let p = pde_bench::poisson::poisson_2d(64).unwrap();
+    for (name, a) in [("threshold", a), ("poisson", p)] {
+        let amg = Amg::new(&a, AmgOptions::default()).unwrap();
+        let mut x = vec![0.0; b.len()];
+        let stats = cg(1e-8).solve(&a, &amg, &b, &mut x).unwrap();
+        assert!(stats.iters <= 12, "{name}: {} iterations", stats.iters);
+        assert!(stats.true_rel_residual.unwrap() <= 1e-8);
+    }
+}

@@ -92,7 +92,7 @@ pub enum Smoother {
 /// | field | default | meaning |
 /// |---|---|---|
 /// | `strength_threshold` | 0.08 | `θ` of the symmetric strength measure `\|a_ij\| ≥ θ √(\|a_ii a_jj\|)` |
-/// | `max_coarse` | 300 | stop coarsening at this many rows (then a dense inverse) |
+/// | `max_coarse` | 50 | stop coarsening at this many rows (then a dense inverse; PETSc GAMG's default limit) |
 /// | `max_levels` | 12 | at most this many levels |
 /// | `smoother` | `SymmetricGaussSeidel` | relaxation of the V-cycle |
 /// | `sweeps` | 1 | relaxation sweeps before and after the coarse correction |
@@ -121,7 +121,7 @@ impl Default for AmgOptions {
     fn default() -> Self {
         Self {
             strength_threshold: 0.08,
-            max_coarse: 300,
+            max_coarse: 50,
             max_levels: 12,
             smoother: Smoother::SymmetricGaussSeidel,
             sweeps: 1,
@@ -214,6 +214,9 @@ pub struct Amg {
     levels: Vec<Level>,
     /// The dense inverse of the coarsest matrix, row-major.
     coarse_inv: Vec<f64>,
+    /// For a structurally symmetric fine matrix, the position of the transpose partner of
+    /// each stored entry (to test numerical symmetry cheaply on refresh).
+    partner: Option<Vec<usize>>,
     symmetric: bool,
 }
 
@@ -228,7 +231,8 @@ impl Amg {
         options.check()?;
         square(a)?;
         let fine = Csr::from_faer("AMG matrix", a)?;
-        let symmetric = is_symmetric(&fine);
+        let partner = transpose_partner(&fine);
+        let symmetric = is_symmetric(&fine, partner.as_deref());
         let mut levels = Vec::new();
         let mut current = fine;
         let mut near_null = vec![1.0; current.nrows];
@@ -304,6 +308,7 @@ impl Amg {
             options,
             levels,
             coarse_inv,
+            partner,
             symmetric,
         })
     }
@@ -321,7 +326,7 @@ impl Amg {
             .a
             .check_pattern("AMG refresh (the matrix pattern)", &new)?;
         self.levels[0].a.val = new.val;
-        self.symmetric = is_symmetric(&self.levels[0].a);
+        self.symmetric = is_symmetric(&self.levels[0].a, self.partner.as_deref());
         for l in 0..self.levels.len() {
             let (fine, rest) = self.levels.split_at_mut(l + 1);
             let level = &mut fine[l];
@@ -439,17 +444,22 @@ impl LinearOperator for Amg {
     }
 }
 
-/// Whether `a` is numerically symmetric (to a relative 1e-12 per entry).
-fn is_symmetric(a: &Csr) -> bool {
-    if a.nrows != a.ncols {
-        return false;
-    }
-    let (at, _) = a.transpose_with_map();
-    at.same_pattern(a)
-        && a.val
-            .iter()
-            .zip(&at.val)
-            .all(|(x, y)| (x - y).abs() <= 1e-12 * x.abs().max(y.abs()))
+/// For a structurally symmetric `a`, the position of the entry `(j, i)` for each stored
+/// entry `(i, j)`; `None` otherwise.
+fn transpose_partner(a: &Csr) -> Option<Vec<usize>> {
+    let (at, map) = a.transpose_with_map();
+    at.same_pattern(a).then_some(map)
+}
+
+/// Whether `a` is numerically symmetric (to a relative 1e-12 per entry), given its
+/// [`transpose_partner`].
+fn is_symmetric(a: &Csr, partner: Option<&[usize]>) -> bool {
+    partner.is_some_and(|map| {
+        a.val.iter().zip(map).all(|(x, &q)| {
+            let y = a.val[q];
+            (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
+        })
+    })
 }
 
 /// `1 / a_ii`, or an error naming the level and row of a zero or non-finite diagonal entry.

@@ -6,6 +6,18 @@
 //! the numeric values for a new matrix with the same sparsity pattern and keeps the symbolic
 //! work, which is what a sequence of systems on one grid needs.
 //!
+//! | kind (`--precond`) | type | for | set-up / refresh keeps | one application |
+//! |---|---|---|---|---|
+//! | `none` | the identity | any | — | a copy |
+//! | `jacobi` | [`Jacobi`] | any with a non-zero diagonal | — | `diag(A)⁻¹ r` |
+//! | `ilu0` | [`Ilu0`] | nonsymmetric (GMRES) | the pattern | two triangular solves |
+//! | `ic0` | [`Ic0`] | SPD (CG) | the pattern | two triangular solves |
+//! | `amg` | [`Amg`] | SPD (CG) and nonsymmetric M-matrix-like (GMRES) | aggregates, all patterns | one V-cycle |
+//!
+//! Measured on the symmetric lognormal Darcy problem at 80² (n = 6400, rtol 1e-8, one thread,
+//! `examples/amg_scaling.rs`): plain CG ≈ 370 iterations, IC(0)-PCG ≈ 88, AMG-PCG 11 (11–12 from
+//! 64² to 256²).
+//!
 //! # Example
 //! ```
 //! use krylov_recycle::{Cg, precond::{PrecondKind, Preconditioner}};
