@@ -647,26 +647,16 @@ fn select_cols(a: MatRef<'_, f64>, cols: &[usize]) -> Mat<f64> {
 /// smallest `|θ|`; a complex pair gives its real and imaginary parts, both or neither.
 fn smallest_harmonic_ritz(ae: &Mat<f64>, be: &Mat<f64>, k: usize) -> Option<Mat<f64>> {
     let s = ae.nrows();
-    let evd = ae.generalized_eigen(be).ok()?;
-    let (sa, sb, vecs) = (
-        evd.S_a().column_vector(),
-        evd.S_b().column_vector(),
-        evd.U(),
-    );
-    let theta: Vec<(f64, f64)> = (0..s)
-        .map(|i| {
-            let (a, b) = (sa[i], sb[i]);
-            let bb = b.re * b.re + b.im * b.im;
-            if bb == 0.0 || !bb.is_finite() {
-                (f64::INFINITY, 0.0)
-            } else {
-                (
-                    (a.re * b.re + a.im * b.im) / bb,
-                    (a.im * b.re - a.re * b.im) / bb,
-                )
-            }
-        })
-        .collect();
+    // `ae z = θ be z` as the standard problem `be⁻¹ ae z = θ z`: `be` is small and, away from
+    // breakdown, well conditioned. (faer 0.24's QZ eigenvector path can exhaust its scratch
+    // buffer on some real matrices with complex pairs and panic, so it is not used here.)
+    let c = faer::linalg::solvers::Solve::solve(&be.partial_piv_lu(), ae.as_ref());
+    if !c.as_ref().is_all_finite() {
+        return None;
+    }
+    let evd = c.eigen().ok()?;
+    let (vals, vecs) = (evd.S().column_vector(), evd.U());
+    let theta: Vec<(f64, f64)> = (0..s).map(|i| (vals[i].re, vals[i].im)).collect();
     let mag = |i: usize| {
         let m = theta[i].0.hypot(theta[i].1);
         if m.is_nan() { f64::INFINITY } else { m }
