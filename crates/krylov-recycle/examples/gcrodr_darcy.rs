@@ -4,7 +4,7 @@
 //! recycled CG against CG on the symmetric assembly of the same coefficients.
 //!
 //! ```text
-//! RAYON_NUM_THREADS=1 cargo run --release -p krylov-recycle --example gcrodr_darcy -- [R] [N]
+//! RAYON_NUM_THREADS=1 cargo run --release -p krylov-recycle --example gcrodr_darcy -- [R] [N] [all|gcrodr|cg]
 //! ```
 //! `R` grid points per direction (default 80, n = R²), `N` systems (default 50). Every solve is
 //! checked by its true relative residual.
@@ -30,7 +30,15 @@ fn systems(r: usize, count: usize, assembly: Assembly) -> Systems {
         .collect()
 }
 
-fn report(label: &str, stats: &[SolveStats], secs: f64, rtol: f64) {
+/// CPU time of this thread in seconds (Linux), less disturbed than wall time on a shared machine.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns * 1e-9)
+}
+
+fn report(label: &str, stats: &[SolveStats], secs: f64, cpu: f64, rtol: f64) {
     let count = stats.len() as f64;
     let worst = stats
         .iter()
@@ -41,11 +49,12 @@ fn report(label: &str, stats: &[SolveStats], secs: f64, rtol: f64) {
     let mv: usize = stats.iter().map(|s| s.matvecs).sum();
     let pc: usize = stats.iter().map(|s| s.precond_applies).sum();
     println!(
-        "{label:<42} its/system {:>7.1}  matvecs/system {:>7.1}  precond/system {:>7.1}  ms/system {:>7.2}  worst true res {worst:.2e}",
+        "{label:<34} its {:>6.1}  matvecs {:>6.1}  precond {:>6.1}  ms {:>7.2} (cpu {:>7.2})  worst true res {worst:.2e}",
         its as f64 / count,
         mv as f64 / count,
         pc as f64 / count,
-        1e3 * secs / count
+        1e3 * secs / count,
+        1e3 * cpu / count
     );
 }
 
@@ -54,6 +63,7 @@ where
     F: FnMut(&CsrMatrix, &[f64], &mut [f64]) -> SolveStats,
 {
     let start = Instant::now();
+    let cpu0 = cpu_seconds();
     let stats: Vec<SolveStats> = sys
         .iter()
         .map(|(a, b)| {
@@ -61,22 +71,30 @@ where
             solve(a, b, &mut x)
         })
         .collect();
-    report(label, &stats, start.elapsed().as_secs_f64(), rtol);
+    let cpu = cpu_seconds() - cpu0;
+    report(label, &stats, start.elapsed().as_secs_f64(), cpu, rtol);
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|s| s.parse().expect("integer argument"))
-        .collect();
-    let r = args.first().copied().unwrap_or(80);
-    let count = args.get(1).copied().unwrap_or(50);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let r = args.first().map_or(80, |s| s.parse().expect("R"));
+    let count = args.get(1).map_or(50, |s| s.parse().expect("N"));
+    let which = args.get(2).map_or("all", String::as_str);
     let rtol = 1e-8;
     let stop = StopCriteria::default().rtol(rtol).max_iters(20_000);
     println!(
         "n = {} ({r}²), {count} systems, rtol {rtol:e}, zero initial guess, unsorted",
         r * r
     );
+    if which != "cg" {
+        gcrodr_runs(r, count, rtol, &stop);
+    }
+    if which != "gcrodr" {
+        cg_runs(r, count, rtol, &stop);
+    }
+}
+
+fn gcrodr_runs(r: usize, count: usize, rtol: f64, stop: &StopCriteria) {
     let skr = systems(r, count, Assembly::Skr);
     let solver = Gcrodr::new(40, 20, stop.clone()).expect("parameters");
     for kind in [PrecondKind::None, PrecondKind::Jacobi] {
@@ -100,6 +118,9 @@ fn main() {
             },
         );
     }
+}
+
+fn cg_runs(r: usize, count: usize, rtol: f64, stop: &StopCriteria) {
     let sym = systems(r, count, Assembly::Symmetric);
     let cg = Cg::new(stop.clone()).expect("parameters");
     run("CG, none", &sym, rtol, |a, b, x| {
@@ -123,7 +144,7 @@ fn main() {
         let m = Preconditioner::build(PrecondKind::Jacobi, a).expect("precond");
         cg.solve(a, &m, b, x).expect("solve")
     });
-    let rcg = RecycledCg::new(20, stop).expect("parameters");
+    let rcg = RecycledCg::new(20, stop.clone()).expect("parameters");
     let mut space: Option<RecycleSpace> = None;
     run("RecycledCg(k=20), jacobi", &sym, rtol, |a, b, x| {
         let m = Preconditioner::build(PrecondKind::Jacobi, a).expect("precond");

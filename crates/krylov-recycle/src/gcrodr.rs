@@ -442,7 +442,14 @@ impl Work {
             // The whole column: a previous cycle with a larger space left entries below.
             self.g.as_mut().col_mut(i).fill(0.0);
             let mut gcol = self.g.as_mut().submatrix_mut(0, i, p, 1);
-            for _ in 0..2 {
+            // Classical Gram–Schmidt, repeated once when the first pass cancelled more than
+            // 1 − 1/√2 of the norm (Daniel–Gragg–Kaufman–Stewart criterion).
+            for pass in 0..2 {
+                if pass == 1
+                    && norm(self.w.col_as_slice(0)) > std::f64::consts::FRAC_1_SQRT_2 * wnorm0
+                {
+                    break;
+                }
                 let mut h = self.h.as_mut().submatrix_mut(0, 0, p, 1);
                 matmul(
                     h.as_mut(),
