@@ -117,6 +117,17 @@ fn gcrodr_runs(r: usize, count: usize, rtol: f64, stop: &StopCriteria) {
                 solver.solve(a, &m, b, x, &mut space).expect("solve")
             },
         );
+        let augmented = solver.clone().augment_solution(true);
+        let mut space: Option<RecycleSpace> = None;
+        run(
+            &format!("  + solution augmentation, {kind}"),
+            &skr,
+            rtol,
+            |a, b, x| {
+                let m = Preconditioner::build(kind, a).expect("precond");
+                augmented.solve(a, &m, b, x, &mut space).expect("solve")
+            },
+        );
     }
 }
 
