@@ -331,3 +331,15 @@ fn solution_augmentation() {
     assert_eq!(again.iters, 1, "{again:?}");
     assert!(rel_err(&x2, &x) < 1e-8);
 }
+
+#[test]
+fn non_finite_operator_is_a_breakdown() {
+    let mut a = Mat::<f64>::identity(4, 4);
+    a[(1, 2)] = f64::NAN;
+    let mut x = vec![0.0; 4];
+    let err = Gcrodr::new(4, 2, StopCriteria::default())
+        .unwrap()
+        .solve(&a, &IdentityOperator(4), &[1.0; 4], &mut x, &mut None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Breakdown { .. }), "{err}");
+}
