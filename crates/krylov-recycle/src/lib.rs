@@ -1,18 +1,35 @@
 #![doc = include_str!("../README.md")]
 
+mod arnoldi;
+mod bicgstab;
 mod cg;
 mod common;
 mod error;
+mod fgmres;
 mod gcrodr;
+mod gmres;
+mod minres;
 mod policy;
 pub mod precond;
 mod recycle;
 mod recycled_cg;
+mod sequence;
+mod sorting;
 
+pub use arnoldi::Orthogonalization;
+pub use bicgstab::BiCgStab;
 pub use cg::Cg;
 pub use common::check_system;
 pub use error::{Error, Result};
+pub use fgmres::{Fgmres, FlexibleFn, FlexiblePreconditioner};
 pub use gcrodr::Gcrodr;
+pub use gmres::Gmres;
+pub use minres::Minres;
 pub use policy::RecyclePolicy;
 pub use recycle::RecycleSpace;
 pub use recycled_cg::RecycledCg;
+pub use sequence::{
+    Method, SequenceOptions, SequenceReport, SequenceSolution, SequenceSolver, SequenceTotals,
+    System, SystemReport,
+};
+pub use sorting::{Sorting, sort_order, sort_order_grouped};

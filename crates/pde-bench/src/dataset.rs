@@ -101,6 +101,15 @@ pub trait SampleGenerator: Sync {
     /// # Errors
     /// Whatever the problem's solver reports.
     fn sample(&self, index: usize, seed: u64) -> Result<Sample>;
+
+    /// The input field and the linear system of the sample with this seed, *without* solving
+    /// it, for problems that are one linear system per sample; `None` for the others. Lets
+    /// [`generate`] solve the whole dataset as one sequence with a recycling Krylov solver
+    /// ([`GenerateOptions::sequence`]).
+    fn system(&self, seed: u64) -> Option<Result<(Vec<f64>, LinearSystem)>> {
+        let _ = seed;
+        None
+    }
 }
 
 /// Array file format.
@@ -184,6 +193,11 @@ pub struct GenerateOptions {
     pub threads: usize,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Solve the samples as one sequence with this iterative solver (sorted, recycled,
+    /// preconditioned) instead of the generator's own per-sample solver. Only for problems that
+    /// provide [`SampleGenerator::system`]. Samples whose solve does not converge are not
+    /// written (a rerun retries them) and make [`generate`] return an error.
+    pub sequence: Option<krylov_recycle::SequenceOptions>,
 }
 
 impl GenerateOptions {
@@ -199,6 +213,7 @@ impl GenerateOptions {
             dtype: Dtype::F64,
             threads: 0,
             progress: false,
+            sequence: None,
         }
     }
 }
@@ -252,13 +267,13 @@ fn part_path(dir: &Path, k: usize, ext: &str) -> PathBuf {
     dir.join("parts").join(format!("{k:06}.{ext}"))
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| dataset_error(path, format!("cannot serialise: {e}")))?;
     Ok(write_atomic(path, |w| w.write_all(text.as_bytes()))?)
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| linalg::Error::io(path, e))?;
     serde_json::from_str(&text).map_err(|e| dataset_error(path, format!("malformed JSON: {e}")))
 }
@@ -305,9 +320,16 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
             reason: "must be >= 1",
         });
     }
+    let mut parameters = generator.parameters();
+    if let (Some(seq), Some(map)) = (&opts.sequence, parameters.as_object_mut()) {
+        map.insert(
+            "solver".into(),
+            serde_json::json!(sequence_solver_name(seq)),
+        );
+    }
     let meta = Meta {
         problem: generator.problem().into(),
-        parameters: generator.parameters(),
+        parameters,
         count: opts.count,
         seed: opts.seed,
         input_shape: generator.input_shape(),
@@ -342,6 +364,20 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
         .filter(|&k| !part_path(dir, k, "json").exists())
         .collect();
     let skipped = mine.len() - todo.len();
+
+    if let Some(seq) = &opts.sequence {
+        let generated = generate_sequence(generator, opts, seq, &meta, &todo)?;
+        let complete = (0..opts.count).all(|k| part_path(dir, k, "json").exists());
+        if complete {
+            merge(dir)?;
+        }
+        return Ok(GenerateReport {
+            generated,
+            skipped,
+            merged: complete,
+            seconds: start.elapsed().as_secs_f64(),
+        });
+    }
 
     let bar = progress_bar(opts.progress, todo.len());
     let done = AtomicUsize::new(0);
@@ -379,6 +415,97 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
         merged: complete,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// `gcrodr(40,20)+ilu0, sorting greedy, rtol 1e-8`: how a sequence solver is named in the
+/// dataset's metadata and per-sample stats.
+fn sequence_solver_name(seq: &krylov_recycle::SequenceOptions) -> String {
+    format!(
+        "{}+{}, sorting {}, rtol {:e}",
+        seq.method, seq.precond, seq.sorting, seq.stop.rtol
+    )
+}
+
+/// The samples `todo` built in parallel, solved as one sequence, written one by one.
+fn generate_sequence(
+    generator: &dyn SampleGenerator,
+    opts: &GenerateOptions,
+    seq: &krylov_recycle::SequenceOptions,
+    meta: &Meta,
+    todo: &[usize],
+) -> Result<usize> {
+    use krylov_recycle::{SequenceSolver, System};
+    let dir = opts.out.as_path();
+    let unsupported = || Error::InvalidParameter {
+        name: "solver",
+        value: sequence_solver_name(seq),
+        reason: "this problem is not one linear system per sample; use the direct solver",
+    };
+    let built: Vec<(Vec<f64>, LinearSystem, f64)> = todo
+        .par_iter()
+        .map(|&k| {
+            let t = Instant::now();
+            let (input, system) = generator
+                .system(derive_seed(opts.seed, k as u64))
+                .ok_or_else(unsupported)??;
+            Ok((input, system, t.elapsed().as_secs_f64()))
+        })
+        .collect::<Result<_>>()?;
+    let mut systems = Vec::with_capacity(built.len());
+    let mut inputs = Vec::with_capacity(built.len());
+    let mut build_times = Vec::with_capacity(built.len());
+    for (input, system, t) in built {
+        let mut s = System::new(system.matrix, system.rhs);
+        if let [r, c] = meta.input_shape[..] {
+            let field = ndarray::Array2::from_shape_vec((r, c), input.clone())
+                .map_err(|_| dataset_error(dir, "input field does not match its shape"))?;
+            s = s.with_field(field);
+        }
+        systems.push(s);
+        inputs.push(input);
+        build_times.push(t);
+    }
+    let solved = SequenceSolver::new(seq.clone())?.solve(&systems)?;
+    let sort_share = solved.report.totals.sort_time_s / todo.len().max(1) as f64;
+    let name = sequence_solver_name(seq);
+    let mut failed = Vec::new();
+    let mut written = 0;
+    for (i, (&k, report)) in todo.iter().zip(&solved.report.systems).enumerate() {
+        if !report.converged {
+            failed.push((k, report.true_rel_residual));
+            continue;
+        }
+        let sample = Sample {
+            input: std::mem::take(&mut inputs[i]),
+            solution: solved.solutions[i].clone(),
+            stats: SampleStats {
+                index: k,
+                seed: derive_seed(opts.seed, k as u64),
+                solver: name.clone(),
+                time_s: build_times[i] + report.precond_time_s + report.time_s + sort_share,
+                iterations: report.iterations,
+                rel_residual: report.true_rel_residual,
+            },
+            system: Some(LinearSystem {
+                matrix: systems[i].matrix.clone(),
+                rhs: systems[i].rhs.clone(),
+            }),
+        };
+        write_sample(dir, k, &sample, meta, opts.save_matrices)?;
+        written += 1;
+    }
+    if let Some(&(k, r)) = failed.first() {
+        return Err(dataset_error(
+            dir,
+            format!(
+                "{} of {} samples did not converge (first: sample {k}, relative residual {r:.2e}); \
+                 they were not written: rerun with a larger --max-iters, another --precond, or --solver direct",
+                failed.len(),
+                todo.len()
+            ),
+        ));
+    }
+    Ok(written)
 }
 
 fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {

@@ -7,6 +7,9 @@ pub enum Error {
     /// An error from the shared linear-algebra layer (shapes, non-finite data, files, ...).
     #[error(transparent)]
     Linalg(#[from] linalg::Error),
+    /// An error from the iterative solvers.
+    #[error(transparent)]
+    Krylov(#[from] krylov_recycle::Error),
     /// A problem parameter is outside its valid range.
     #[error("invalid parameter `{name}` = {value}: {reason}")]
     InvalidParameter {

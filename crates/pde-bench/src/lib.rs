@@ -15,6 +15,7 @@ pub mod navier_stokes;
 pub mod poisson;
 pub mod problems;
 pub mod riesz;
+pub mod solve;
 pub mod suite;
 pub mod thermal_block;
 

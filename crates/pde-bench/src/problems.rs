@@ -234,6 +234,13 @@ impl SampleGenerator for DarcySamples {
         vec![self.n, self.n]
     }
 
+    fn system(&self, seed: u64) -> Option<Result<(Vec<f64>, LinearSystem)>> {
+        Some(self.coefficient(seed).and_then(|a| {
+            let (matrix, rhs) = assemble(a.view(), self.assembly, Forcing::Constant(1.0))?;
+            Ok((a.iter().copied().collect(), LinearSystem { matrix, rhs }))
+        }))
+    }
+
     fn sample(&self, index: usize, seed: u64) -> Result<Sample> {
         let start = Instant::now();
         let a = self.coefficient(seed)?;

@@ -375,3 +375,105 @@ fn ks_from_the_command_line() {
     ]);
     assert!(!ok && stderr.contains("steps"), "{stderr}");
 }
+
+#[test]
+fn iterative_sequence_generation_matches_the_direct_solutions() {
+    use krylov_recycle::{Method, SequenceOptions, Sorting};
+    use pde_bench::darcy::Assembly;
+    use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+    let g = DarcySamples::new(14, Assembly::Symmetric, DarcyCoefficient::Lognormal).unwrap();
+    let direct = tempfile::tempdir().unwrap();
+    generate(&g, &GenerateOptions::new(5, 3, direct.path())).unwrap();
+    let iterative = tempfile::tempdir().unwrap();
+    let mut o = GenerateOptions::new(5, 3, iterative.path());
+    o.sequence = Some(
+        SequenceOptions::new(Method::Cg)
+            .sorting(Sorting::Greedy)
+            .stop(linalg::StopCriteria::default().rtol(1e-12).max_iters(5000)),
+    );
+    let r = generate(&g, &o).unwrap();
+    assert_eq!((r.generated, r.merged), (5, true));
+    let (u, v) = (
+        read3(&direct.path().join("solutions.npy")),
+        read3(&iterative.path().join("solutions.npy")),
+    );
+    let rel = (&u - &v).iter().map(|e| e * e).sum::<f64>().sqrt()
+        / u.iter().map(|e| e * e).sum::<f64>().sqrt();
+    assert!(rel < 1e-9, "iterative vs direct {rel:e}");
+    assert_eq!(
+        read3(&direct.path().join("inputs.npy")),
+        read3(&iterative.path().join("inputs.npy"))
+    );
+    let stats: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(iterative.path().join("stats.json")).unwrap(),
+    )
+    .unwrap();
+    for s in stats["samples"].as_array().unwrap() {
+        assert!(s["iterations"].as_u64().unwrap() > 0);
+        assert!(s["rel_residual"].as_f64().unwrap() <= 1e-12);
+    }
+}
+
+#[test]
+fn solve_command_writes_solutions_and_stats_and_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d");
+    let out_s = out.to_str().unwrap();
+    let (ok, _, stderr) = cli(&[
+        "generate",
+        "darcy",
+        "--resolution",
+        "12",
+        "--count",
+        "3",
+        "--coefficient",
+        "lognormal",
+        "--save-matrices",
+        "--out",
+        out_s,
+    ]);
+    assert!(ok, "{stderr}");
+    let solved = dir.path().join("solved");
+    let (ok, stdout, stderr) = cli(&[
+        "solve",
+        out_s,
+        "--method",
+        "cg",
+        "--precond",
+        "jacobi",
+        "--sort",
+        "greedy",
+        "--rtol",
+        "1e-10",
+        "--out",
+        solved.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("3 systems, 0 failed"), "{stdout}");
+    let x = read3(&solved.join("solutions.npy"));
+    let u = read3(&out.join("solutions.npy"));
+    let rel = (&x - &u).iter().map(|e| e * e).sum::<f64>().sqrt()
+        / u.iter().map(|e| e * e).sum::<f64>().sqrt();
+    assert!(rel < 1e-8, "{rel:e}");
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(solved.join("stats.json")).unwrap()).unwrap();
+    assert_eq!(stats["systems"].as_array().unwrap().len(), 3);
+    assert!(stats["totals"]["max_true_rel_residual"].as_f64().unwrap() <= 1e-10);
+    // An iteration cap too small: non-zero exit with a one-line reason.
+    let (ok, _, stderr) = cli(&[
+        "solve",
+        out_s,
+        "--method",
+        "cg",
+        "--max-iters",
+        "2",
+        "--out",
+        solved.to_str().unwrap(),
+    ]);
+    assert!(!ok && stderr.contains("did not converge"), "{stderr}");
+    // Unknown names and a directory without systems.
+    let (ok, _, stderr) = cli(&["solve", out_s, "--method", "nope"]);
+    assert!(!ok && stderr.contains("method"), "{stderr}");
+    let (ok, _, stderr) = cli(&["solve", dir.path().to_str().unwrap(), "--method", "cg"]);
+    assert!(!ok && stderr.contains("--save-matrices"), "{stderr}");
+}

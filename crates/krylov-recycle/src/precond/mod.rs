@@ -20,6 +20,10 @@
 //! # Ok::<(), krylov_recycle::Error>(())
 //! ```
 
+mod amg;
+mod csr;
+mod ic0;
+mod ilu0;
 mod jacobi;
 
 use std::fmt;
@@ -30,6 +34,9 @@ use linalg::LinearOperator;
 use linalg::sparse::CsrMatrix;
 use serde::{Deserialize, Serialize};
 
+pub use amg::{Amg, AmgLevel, AmgOptions, Smoother};
+pub use ic0::Ic0;
+pub use ilu0::Ilu0;
 pub use jacobi::Jacobi;
 
 use crate::Result;
@@ -44,6 +51,12 @@ pub enum PrecondKind {
     None,
     /// Diagonal scaling `M = diag(A)⁻¹`.
     Jacobi,
+    /// Zero-fill incomplete LU ([`Ilu0`]).
+    Ilu0,
+    /// Zero-fill incomplete Cholesky for SPD matrices ([`Ic0`]).
+    Ic0,
+    /// Smoothed-aggregation algebraic multigrid, one V-cycle ([`Amg`], default options).
+    Amg,
 }
 
 impl fmt::Display for PrecondKind {
@@ -51,6 +64,9 @@ impl fmt::Display for PrecondKind {
         f.write_str(match self {
             PrecondKind::None => "none",
             PrecondKind::Jacobi => "jacobi",
+            PrecondKind::Ilu0 => "ilu0",
+            PrecondKind::Ic0 => "ic0",
+            PrecondKind::Amg => "amg",
         })
     }
 }
@@ -61,7 +77,12 @@ impl FromStr for PrecondKind {
         match s {
             "none" => Ok(PrecondKind::None),
             "jacobi" => Ok(PrecondKind::Jacobi),
-            other => Err(format!("unknown preconditioner `{other}` (none|jacobi)")),
+            "ilu0" => Ok(PrecondKind::Ilu0),
+            "ic0" => Ok(PrecondKind::Ic0),
+            "amg" => Ok(PrecondKind::Amg),
+            other => Err(format!(
+                "unknown preconditioner `{other}` (none|jacobi|ilu0|ic0|amg)"
+            )),
         }
     }
 }
@@ -74,6 +95,12 @@ pub enum Preconditioner {
     None(usize),
     /// Diagonal scaling.
     Jacobi(Jacobi),
+    /// ILU(0).
+    Ilu0(Ilu0),
+    /// IC(0).
+    Ic0(Ic0),
+    /// Smoothed-aggregation AMG (boxed: the hierarchy is large).
+    Amg(Box<Amg>),
 }
 
 impl Preconditioner {
@@ -88,6 +115,9 @@ impl Preconditioner {
                 Preconditioner::None(a.nrows())
             }
             PrecondKind::Jacobi => Preconditioner::Jacobi(Jacobi::new(a)?),
+            PrecondKind::Ilu0 => Preconditioner::Ilu0(Ilu0::new(a)?),
+            PrecondKind::Ic0 => Preconditioner::Ic0(Ic0::new(a)?),
+            PrecondKind::Amg => Preconditioner::Amg(Box::new(Amg::new(a, AmgOptions::default())?)),
         })
     }
 
@@ -96,6 +126,9 @@ impl Preconditioner {
         match self {
             Preconditioner::None(_) => PrecondKind::None,
             Preconditioner::Jacobi(_) => PrecondKind::Jacobi,
+            Preconditioner::Ilu0(_) => PrecondKind::Ilu0,
+            Preconditioner::Ic0(_) => PrecondKind::Ic0,
+            Preconditioner::Amg(_) => PrecondKind::Amg,
         }
     }
 
@@ -116,7 +149,21 @@ impl Preconditioner {
                     .into());
                 }
             }
-            Preconditioner::Jacobi(j) => *j = Jacobi::new(a)?,
+            Preconditioner::Jacobi(j) => {
+                let n = j.nrows();
+                if a.nrows() != n || a.ncols() != n {
+                    return Err(linalg::Error::shape(
+                        "preconditioner refresh",
+                        (n, n),
+                        (a.nrows(), a.ncols()),
+                    )
+                    .into());
+                }
+                *j = Jacobi::new(a)?;
+            }
+            Preconditioner::Ilu0(f) => f.refactor(a)?,
+            Preconditioner::Ic0(f) => f.refactor(a)?,
+            Preconditioner::Amg(m) => m.refresh(a)?,
         }
         Ok(())
     }
@@ -127,6 +174,9 @@ impl LinearOperator for Preconditioner {
         match self {
             Preconditioner::None(n) => *n,
             Preconditioner::Jacobi(j) => j.nrows(),
+            Preconditioner::Ilu0(f) => f.nrows(),
+            Preconditioner::Ic0(f) => f.nrows(),
+            Preconditioner::Amg(m) => m.nrows(),
         }
     }
     fn ncols(&self) -> usize {
@@ -139,6 +189,9 @@ impl LinearOperator for Preconditioner {
                 out.copy_from(rhs);
             }
             Preconditioner::Jacobi(j) => j.apply(out, rhs),
+            Preconditioner::Ilu0(f) => f.apply(out, rhs),
+            Preconditioner::Ic0(f) => f.apply(out, rhs),
+            Preconditioner::Amg(m) => m.apply(out, rhs),
         }
     }
 }
@@ -154,5 +207,38 @@ pub(crate) fn square(a: &CsrMatrix) -> Result<usize> {
             (a.nrows(), a.ncols()),
         )
         .into())
+    }
+}
+
+/// Calls `solve(b, x)` for each column `b` of `rhs` and the matching column `x` of `out`, as
+/// contiguous slices (copied when a column is strided).
+pub(crate) fn for_each_column(
+    mut out: MatMut<'_, f64>,
+    rhs: MatRef<'_, f64>,
+    solve: impl Fn(&[f64], &mut [f64]),
+) {
+    let n = rhs.nrows();
+    let mut b_buf = Vec::new();
+    let mut x_buf = Vec::new();
+    for j in 0..rhs.ncols() {
+        let b: &[f64] = match rhs.col(j).try_as_col_major() {
+            Some(c) => c.as_slice(),
+            None => {
+                b_buf.clear();
+                b_buf.extend(rhs.col(j).iter().copied());
+                &b_buf
+            }
+        };
+        match out.as_mut().col_mut(j).try_as_col_major_mut() {
+            Some(c) => solve(b, c.as_slice_mut()),
+            None => {
+                x_buf.clear();
+                x_buf.resize(n, 0.0);
+                solve(b, &mut x_buf);
+                for (i, v) in x_buf.iter().enumerate() {
+                    out[(i, j)] = *v;
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,9 @@
 //! pde-bench generate poisson --resolution 64 --count 1000 --out data/poisson64
 //! pde-bench generate ks --count 100 --steps 400 --out data/ks
 //! pde-bench generate navier-stokes --resolution 64 --viscosity 1e-3 --t-final 10 --records 10 --count 20 --out data/ns
+//! pde-bench generate darcy --resolution 80 --count 50 --assembly skr --coefficient lognormal \
+//!         --solver gcrodr --restart 40 --recycle 20 --sort greedy --precond ilu0 --out data/skr80
+//! pde-bench solve data/skr80 --method gcrodr --restart 40 --recycle 20 --rtol 1e-8 --sort greedy --precond ilu0 --out OUT
 //! pde-bench merge data/poisson64
 //! pde-bench info data/poisson64
 //! ```
@@ -14,6 +17,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use krylov_recycle::precond::PrecondKind;
+use krylov_recycle::{Method, RecyclePolicy, SequenceOptions, Sorting};
+use linalg::StopCriteria;
 use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{
     Dtype, Format, GenerateOptions, SampleGenerator, Shard, generate, info, merge,
@@ -44,6 +50,109 @@ enum Command {
         /// The dataset directory.
         dir: PathBuf,
     },
+    /// Solve the systems of a dataset saved with --save-matrices as one sequence, with an
+    /// iterative method; writes solutions.npy and stats.json.
+    Solve(SolveArgs),
+}
+
+/// The iterative solver of a sequence of systems.
+#[derive(clap::Args, Clone)]
+struct KrylovArgs {
+    /// GMRES / GCRO-DR restart length m.
+    #[arg(long, default_value_t = 40)]
+    restart: usize,
+    /// GCRO-DR / recycled CG: dimension k of the recycle space.
+    #[arg(long, default_value_t = 20)]
+    recycle: usize,
+    /// Relative residual tolerance (checked on the true residual).
+    #[arg(long, default_value_t = 1e-8)]
+    rtol: f64,
+    /// Iteration cap per system.
+    #[arg(long, default_value_t = 10_000)]
+    max_iters: usize,
+    /// Order of the solves: none | greedy | fourier | fourierP (SKR sorting).
+    #[arg(long, default_value = "none", value_parser = |s: &str| s.parse::<Sorting>())]
+    sort: Sorting,
+    /// Preconditioner: none | jacobi | ilu0 | ic0 | amg.
+    #[arg(long, default_value = "none", value_parser = |s: &str| s.parse::<PrecondKind>())]
+    precond: PrecondKind,
+    /// Start each solve from the previous solution.
+    #[arg(long)]
+    warm_start: bool,
+    /// Recycling methods: when to pass the space on: adaptive | always | never.
+    #[arg(long, default_value = "adaptive", value_parser = parse_policy)]
+    policy: RecyclePolicy,
+}
+
+fn parse_policy(s: &str) -> Result<RecyclePolicy, String> {
+    match s {
+        "adaptive" => Ok(RecyclePolicy::adaptive()),
+        "always" => Ok(RecyclePolicy::Always),
+        "never" => Ok(RecyclePolicy::Never),
+        other => Err(format!("unknown policy `{other}` (adaptive|always|never)")),
+    }
+}
+
+impl KrylovArgs {
+    fn options(&self, method: &str) -> pde_bench::Result<SequenceOptions> {
+        Ok(
+            SequenceOptions::new(Method::from_name(method, self.restart, self.recycle)?)
+                .precond(self.precond)
+                .sorting(self.sort)
+                .warm_start(self.warm_start)
+                .policy(self.policy.clone())
+                .stop(
+                    StopCriteria::default()
+                        .rtol(self.rtol)
+                        .max_iters(self.max_iters),
+                ),
+        )
+    }
+}
+
+#[derive(clap::Args)]
+struct SolveArgs {
+    /// A dataset directory generated with --save-matrices.
+    dir: PathBuf,
+    /// The Krylov method: cg | gmres | gcrodr | ...
+    #[arg(long, default_value = "gcrodr")]
+    method: String,
+    #[command(flatten)]
+    krylov: KrylovArgs,
+    /// Where to write solutions.npy and stats.json (default: DIR/solve-METHOD).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn run_solve(args: &SolveArgs) -> pde_bench::Result<String> {
+    let options = args.krylov.options(&args.method)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.dir.join(format!("solve-{}", args.method)));
+    let report = pde_bench::solve::solve_dir(&args.dir, options, &out)?;
+    let t = &report.totals;
+    let n = t.systems.max(1) as f64;
+    let msg = format!(
+        "{}: {} systems, {} failed, {:.1} matvecs and {:.1} iterations per system, max true relative residual {:.2e}, {:.2} ms per system (sorting {:.2} ms, preconditioner {:.2} ms in all); stats in {}",
+        args.dir.display(),
+        t.systems,
+        t.failures,
+        t.matvecs as f64 / n,
+        t.iterations as f64 / n,
+        t.max_true_rel_residual,
+        1e3 * t.total_time_s / n,
+        1e3 * t.sort_time_s,
+        1e3 * t.precond_time_s,
+        out.join("stats.json").display()
+    );
+    if t.failures > 0 {
+        return Err(pde_bench::Error::Dataset {
+            path: args.dir.clone(),
+            reason: format!("{msg}; {} systems did not converge", t.failures),
+        });
+    }
+    Ok(msg)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -72,14 +181,6 @@ enum CoefficientArg {
     Threshold,
     /// SKR: exp of a periodic GRF (α = 2.5, τ = 7).
     Lognormal,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum SolverArg {
-    /// The fastest correct solver available (today: the direct one).
-    Auto,
-    /// Sparse Cholesky (symmetric) or LU, symbolic analysis shared across samples.
-    Direct,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -152,14 +253,19 @@ struct GenerateArgs {
     /// Navier–Stokes: time step.
     #[arg(long, default_value_t = 1e-4)]
     dt: f64,
-    /// The linear solver (iterative solvers arrive with krylov-recycle).
-    #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
-    solver: SolverArg,
+    /// The linear solver: auto or direct (sparse Cholesky / LU with a shared analysis), or an
+    /// iterative method solving the samples as one sequence (cg | gmres | gcrodr | ..., Darcy only).
+    #[arg(long, default_value = "auto")]
+    solver: String,
+    #[command(flatten)]
+    krylov: KrylovArgs,
 }
 
 fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
-    // Both solver choices map to the direct solvers today.
-    let (SolverArg::Auto | SolverArg::Direct) = args.solver;
+    let sequence = match args.solver.as_str() {
+        "auto" | "direct" => None,
+        method => Some(args.krylov.options(method)?),
+    };
     let shard = match &args.shard {
         Some(s) => s.parse::<Shard>()?,
         None => Shard::ALL,
@@ -212,6 +318,7 @@ fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
         },
         threads: args.threads,
         progress: true,
+        sequence,
     };
     let r = generate(generator.as_ref(), &opts)?;
     Ok(format!(
@@ -232,6 +339,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Generate(args) => run_generate(args),
+        Command::Solve(args) => run_solve(args),
         Command::Merge { dir } => merge(dir).map(|s| {
             format!(
                 "{}: merged {} samples, mean {:.4} s per sample, max relative residual {:.2e}",

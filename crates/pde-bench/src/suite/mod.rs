@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+pub mod krylov_cases;
 pub mod linalg_cases;
 pub mod pde_cases;
 pub mod rom_cases;
@@ -144,6 +145,9 @@ pub fn run(config: &Config) -> SuiteResult<Outcome> {
     }
     if config.runs("tensor-formats") {
         tensor_cases::run(config, &mut outcome)?;
+    }
+    if config.runs("krylov-recycle") {
+        krylov_cases::run(config, &mut outcome)?;
     }
     Ok(outcome)
 }

@@ -1,0 +1,212 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! BiCGStab: accuracy against dense direct solves, right preconditioning, breakdowns and the
+//! best iterate kept on failure.
+
+use faer::Mat;
+use krylov_recycle::precond::{PrecondKind, Preconditioner};
+use krylov_recycle::{BiCgStab, Error};
+use linalg::{IdentityOperator, LinearOperator, StopCriteria};
+use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
+
+fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
+    let lu = a.partial_piv_lu();
+    let x = faer::linalg::solvers::Solve::solve(
+        &lu,
+        faer::MatRef::from_column_major_slice(b, b.len(), 1),
+    );
+    (0..b.len()).map(|i| x[(i, 0)]).collect()
+}
+
+fn rel_err(x: &[f64], xd: &[f64]) -> f64 {
+    let d: f64 = x.iter().zip(xd).map(|(u, v)| (u - v).powi(2)).sum();
+    (d / xd.iter().map(|v| v * v).sum::<f64>()).sqrt()
+}
+
+fn true_rel_residual<A: LinearOperator>(a: &A, b: &[f64], x: &[f64]) -> f64 {
+    let ax = a.apply_to(faer::MatRef::from_column_major_slice(x, x.len(), 1));
+    let r: f64 = (0..b.len()).map(|i| (b[i] - ax[(i, 0)]).powi(2)).sum();
+    r.sqrt() / b.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+fn rhs(n: usize) -> Vec<f64> {
+    (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect()
+}
+
+fn random_nonsymmetric(n: usize, shift: f64, seed: u64) -> Mat<f64> {
+    let g = linalg::rng::gaussian_mat(&mut linalg::rng::seeded(seed), n, n);
+    let s = 1.0 / (n as f64).sqrt();
+    Mat::from_fn(n, n, |i, j| {
+        s * g[(i, j)] + if i == j { shift } else { 0.0 }
+    })
+}
+
+#[test]
+fn matches_dense_solve_on_three_problems() {
+    let poisson = pde_bench::poisson::poisson_2d(12).unwrap();
+    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
+        .matrix(12)
+        .unwrap();
+    let dense = random_nonsymmetric(80, 3.0, 1);
+    let problems: [(&str, Mat<f64>, &dyn LinearOperator); 3] = [
+        ("poisson", poisson.to_dense(), &poisson),
+        ("convection-diffusion", cd.to_dense(), &cd),
+        ("random", dense.clone(), &dense),
+    ];
+    for (name, ad, a) in problems {
+        let n = ad.nrows();
+        let b = rhs(n);
+        let mut x = vec![0.0; n];
+        let stats = BiCgStab::new(StopCriteria::default().rtol(1e-11).max_iters(2000))
+            .unwrap()
+            .solve(a, &IdentityOperator(n), &b, &mut x)
+            .unwrap();
+        let t = stats.true_rel_residual.unwrap();
+        assert!(t <= 1e-11, "{name}: {t:e}");
+        assert!(rel_err(&x, &dense_solve(&ad, &b)) < 1e-8, "{name}");
+        // Two products with A per iteration (plus the initial residual and the confirmation).
+        assert!(stats.matvecs <= 2 * stats.iters + 2);
+    }
+}
+
+#[test]
+fn jacobi_right_preconditioning_on_a_badly_scaled_matrix() {
+    let cd = ConvectionDiffusion::new(20.0, 1.0, Convection::Upwind)
+        .matrix(16)
+        .unwrap();
+    let n = cd.nrows();
+    let scale: Vec<f64> = (0..n)
+        .map(|i| 1.0 + 99.0 * ((i * 31) % 17) as f64 / 16.0)
+        .collect();
+    let trips: Vec<(usize, usize, f64)> = linalg::sparse::triplets(cd.as_ref())
+        .into_iter()
+        .map(|(i, j, v)| (i, j, v * scale[i]))
+        .collect();
+    let a = linalg::sparse::csr_from_triplets(n, n, &trips).unwrap();
+    let b = rhs(n);
+    let solver = BiCgStab::new(StopCriteria::default().rtol(1e-10).max_iters(5000)).unwrap();
+    let m = Preconditioner::build(PrecondKind::Jacobi, &a).unwrap();
+    let mut x = vec![0.0; n];
+    let pre = solver.solve(&a, &m, &b, &mut x).unwrap();
+    assert!(true_rel_residual(&a, &b, &x) <= 1e-10);
+    assert!(rel_err(&x, &dense_solve(&a.to_dense(), &b)) < 1e-7);
+    let mut x0 = vec![0.0; n];
+    let plain = solver.solve(&a, &IdentityOperator(n), &b, &mut x0);
+    let plain_iters = match plain {
+        Ok(s) => s.iters,
+        Err(e) => e.stats().map_or(usize::MAX, |s| s.iters),
+    };
+    assert!(pre.iters < plain_iters, "{} vs {plain_iters}", pre.iters);
+}
+
+#[test]
+fn vanishing_denominator_is_a_breakdown() {
+    // The swap matrix: r̂ = b = e₀, A p = e₁, so r̂·A p = 0 at the first step.
+    let a = faer::mat![[0.0, 1.0], [1.0, 0.0]];
+    let mut x = vec![0.0; 2];
+    let err = BiCgStab::new(StopCriteria::default())
+        .unwrap()
+        .solve(&a, &IdentityOperator(2), &[1.0, 0.0], &mut x)
+        .unwrap_err();
+    let Error::Breakdown { what, stats, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(what.contains("= 0"), "{what}");
+    assert_eq!(x, vec![0.0, 0.0]);
+    assert_eq!(stats.true_rel_residual, Some(1.0));
+}
+
+#[test]
+fn nan_in_the_operator_is_a_breakdown() {
+    let mut a = random_nonsymmetric(10, 3.0, 4);
+    a[(4, 2)] = f64::NAN;
+    let mut x = vec![0.0; 10];
+    let err = BiCgStab::new(StopCriteria::default())
+        .unwrap()
+        .solve(&a, &IdentityOperator(10), &[1.0; 10], &mut x)
+        .unwrap_err();
+    assert!(matches!(err, Error::Breakdown { .. }), "{err}");
+    assert!(x.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn nan_later_in_the_solve_keeps_the_best_iterate() {
+    // A preconditioner that turns NaN at its 7th application.
+    let cd = ConvectionDiffusion::new(10.0, 0.2, Convection::Upwind)
+        .matrix(10)
+        .unwrap();
+    let n = cd.nrows();
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let m = linalg::FnOperator::new(
+        n,
+        n,
+        |mut out: faer::MatMut<'_, f64>, rhs: faer::MatRef<'_, f64>| {
+            out.copy_from(rhs);
+            if calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 6 {
+                out[(0, 0)] = f64::NAN;
+            }
+        },
+    );
+    let b = rhs(n);
+    let mut x = vec![0.0; n];
+    let err = BiCgStab::new(StopCriteria::default())
+        .unwrap()
+        .solve(&cd, &m, &b, &mut x)
+        .unwrap_err();
+    let Error::Breakdown { stats, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(x.iter().all(|v| v.is_finite()));
+    let t = stats.true_rel_residual.unwrap();
+    assert!(t < 1.0, "{t}");
+    assert!((t - true_rel_residual(&cd, &b, &x)).abs() < 1e-14);
+}
+
+#[test]
+fn max_iters_gives_not_converged_with_the_best_iterate() {
+    let a = pde_bench::poisson::poisson_2d(16).unwrap();
+    let n = a.nrows();
+    let b = rhs(n);
+    let mut x = vec![0.0; n];
+    let err = BiCgStab::new(StopCriteria::default().rtol(1e-12).max_iters(10))
+        .unwrap()
+        .solve(&a, &IdentityOperator(n), &b, &mut x)
+        .unwrap_err();
+    let Error::NotConverged { stats, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(stats.iters, 10);
+    let t = stats.true_rel_residual.unwrap();
+    assert!((t - true_rel_residual(&a, &b, &x)).abs() <= 1e-14);
+    // The returned iterate is the best one seen (to the drift of the recurrence).
+    let best = stats
+        .residuals
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+        / stats.rhs_norm;
+    assert!(
+        (t - best).abs() <= 1e-8 * best.max(1e-300) + 1e-13,
+        "{t} vs {best}"
+    );
+}
+
+#[test]
+fn bad_input_is_rejected() {
+    let a = Mat::<f64>::identity(3, 3);
+    let s = BiCgStab::new(StopCriteria::default()).unwrap();
+    let mut x = vec![0.0; 3];
+    let id = IdentityOperator(3);
+    assert!(matches!(
+        s.solve(&a, &id, &[1.0, f64::NAN, 0.0], &mut x),
+        Err(Error::Linalg(_))
+    ));
+    assert!(matches!(
+        s.solve(&a, &id, &[1.0, 0.0], &mut x),
+        Err(Error::Linalg(_))
+    ));
+    assert!(matches!(
+        s.solve(&Mat::<f64>::zeros(3, 2), &id, &[1.0; 3], &mut x),
+        Err(Error::Linalg(_))
+    ));
+    assert!(BiCgStab::new(StopCriteria::default().max_iters(0)).is_err());
+}

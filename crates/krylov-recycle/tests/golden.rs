@@ -1,0 +1,146 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Golden iteration counts of every standard solver on small fixed problems (rtol 1e-8, zero
+//! initial guess). A change in these numbers is a change in the methods: review it.
+
+use std::fmt::Write;
+
+use faer::Mat;
+use krylov_recycle::precond::{PrecondKind, Preconditioner};
+use krylov_recycle::{BiCgStab, Cg, Fgmres, Gmres, Minres, Orthogonalization};
+use linalg::sparse::CsrMatrix;
+use linalg::{IdentityOperator, SolveStats, StopCriteria};
+use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
+use pde_bench::darcy::{Assembly, Forcing, assemble};
+use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+
+fn stop() -> StopCriteria {
+    StopCriteria::default().rtol(1e-8).max_iters(5000)
+}
+
+fn rhs(n: usize) -> Vec<f64> {
+    (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect()
+}
+
+fn line(out: &mut String, problem: &str, method: &str, s: &SolveStats) {
+    assert!(s.converged() && s.true_rel_residual.unwrap() <= 1e-8);
+    writeln!(
+        out,
+        "{problem:<14} {method:<26} iters {:>4}  matvecs {:>4}",
+        s.iters, s.matvecs
+    )
+    .unwrap();
+}
+
+fn shifted_poisson(k: usize) -> CsrMatrix {
+    let a = pde_bench::poisson::poisson_2d(k).unwrap();
+    let ad: Mat<f64> = a.to_dense();
+    let mut ev = ad.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+    ev.sort_by(f64::total_cmp);
+    ev.dedup_by(|u, v| (*u - *v).abs() <= 1e-8 * v.abs());
+    let sigma = 0.5 * (ev[10] + ev[11]);
+    let trips: Vec<(usize, usize, f64)> = linalg::sparse::triplets(a.as_ref())
+        .into_iter()
+        .map(|(i, j, v)| (i, j, if i == j { v - sigma } else { v }))
+        .collect();
+    linalg::sparse::csr_from_triplets(a.nrows(), a.ncols(), &trips).unwrap()
+}
+
+#[test]
+fn iteration_counts() {
+    let mut out = String::new();
+    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
+        .matrix(16)
+        .unwrap();
+    let darcy = {
+        let samples = DarcySamples::new(16, Assembly::Skr, DarcyCoefficient::Lognormal).unwrap();
+        let a = samples.coefficient(0).unwrap();
+        assemble(a.view(), Assembly::Skr, Forcing::Constant(1.0))
+            .unwrap()
+            .0
+    };
+    for (name, a) in [("convdiff-16", &cd), ("skr-darcy-16", &darcy)] {
+        let n = a.nrows();
+        let b = rhs(n);
+        let id = IdentityOperator(n);
+        for m in [10, 20] {
+            for kind in [
+                Orthogonalization::Cgs2,
+                Orthogonalization::Mgs2,
+                Orthogonalization::Mgs,
+                Orthogonalization::Householder,
+            ] {
+                let mut x = vec![0.0; n];
+                let s = Gmres::new(m, stop())
+                    .unwrap()
+                    .orthogonalization(kind)
+                    .solve(a, &id, &b, &mut x)
+                    .unwrap();
+                line(&mut out, name, &format!("gmres({m}) {kind}"), &s);
+            }
+        }
+        let jac = Preconditioner::build(PrecondKind::Jacobi, a).unwrap();
+        let mut x = vec![0.0; n];
+        let s = Gmres::new(20, stop())
+            .unwrap()
+            .solve(a, &jac, &b, &mut x)
+            .unwrap();
+        line(&mut out, name, "gmres(20)+jacobi", &s);
+        let mut x = vec![0.0; n];
+        let mut j2 = jac.clone();
+        let s = Fgmres::new(20, stop())
+            .unwrap()
+            .solve(a, &mut j2, &b, &mut x)
+            .unwrap();
+        line(&mut out, name, "fgmres(20)+jacobi", &s);
+        let mut x = vec![0.0; n];
+        let s = BiCgStab::new(stop())
+            .unwrap()
+            .solve(a, &id, &b, &mut x)
+            .unwrap();
+        line(&mut out, name, "bicgstab", &s);
+        let mut x = vec![0.0; n];
+        let s = BiCgStab::new(stop())
+            .unwrap()
+            .solve(a, &jac, &b, &mut x)
+            .unwrap();
+        line(&mut out, name, "bicgstab+jacobi", &s);
+    }
+    let poisson = pde_bench::poisson::poisson_2d(16).unwrap();
+    let n = poisson.nrows();
+    let b = rhs(n);
+    let id = IdentityOperator(n);
+    let mut x = vec![0.0; n];
+    let s = Cg::new(stop())
+        .unwrap()
+        .solve(&poisson, &id, &b, &mut x)
+        .unwrap();
+    line(&mut out, "poisson-16", "cg", &s);
+    let mut x = vec![0.0; n];
+    let s = Minres::new(stop())
+        .unwrap()
+        .solve(&poisson, &id, &b, &mut x)
+        .unwrap();
+    line(&mut out, "poisson-16", "minres", &s);
+    let mut x = vec![0.0; n];
+    let s = Gmres::new(20, stop())
+        .unwrap()
+        .solve(&poisson, &id, &b, &mut x)
+        .unwrap();
+    line(&mut out, "poisson-16", "gmres(20) cgs2", &s);
+    let indefinite = shifted_poisson(12);
+    let n = indefinite.nrows();
+    let b = rhs(n);
+    let mut x = vec![0.0; n];
+    let s = Minres::new(stop())
+        .unwrap()
+        .solve(&indefinite, &IdentityOperator(n), &b, &mut x)
+        .unwrap();
+    line(&mut out, "shifted-12", "minres", &s);
+    let mut x = vec![0.0; n];
+    let s = Gmres::new(n, stop())
+        .unwrap()
+        .solve(&indefinite, &IdentityOperator(n), &b, &mut x)
+        .unwrap();
+    line(&mut out, "shifted-12", "gmres(n) cgs2", &s);
+    insta::assert_snapshot!(out);
+}
