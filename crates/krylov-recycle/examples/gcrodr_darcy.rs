@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! GCRO-DR(40, 20) on a sequence of SKR-style Darcy systems (`−Δ(a u) = 1`, a = exp(GRF α=2.5,
-//! τ=7)), unsorted, with and without recycling across systems, with and without Jacobi; and
-//! recycled CG against CG on the symmetric assembly of the same coefficients.
+//! τ=7)), unsorted, with and without recycling across systems, without preconditioner and with
+//! Jacobi and ILU(0) (right); and recycled CG against CG on the symmetric assembly of the same
+//! coefficients, with none, Jacobi, IC(0) and AMG. Preconditioners are built for every system
+//! and their set-up is in the times.
 //!
 //! ```text
 //! RAYON_NUM_THREADS=1 cargo run --release -p krylov-recycle --example gcrodr_darcy -- [R] [N] [all|gcrodr|cg]
@@ -14,7 +16,7 @@ use std::time::Instant;
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{Cg, Gcrodr, RecycleSpace, RecycledCg};
 use linalg::sparse::CsrMatrix;
-use linalg::{IdentityOperator, LinearOperator, SolveStats, StopCriteria};
+use linalg::{SolveStats, StopCriteria};
 use pde_bench::darcy::{Assembly, Forcing, assemble};
 use pde_bench::problems::{DarcyCoefficient, DarcySamples};
 
@@ -97,7 +99,7 @@ fn main() {
 fn gcrodr_runs(r: usize, count: usize, rtol: f64, stop: &StopCriteria) {
     let skr = systems(r, count, Assembly::Skr);
     let solver = Gcrodr::new(40, 20, stop.clone()).expect("parameters");
-    for kind in [PrecondKind::None, PrecondKind::Jacobi] {
+    for kind in [PrecondKind::None, PrecondKind::Jacobi, PrecondKind::Ilu0] {
         run(
             &format!("GCRO-DR(40,20) fresh, {kind}"),
             &skr,
@@ -134,31 +136,28 @@ fn gcrodr_runs(r: usize, count: usize, rtol: f64, stop: &StopCriteria) {
 fn cg_runs(r: usize, count: usize, rtol: f64, stop: &StopCriteria) {
     let sym = systems(r, count, Assembly::Symmetric);
     let cg = Cg::new(stop.clone()).expect("parameters");
-    run("CG, none", &sym, rtol, |a, b, x| {
-        cg.solve(a, &IdentityOperator(a.nrows()), b, x)
-            .expect("solve")
-    });
-    for k in [10, 20] {
-        let rcg = RecycledCg::new(k, stop.clone()).expect("parameters");
-        let mut space: Option<RecycleSpace> = None;
-        run(
-            &format!("RecycledCg(k={k}), none"),
-            &sym,
-            rtol,
-            |a, b, x| {
-                rcg.solve(a, &IdentityOperator(a.nrows()), b, x, &mut space)
-                    .expect("solve")
-            },
-        );
+    for kind in [
+        PrecondKind::None,
+        PrecondKind::Jacobi,
+        PrecondKind::Ic0,
+        PrecondKind::Amg,
+    ] {
+        run(&format!("CG, {kind}"), &sym, rtol, |a, b, x| {
+            let m = Preconditioner::build(kind, a).expect("precond");
+            cg.solve(a, &m, b, x).expect("solve")
+        });
+        for k in [5, 10, 20] {
+            let rcg = RecycledCg::new(k, stop.clone()).expect("parameters");
+            let mut space: Option<RecycleSpace> = None;
+            run(
+                &format!("RecycledCg(k={k}), {kind}"),
+                &sym,
+                rtol,
+                |a, b, x| {
+                    let m = Preconditioner::build(kind, a).expect("precond");
+                    rcg.solve(a, &m, b, x, &mut space).expect("solve")
+                },
+            );
+        }
     }
-    run("CG, jacobi", &sym, rtol, |a, b, x| {
-        let m = Preconditioner::build(PrecondKind::Jacobi, a).expect("precond");
-        cg.solve(a, &m, b, x).expect("solve")
-    });
-    let rcg = RecycledCg::new(20, stop.clone()).expect("parameters");
-    let mut space: Option<RecycleSpace> = None;
-    run("RecycledCg(k=20), jacobi", &sym, rtol, |a, b, x| {
-        let m = Preconditioner::build(PrecondKind::Jacobi, a).expect("precond");
-        rcg.solve(a, &m, b, x, &mut space).expect("solve")
-    });
 }
