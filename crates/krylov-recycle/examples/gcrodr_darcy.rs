@@ -1,12 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! GCRO-DR(40, 20) on a sequence of SKR-style Darcy systems (`−Δ(a u) = 1`, a = exp(GRF α=2.5,
+//! GCRO-DR(m, k) (default (40, 20)) on a sequence of SKR-style Darcy systems (`−Δ(a u) = 1`, a = exp(GRF α=2.5,
 //! τ=7)), unsorted, with and without recycling across systems, without preconditioner and with
 //! Jacobi and ILU(0) (right); and recycled CG against CG on the symmetric assembly of the same
 //! coefficients, with none, Jacobi, IC(0) and AMG. Preconditioners are built for every system
 //! and their set-up is in the times.
 //!
 //! ```text
-//! RAYON_NUM_THREADS=1 cargo run --release -p krylov-recycle --example gcrodr_darcy -- [R] [N] [all|gcrodr|cg]
+//! RAYON_NUM_THREADS=1 cargo run --release -p krylov-recycle --example gcrodr_darcy -- [R] [N] [all|gcrodr|cg] [m] [k]
 //! ```
 //! `R` grid points per direction (default 80, n = R²), `N` systems (default 50). Every solve is
 //! checked by its true relative residual.
@@ -82,6 +82,8 @@ fn main() {
     let r = args.first().map_or(80, |s| s.parse().expect("R"));
     let count = args.get(1).map_or(50, |s| s.parse().expect("N"));
     let which = args.get(2).map_or("all", String::as_str);
+    let restart = args.get(3).map_or(40, |s| s.parse().expect("m"));
+    let recycle = args.get(4).map_or(20, |s| s.parse().expect("k"));
     let rtol = 1e-8;
     let stop = StopCriteria::default().rtol(rtol).max_iters(20_000);
     println!(
@@ -89,19 +91,19 @@ fn main() {
         r * r
     );
     if which != "cg" {
-        gcrodr_runs(r, count, rtol, &stop);
+        gcrodr_runs(r, count, rtol, &stop, restart, recycle);
     }
     if which != "gcrodr" {
         cg_runs(r, count, rtol, &stop);
     }
 }
 
-fn gcrodr_runs(r: usize, count: usize, rtol: f64, stop: &StopCriteria) {
+fn gcrodr_runs(r: usize, count: usize, rtol: f64, stop: &StopCriteria, m: usize, k: usize) {
     let skr = systems(r, count, Assembly::Skr);
-    let solver = Gcrodr::new(40, 20, stop.clone()).expect("parameters");
+    let solver = Gcrodr::new(m, k, stop.clone()).expect("parameters");
     for kind in [PrecondKind::None, PrecondKind::Jacobi, PrecondKind::Ilu0] {
         run(
-            &format!("GCRO-DR(40,20) fresh, {kind}"),
+            &format!("GCRO-DR({m},{k}) fresh, {kind}"),
             &skr,
             rtol,
             |a, b, x| {
@@ -111,7 +113,7 @@ fn gcrodr_runs(r: usize, count: usize, rtol: f64, stop: &StopCriteria) {
         );
         let mut space: Option<RecycleSpace> = None;
         run(
-            &format!("GCRO-DR(40,20) recycling, {kind}"),
+            &format!("GCRO-DR({m},{k}) recycling, {kind}"),
             &skr,
             rtol,
             |a, b, x| {
