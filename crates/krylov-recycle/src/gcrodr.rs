@@ -71,8 +71,6 @@ use faer::{Accum, Mat, MatMut, MatRef};
 use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination, par};
 use serde::{Deserialize, Serialize};
 
-#[allow(unused_imports)]
-use crate::Error;
 use crate::Result;
 use crate::common::{apply, axpy, check_system, confirm, dot, finish, norm, residual};
 use crate::recycle::RecycleSpace;
@@ -188,9 +186,9 @@ impl Gcrodr {
     /// the next system.
     ///
     /// # Errors
-    /// Bad shapes or non-finite input ([`Error::Linalg`]), including a space whose vectors
-    /// are not of length `n` ([`linalg::Error::ShapeMismatch`]); [`Error::NotConverged`] /
-    /// [`Error::Breakdown`] with the stats and the best iterate in `x`.
+    /// Bad shapes or non-finite input ([`crate::Error::Linalg`]), including a space whose
+    /// vectors are not of length `n` ([`linalg::Error::ShapeMismatch`]);
+    /// [`crate::Error::NotConverged`] / [`crate::Error::Breakdown`] with the stats and the best iterate in `x`.
     pub fn solve<A, M>(
         &self,
         a: &A,
