@@ -188,7 +188,8 @@ impl Gcrodr {
     /// # Errors
     /// Bad shapes or non-finite input ([`crate::Error::Linalg`]), including a space whose
     /// vectors are not of length `n` ([`linalg::Error::ShapeMismatch`]);
-    /// [`crate::Error::NotConverged`] / [`crate::Error::Breakdown`] with the stats and the best iterate in `x`.
+    /// [`crate::Error::NotConverged`] / [`crate::Error::Breakdown`] with the stats and the best
+    /// iterate in `x`.
     pub fn solve<A, M>(
         &self,
         a: &A,
