@@ -17,8 +17,9 @@
 //! `P` together with `W`: with `Z = [W P]` and `A Z` (already computed), the `k` Ritz vectors
 //! of `M A` of smallest Ritz value in the `A`-inner product,
 //! `Zᵀ A M A Z y = θ Zᵀ A Z y`, `W_new = Z Y_k` (for `M = I` these are the harmonic Ritz
-//! vectors of `A`). This costs `k + 2k` preconditioner applications and small dense work per
-//! solve; no extra operator application.
+//! vectors of `A`). `M A p_j = (z_j − z_{j+1}) / α_j` comes free from the recurrence, so this
+//! costs `k` preconditioner applications (for `M A W`) and small dense work per solve; no
+//! extra operator application.
 //!
 //! A direction with `pᵀ A p ≤ 0`, an indefinite preconditioner, or a recycle space on which
 //! `A` is not positive definite ends the solve with [`crate::Error::NotPositiveDefinite`]. A
@@ -216,7 +217,10 @@ impl RecycledCg {
         let window = (2 * self.recycle).max(4);
         let mut dirs = Mat::<f64>::zeros(n, window);
         let mut adirs = Mat::<f64>::zeros(n, window);
+        // `M A p_j = (z_j − z_{j+1}) / α_j` comes free from the recurrence.
+        let mut madirs = Mat::<f64>::zeros(n, window);
         let mut stored = 0;
+        let mut pending = false;
         let mut z = vec![0.0; n];
         let mut p = vec![0.0; n];
         let mut q = vec![0.0; n];
@@ -238,7 +242,9 @@ impl RecycledCg {
             if stored < window {
                 dirs.col_as_slice_mut(stored).copy_from_slice(&p);
                 adirs.col_as_slice_mut(stored).copy_from_slice(&q);
+                madirs.col_as_slice_mut(stored).copy_from_slice(&z);
                 stored += 1;
+                pending = true;
             }
             let alpha = rz / pq;
             axpy(alpha, &p, x);
@@ -248,6 +254,10 @@ impl RecycledCg {
                     if confirm(a, b, x, &mut r, &mut monitor).0 {
                         break Termination::Converged;
                     }
+                    if pending {
+                        stored -= 1;
+                        pending = false;
+                    }
                     rz = self.restart(m, x, &mut r, &mut z, &mut p, defl.as_mut(), &mut monitor)?;
                     continue;
                 }
@@ -256,6 +266,13 @@ impl RecycledCg {
             }
             apply(m, &r, &mut z);
             monitor.count_precond(1);
+            if pending {
+                let inv = 1.0 / alpha;
+                for (v, zi) in madirs.col_as_slice_mut(stored - 1).iter_mut().zip(&z) {
+                    *v = (*v - zi) * inv;
+                }
+                pending = false;
+            }
             let rz_new = dot(&r, &z);
             if rz_new.is_nan() {
                 break Termination::Breakdown;
@@ -276,12 +293,14 @@ impl RecycledCg {
                 d.a_orthogonalise(&z, &mut p);
             }
         };
+        if pending {
+            stored -= 1;
+        }
         if termination != Termination::Breakdown
             && let Some(w) = self.next_space(
                 m,
                 defl.as_ref(),
-                dirs.as_ref().subcols(0, stored),
-                adirs.as_ref().subcols(0, stored),
+                [&dirs, &adirs, &madirs].map(|d| d.as_ref().subcols(0, stored)),
                 &mut monitor,
             )
         {
@@ -333,8 +352,7 @@ impl RecycledCg {
         &self,
         m: &M,
         defl: Option<&Deflation>,
-        p: MatRef<'_, f64>,
-        ap: MatRef<'_, f64>,
+        [p, ap, map]: [MatRef<'_, f64>; 3],
         monitor: &mut Monitor<'_>,
     ) -> Option<RecycleSpace> {
         let n = p.nrows();
@@ -345,12 +363,16 @@ impl RecycledCg {
         }
         let mut z = Mat::<f64>::zeros(n, s);
         let mut az = Mat::<f64>::zeros(n, s);
+        let mut maz = Mat::<f64>::zeros(n, s);
         if let Some(d) = defl {
             z.as_mut().subcols_mut(0, kw).copy_from(&d.w);
             az.as_mut().subcols_mut(0, kw).copy_from(&d.aw);
+            m.apply(maz.as_mut().subcols_mut(0, kw), d.aw.as_ref());
+            monitor.count_precond(kw);
         }
         z.as_mut().subcols_mut(kw, p.ncols()).copy_from(p);
         az.as_mut().subcols_mut(kw, p.ncols()).copy_from(ap);
+        maz.as_mut().subcols_mut(kw, p.ncols()).copy_from(map);
         // Scale to unit A-norm.
         for j in 0..s {
             let an = dot(z.col_as_slice(j), az.col_as_slice(j));
@@ -360,9 +382,8 @@ impl RecycledCg {
             let sc = 1.0 / an.sqrt();
             z.col_as_slice_mut(j).iter_mut().for_each(|v| *v *= sc);
             az.col_as_slice_mut(j).iter_mut().for_each(|v| *v *= sc);
+            maz.col_as_slice_mut(j).iter_mut().for_each(|v| *v *= sc);
         }
-        let maz = m.apply_to(az.as_ref());
-        monitor.count_precond(s);
         let mut za = Mat::<f64>::zeros(s, s);
         matmul(
             za.as_mut(),

@@ -301,3 +301,45 @@ fn small_systems_and_large_spaces() {
     assert!(s.true_rel_residual.unwrap() <= 1e-12);
     assert!(big.unwrap().dim() <= 2);
 }
+
+/// With solution augmentation the space keeps `A U = C` orthonormal, and the same system
+/// solved again is solved by the projection onto the space alone.
+#[test]
+fn solution_augmentation() {
+    let (a, b) = darcy(16, 7);
+    let n = b.len();
+    let solver = Gcrodr::new(20, 6, stop(1e-9))
+        .unwrap()
+        .augment_solution(true);
+    let mut space = None;
+    let mut x = vec![0.0; n];
+    solver
+        .solve(&a, &IdentityOperator(n), &b, &mut x, &mut space)
+        .unwrap();
+    let s = space.clone().unwrap();
+    assert_eq!(s.dim(), 6);
+    let c = s.image().unwrap();
+    let orth = (c.transpose() * c - Mat::<f64>::identity(6, 6)).norm_max();
+    assert!(orth <= 1e-10, "{orth:e}");
+    let au = a.apply_to(s.basis());
+    assert!((&au - c).norm_max() / au.norm_max() <= 1e-8);
+    let mut x2 = vec![0.0; n];
+    let again = solver
+        .solve(&a, &IdentityOperator(n), &b, &mut x2, &mut space)
+        .unwrap();
+    assert!(again.true_rel_residual.unwrap() <= 1e-9);
+    assert_eq!(again.iters, 1, "{again:?}");
+    assert!(rel_err(&x2, &x) < 1e-8);
+}
+
+#[test]
+fn non_finite_operator_is_a_breakdown() {
+    let mut a = Mat::<f64>::identity(4, 4);
+    a[(1, 2)] = f64::NAN;
+    let mut x = vec![0.0; 4];
+    let err = Gcrodr::new(4, 2, StopCriteria::default())
+        .unwrap()
+        .solve(&a, &IdentityOperator(4), &[1.0; 4], &mut x, &mut None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Breakdown { .. }), "{err}");
+}

@@ -127,3 +127,25 @@ fn bad_input_is_rejected() {
         "{err}"
     );
 }
+
+/// Golden: iterations and matvecs of recycled CG (k = 8) on a fixed 3-system SPD sequence.
+#[test]
+fn golden_iterations_on_a_sequence() {
+    let sys = sequence(20, 30..33);
+    let n = sys[0].1.len();
+    let solver = RecycledCg::new(8, StopCriteria::default().rtol(1e-8).max_iters(2000)).unwrap();
+    let mut space = None;
+    let mut lines = Vec::new();
+    for (i, (a, b)) in sys.iter().enumerate() {
+        let mut x = vec![0.0; n];
+        let s = solver
+            .solve(a, &IdentityOperator(n), b, &mut x, &mut space)
+            .unwrap();
+        assert!(s.true_rel_residual.unwrap() <= 1e-8);
+        lines.push(format!(
+            "system {i}: iters {} matvecs {}",
+            s.iters, s.matvecs
+        ));
+    }
+    insta::assert_snapshot!(lines.join("\n"));
+}
