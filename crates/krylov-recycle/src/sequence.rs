@@ -176,6 +176,7 @@ impl std::fmt::Display for Method {
 /// | `sorting` | none | order of the solves (SKR) |
 /// | `stop` | rtol 1e-8, 1000 iterations | stopping rule of each solve |
 /// | `policy` | adaptive | when a recycling method passes its space on |
+/// | `augment` | false | GCRO-DR: the solve's own correction joins the recycle space ([`Gcrodr::augment_solution`]) |
 /// | `warm_start` | false | start each solve from the previous solution (else from zero) |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -190,6 +191,9 @@ pub struct SequenceOptions {
     pub stop: StopCriteria,
     /// When a recycling method passes its space to the next system.
     pub policy: RecyclePolicy,
+    /// GCRO-DR: add the solve's own correction to the recycle space.
+    #[serde(default)]
+    pub augment: bool,
     /// Start each solve from the previous system's solution.
     pub warm_start: bool,
 }
@@ -203,8 +207,14 @@ impl SequenceOptions {
             sorting: Sorting::None,
             stop: StopCriteria::default(),
             policy: RecyclePolicy::adaptive(),
+            augment: false,
             warm_start: false,
         }
+    }
+    /// GCRO-DR: lets the solve's own correction join the recycle space.
+    pub fn augment(mut self, augment: bool) -> Self {
+        self.augment = augment;
+        self
     }
     /// Sets the recycle policy.
     pub fn policy(mut self, policy: RecyclePolicy) -> Self {
@@ -507,9 +517,9 @@ impl SequenceSolver {
             Method::Minres => Minres::new(stop)?.solve(a, m, b, x)?,
             Method::Bicgstab => BiCgStab::new(stop)?.solve(a, m, b, x)?,
             Method::Gmres { restart } => Gmres::new(restart, stop)?.solve(a, m, b, x)?,
-            Method::Gcrodr { restart, recycle } => {
-                Gcrodr::new(restart, recycle, stop)?.solve(a, m, b, x, space)?
-            }
+            Method::Gcrodr { restart, recycle } => Gcrodr::new(restart, recycle, stop)?
+                .augment_solution(self.options.augment)
+                .solve(a, m, b, x, space)?,
             Method::RecycledCg { recycle } => {
                 RecycledCg::new(recycle, stop)?.solve(a, m, b, x, space)?
             }

@@ -79,6 +79,10 @@ struct KrylovArgs {
     /// Start each solve from the previous solution.
     #[arg(long)]
     warm_start: bool,
+    /// GCRO-DR: let each solve's own correction join the recycle space (pays when the
+    /// preconditioned systems of a sequence nearly coincide).
+    #[arg(long)]
+    augment: bool,
     /// Recycling methods: when to pass the space on: adaptive | always | never.
     #[arg(long, default_value = "adaptive", value_parser = parse_policy)]
     policy: RecyclePolicy,
@@ -101,6 +105,7 @@ impl KrylovArgs {
                 .sorting(self.sort)
                 .warm_start(self.warm_start)
                 .policy(self.policy.clone())
+                .augment(self.augment)
                 .stop(
                     StopCriteria::default()
                         .rtol(self.rtol)
