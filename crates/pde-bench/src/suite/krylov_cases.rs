@@ -220,7 +220,13 @@ fn solve_records(case: &str, method: &str, runs: &[(SolveStats, f64)], out: &mut
     let residual = runs
         .iter()
         .map(|(s, _)| s.true_rel_residual.unwrap_or(f64::NAN))
-        .fold(0.0, |m: f64, r| if r.is_nan() { r } else { m.max(r) });
+        .fold(0.0, |m: f64, r| {
+            if m.is_nan() || r.is_nan() {
+                f64::NAN
+            } else {
+                m.max(r)
+            }
+        });
     out.records.extend([
         Record::new(SUITE, case, method, "iterations", iterations, "count"),
         Record::new(SUITE, case, method, "time_per_step", time, "s"),
@@ -419,4 +425,57 @@ fn save_for_peers(
         ],
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// The embedded weights are the data file's, parsed and checked alike.
+    #[test]
+    fn embedded_network_is_the_data_file() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../krylov-recycle/data/dcdm_poisson64.json");
+        assert_eq!(dcdm_network().unwrap(), DirectionCnn::load(path).unwrap());
+    }
+
+    /// The records of two solves: mean iterations and time, the worst true residual; a solve
+    /// without a true residual shows as NaN rather than vanishing from the maximum.
+    #[test]
+    fn solve_records_average_and_keep_the_worst_residual() {
+        let a = linalg::testing::laplacian_1d(50);
+        let b = vec![1.0; 50];
+        let cg = Cg::new(StopCriteria::default().rtol(1e-10)).unwrap();
+        let (s, t) = repeated_solve(3, &b, |x| cg.solve(&a, &IdentityOperator(50), &b, x)).unwrap();
+        assert!(t > 0.0);
+        let r = s.true_rel_residual.unwrap();
+        assert!(r <= 1e-10);
+        let mut other = s.clone();
+        other.iters = s.iters + 2;
+        other.true_rel_residual = Some(0.5);
+        let mut out = Outcome::default();
+        solve_records("c", "m", &[(s.clone(), 1.0), (other, 3.0)], &mut out);
+        let value = |metric: &str| {
+            out.records
+                .iter()
+                .find(|r| r.metric == metric)
+                .map(|r| r.value)
+                .unwrap()
+        };
+        assert_eq!(value("iterations"), s.iters as f64 + 1.0);
+        assert_eq!(value("time_per_step"), 2.0);
+        assert_eq!(value("max_rel_error"), 0.5);
+
+        let mut missing = s.clone();
+        missing.true_rel_residual = None;
+        let mut out = Outcome::default();
+        solve_records("c", "m", &[(missing, 1.0), (s, 1.0)], &mut out);
+        assert!(
+            out.records
+                .iter()
+                .any(|r| r.metric == "max_rel_error" && r.value.is_nan())
+        );
+    }
 }
