@@ -130,8 +130,9 @@ fn dcdm_network() -> super::SuiteResult<DirectionCnn> {
 ///
 /// Per size and method: `iterations`, `time_per_step` (median wall time of repeated runs after
 /// a warm-up, preconditioner set-up included), `max_rel_error` (true relative residual); and
-/// `speedup` of DCDM over CG in iterations (`dcdm vs cg (iterations)`). Quick: median of 1 run,
-/// full: of 3.
+/// `speedup` of DCDM over CG in iterations (`dcdm vs cg (iterations)`); and the
+/// `scaling_exponent` `p` of `iterations ~ side^p` of CG and DCDM from 64² to 256². Quick:
+/// median of 1 run (after a warm-up), full: of 3.
 ///
 /// # Errors
 /// Any error of the generators or solvers (a solve that does not converge is an error).
@@ -141,6 +142,8 @@ pub fn dcdm(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
     let stop = StopCriteria::default().rtol(1e-6).max_iters(20_000);
     let cg = Cg::new(stop.clone())?;
     let dcdm = Dcdm::new(stop)?;
+    // Iterations of CG and DCDM per size, for the growth exponents.
+    let mut growth: Vec<(f64, f64, f64)> = Vec::new();
     for side in SCALING_SIDES {
         let a = crate::poisson::poisson_2d(side)?;
         let n = side * side;
@@ -161,6 +164,11 @@ pub fn dcdm(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
             dcdm.solve(&a, &map, &b, x)
         })?;
         let ratio = cg_stats.0.iters as f64 / dcdm_stats.0.iters.max(1) as f64;
+        growth.push((
+            side as f64,
+            cg_stats.0.iters as f64,
+            dcdm_stats.0.iters as f64,
+        ));
         solve_records(&case, "cg", &[cg_stats], out);
         solve_records(&case, "cg+ic0", &[ic0], out);
         solve_records(&case, "cg+amg", &[amg], out);
@@ -173,6 +181,28 @@ pub fn dcdm(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
             ratio,
             "ratio",
         ));
+    }
+    if let (Some(first), Some(last)) = (growth.first(), growth.last()) {
+        // `iterations ~ side^p` through the smallest and largest grid: CG's p is about 1
+        // (condition number ~ side²); the issue asks DCDM's to be smaller.
+        let exponent = |i0: f64, i1: f64| (i1 / i0).ln() / (last.0 / first.0).ln();
+        let case = format!(
+            "poisson-2d {}²..{}² rtol=1e-6, iterations ~ side^p",
+            first.0, last.0
+        );
+        for (method, p) in [
+            ("cg", exponent(first.1, last.1)),
+            ("dcdm (trained CNN 64²)", exponent(first.2, last.2)),
+        ] {
+            out.records.push(Record::new(
+                SUITE,
+                &case,
+                method,
+                "scaling_exponent",
+                p,
+                "1",
+            ));
+        }
     }
     Ok(())
 }
