@@ -1,5 +1,6 @@
 //! DCDM on 2D Poisson: a network trained at 64² and tested at 64², 128², 256², against CG and
-//! Jacobi-PCG, iterations to rtol 1e-6 and wall time.
+//! Jacobi-PCG, IC(0)-PCG and AMG-PCG (smoothed aggregation, default options), iterations to
+//! rtol 1e-6 and wall time.
 //!
 //! ```text
 //! cargo run --release -p krylov-recycle --example dcdm_poisson            # load the saved weights
@@ -10,22 +11,30 @@
 //! `--train` with the default `TrainOptions` produces (seeded, bit for bit). Other training
 //! options can be given as JSON in `DCDM_TRAIN` (fields of `TrainOptions`).
 //!
-//! Measured here (release, 2 cores shared with other jobs, Gaussian random b seeded 42, zero
-//! initial guess, rtol 1e-6 checked by the true residual; ms = fastest of 3 runs, two runs of the
-//! example; training took 26 s):
+//! Measured here (release, `RAYON_NUM_THREADS=1`, 2 cores shared with other jobs (load 5–6),
+//! Gaussian random b seeded 42, zero initial guess, rtol 1e-6 checked by the true residual;
+//! ms = fastest of 3 runs, range over two runs of the example; IC(0) and AMG times include
+//! the factorisation / hierarchy set-up; training took 26 s):
 //!
-//! | n | CG | Jacobi-PCG | DCDM, BPX skeleton (untrained) | DCDM, trained CNN |
-//! |---|---|---|---|---|
-//! | 64² | 167 it, 3.4 ms | 167 it, 3.4 ms | 15 it, 8.8 ms | 13 it, 7.5 ms |
-//! | 128² | 327 it, 31–32 ms | 327 it, 31–34 ms | 16 it, 32–36 ms | 15 it, 30–34 ms |
-//! | 256² | 634 it, 251–262 ms | 634 it, 266–300 ms | 18 it, 143–160 ms | 17 it, 145–172 ms |
+//! | n | CG | Jacobi-PCG | IC(0)-PCG | AMG-PCG | DCDM, BPX skeleton (untrained) | DCDM, trained CNN |
+//! |---|---|---|---|---|---|---|
+//! | 64² | 167 it, 3.4–3.5 ms | 167 it, 3.5 ms | 55 it, 2.8 ms | 8 it, 2.4–2.5 ms | 15 it, 8.7 ms | 13 it, 7.4–7.8 ms |
+//! | 128² | 327 it, 28–29 ms | 327 it, 29–32 ms | 98 it, 21–22 ms | 8 it, 10–14 ms | 16 it, 39–68 ms | 15 it, 36–67 ms |
+//! | 256² | 634 it, 264–277 ms | 634 it, 280–282 ms | 188 it, 179–180 ms | 8 it, 48–53 ms | 18 it, 190–197 ms | 17 it, 180–194 ms |
+//!
+//! (An earlier run on a quieter machine: DCDM trained 30–34 ms at 128², 145–172 ms at 256².)
 //!
 //! DCDM needs 13x / 22x / 37x fewer iterations than CG and grows as ~n^0.19 against CG's ~n^0.96
-//! (n = points per side). One network application costs about 30–40 matrix-vector products
-//! (0.55 / 1.8–2.1 / 7.4–9.0 ms), so DCDM is slower than CG in wall time at 64², even at 128²,
-//! and 1.5–1.8x faster at 256². Most of the gain comes from the network's multilevel (BPX-like)
-//! structure: training with the paper's loss lowers the loss from 0.328 to 0.085 and saves 1–2
-//! iterations over the untrained skeleton.
+//! (n = points per side). One network application costs about 25–60 matrix-vector products
+//! (0.56 / 2.3–4.3 / 9–18 ms under this load), so DCDM is slower than CG in wall time at 64²
+//! and 128², and 1.4–1.5x faster at 256² (1.5–1.8x on the quieter run). Most of the gain
+//! comes from the network's multilevel (BPX-like) structure: training with the paper's loss
+//! lowers the loss from 0.328 to 0.085 and saves 1–2 iterations over the untrained skeleton.
+//!
+//! Against the classical preconditioners DCDM does not win: IC(0)-PCG needs 4–11x more
+//! iterations than DCDM but is as fast or faster in wall time at every size, and AMG-PCG
+//! (smoothed aggregation) needs 8 iterations at every size, fewer than DCDM's 13–17, and is
+//! 3–4x faster than DCDM from 64² to 256², set-up included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::path::PathBuf;
@@ -34,7 +43,7 @@ use std::time::Instant;
 use krylov_recycle::DirectionMap;
 use krylov_recycle::dcdm::cnn::DirectionCnn;
 use krylov_recycle::dcdm::train::{TrainOptions, train};
-use krylov_recycle::precond::Jacobi;
+use krylov_recycle::precond::{Amg, AmgOptions, Ic0, Jacobi};
 use krylov_recycle::{Cg, Dcdm};
 use linalg::{IdentityOperator, SolveStats, StopCriteria};
 
@@ -145,6 +154,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Cg::new(stop.clone())?.solve(&a, &m, &b, &mut x)
         })?;
         row("Jacobi-PCG", n, &s, ms);
+
+        // IC(0) and AMG: the factorisation / hierarchy is built inside the timed run.
+        let (s, ms) = best(&mut || {
+            let mut x = vec![0.0; nn];
+            let m = Ic0::new(&a)?;
+            Cg::new(stop.clone())?.solve(&a, &m, &b, &mut x)
+        })?;
+        row("IC(0)-PCG (set-up incl.)", n, &s, ms);
+
+        let (s, ms) = best(&mut || {
+            let mut x = vec![0.0; nn];
+            let m = Amg::new(&a, AmgOptions::default())?;
+            Cg::new(stop.clone())?.solve(&a, &m, &b, &mut x)
+        })?;
+        row("AMG-PCG (set-up incl.)", n, &s, ms);
 
         for (name, net) in [
             ("DCDM, BPX skeleton (untrained)", &bpx),

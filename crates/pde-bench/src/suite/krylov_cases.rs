@@ -1,6 +1,8 @@
 //! Benchmark cases of `krylov-recycle`: sequences of Darcy systems solved one after another,
 //! recycled or not, sorted or not, preconditioned or not, against the anchors of issue #4
-//! (SciPy GMRES / GCROT, PETSc); and AMG-preconditioned CG across grid sizes.
+//! (SciPy GMRES / GCROT, PETSc); AMG-preconditioned CG across grid sizes ([`amg_scaling`]);
+//! and the deep conjugate direction method on 2D Poisson against CG, IC(0)-PCG and AMG-PCG
+//! ([`dcdm`]).
 //!
 //! Every sequence records matvecs per system, failures, the largest true relative residual and
 //! the wall time per system with sorting and preconditioner set-up included. With `--inputs`
@@ -8,9 +10,12 @@
 
 use std::time::Instant;
 
-use krylov_recycle::precond::PrecondKind;
-use krylov_recycle::{Method, RecyclePolicy, SequenceOptions, SequenceSolver, Sorting, System};
-use linalg::StopCriteria;
+use krylov_recycle::dcdm::cnn::DirectionCnn;
+use krylov_recycle::precond::{Amg, AmgOptions, Ic0, PrecondKind};
+use krylov_recycle::{
+    Cg, Dcdm, Method, RecyclePolicy, SequenceOptions, SequenceSolver, Sorting, System,
+};
+use linalg::{IdentityOperator, SolveStats, StopCriteria};
 
 use super::{Config, Outcome, PeerInput, Record};
 use crate::darcy::{Assembly, Forcing, assemble};
@@ -62,7 +67,201 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
         1e-8,
         "symmetric",
     )?;
+
+    amg_scaling(config, out)?;
+    dcdm(config, out)?;
     Ok(())
+}
+
+/// The grid sizes (points per side) of [`amg_scaling`] and [`dcdm`].
+const SCALING_SIDES: [usize; 3] = [64, 128, 256];
+
+/// AMG-preconditioned CG (smoothed aggregation, default [`AmgOptions`]) on the symmetric
+/// lognormal Darcy problem at 64², 128², 256², rtol 1e-8, zero initial guess; IC(0)-PCG on the
+/// same systems for contrast. The issue's goal: at most 15 AMG-CG iterations at every size.
+///
+/// Per size and method: `iterations` (mean over the systems), `time_per_step` (mean wall time
+/// of preconditioner set-up plus solve, one run each: the hierarchy is built from scratch for
+/// every system, no refresh) and `max_rel_error` (largest true relative residual
+/// `‖b − Ax‖/‖b‖`). Quick: 2 systems per size; full: 5.
+///
+/// # Errors
+/// Any error of the generators or solvers (a solve that does not converge is an error).
+pub fn amg_scaling(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+    let count = config.pick(2, 5);
+    let cg = Cg::new(StopCriteria::default().rtol(1e-8).max_iters(20_000))?;
+    for (k, side) in SCALING_SIDES.into_iter().enumerate() {
+        let systems = darcy_sequence(side, Assembly::Symmetric, count, 21 + k as u64)?;
+        let case = format!("darcy-sym {side}² (n={}) rtol=1e-8", side * side);
+        let mut amg = Vec::with_capacity(count);
+        let mut ic0 = Vec::with_capacity(count);
+        for s in &systems {
+            amg.push(timed_solve(&s.rhs, |x| {
+                let m = Amg::new(&s.matrix, AmgOptions::default())?;
+                cg.solve(&s.matrix, &m, &s.rhs, x)
+            })?);
+            ic0.push(timed_solve(&s.rhs, |x| {
+                let m = Ic0::new(&s.matrix)?;
+                cg.solve(&s.matrix, &m, &s.rhs, x)
+            })?);
+        }
+        solve_records(&case, "cg+amg", &amg, out);
+        solve_records(&case, "cg+ic0", &ic0, out);
+    }
+    Ok(())
+}
+
+/// The DCDM network trained by `krylov-recycle` at 64² (`examples/dcdm_poisson.rs --train`),
+/// embedded so the suite binary needs no data file at run time.
+const DCDM_WEIGHTS: &str = include_str!("../../../krylov-recycle/data/dcdm_poisson64.json");
+
+/// The embedded network, checked as [`DirectionCnn::load`] checks a file.
+fn dcdm_network() -> super::SuiteResult<DirectionCnn> {
+    let parsed: DirectionCnn = serde_json::from_str(DCDM_WEIGHTS)?;
+    let mut net = DirectionCnn::new(parsed.channels(), parsed.layers(), 0)?;
+    net.set_params(parsed.params())?;
+    Ok(net)
+}
+
+/// The deep conjugate direction method (network trained at 64², default window 2) on the 2D
+/// Poisson problem (5-point Laplacian) at 64², 128², 256², Gaussian random right-hand side
+/// (seeded), rtol 1e-6, zero initial guess; against CG, IC(0)-PCG and AMG-PCG. The issue's
+/// goal: DCDM needs at least 5x fewer iterations than unpreconditioned CG at every size.
+///
+/// Per size and method: `iterations`, `time_per_step` (median wall time of repeated runs after
+/// a warm-up, preconditioner set-up included), `max_rel_error` (true relative residual); and
+/// `speedup` of DCDM over CG in iterations (`dcdm vs cg (iterations)`); and the
+/// `scaling_exponent` `p` of `iterations ~ side^p` of CG and DCDM from 64² to 256². Quick:
+/// median of 1 run (after a warm-up), full: of 3.
+///
+/// # Errors
+/// Any error of the generators or solvers (a solve that does not converge is an error).
+pub fn dcdm(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+    let net = dcdm_network()?;
+    let repeats = config.pick(1, 3);
+    let stop = StopCriteria::default().rtol(1e-6).max_iters(20_000);
+    let cg = Cg::new(stop.clone())?;
+    let dcdm = Dcdm::new(stop)?;
+    // Iterations of CG and DCDM per size, for the growth exponents.
+    let mut growth: Vec<(f64, f64, f64)> = Vec::new();
+    for side in SCALING_SIDES {
+        let a = crate::poisson::poisson_2d(side)?;
+        let n = side * side;
+        let mut rng = linalg::rng::seeded(42);
+        let b = linalg::rng::gaussian_vec(&mut rng, n);
+        let case = format!("poisson-2d {side}² (n={n}) rtol=1e-6");
+        let cg_stats = repeated_solve(repeats, &b, |x| cg.solve(&a, &IdentityOperator(n), &b, x))?;
+        let ic0 = repeated_solve(repeats, &b, |x| {
+            let m = Ic0::new(&a)?;
+            cg.solve(&a, &m, &b, x)
+        })?;
+        let amg = repeated_solve(repeats, &b, |x| {
+            let m = Amg::new(&a, AmgOptions::default())?;
+            cg.solve(&a, &m, &b, x)
+        })?;
+        let dcdm_stats = repeated_solve(repeats, &b, |x| {
+            let map = net.on_grid(side, side)?;
+            dcdm.solve(&a, &map, &b, x)
+        })?;
+        let ratio = cg_stats.0.iters as f64 / dcdm_stats.0.iters.max(1) as f64;
+        growth.push((
+            side as f64,
+            cg_stats.0.iters as f64,
+            dcdm_stats.0.iters as f64,
+        ));
+        solve_records(&case, "cg", &[cg_stats], out);
+        solve_records(&case, "cg+ic0", &[ic0], out);
+        solve_records(&case, "cg+amg", &[amg], out);
+        solve_records(&case, "dcdm (trained CNN 64²)", &[dcdm_stats], out);
+        out.records.push(Record::new(
+            SUITE,
+            &case,
+            "dcdm vs cg (iterations)",
+            "speedup",
+            ratio,
+            "ratio",
+        ));
+    }
+    if let (Some(first), Some(last)) = (growth.first(), growth.last()) {
+        // `iterations ~ side^p` through the smallest and largest grid: CG's p is about 1
+        // (condition number ~ side²); the issue asks DCDM's to be smaller.
+        let exponent = |i0: f64, i1: f64| (i1 / i0).ln() / (last.0 / first.0).ln();
+        let case = format!(
+            "poisson-2d {}²..{}² rtol=1e-6, iterations ~ side^p",
+            first.0, last.0
+        );
+        for (method, p) in [
+            ("cg", exponent(first.1, last.1)),
+            ("dcdm (trained CNN 64²)", exponent(first.2, last.2)),
+        ] {
+            out.records.push(Record::new(
+                SUITE,
+                &case,
+                method,
+                "scaling_exponent",
+                p,
+                "1",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `solve` once from a zero initial guess of the length of `b`; its stats and wall time.
+fn timed_solve(
+    b: &[f64],
+    mut solve: impl FnMut(&mut [f64]) -> krylov_recycle::Result<SolveStats>,
+) -> super::SuiteResult<(SolveStats, f64)> {
+    let mut x = vec![0.0; b.len()];
+    let start = Instant::now();
+    let stats = solve(&mut x)?;
+    Ok((stats, start.elapsed().as_secs_f64()))
+}
+
+/// [`timed_solve`] after a warm-up run, `repeats` times: the stats of the last run and the
+/// median time.
+fn repeated_solve(
+    repeats: usize,
+    b: &[f64],
+    mut solve: impl FnMut(&mut [f64]) -> krylov_recycle::Result<SolveStats>,
+) -> super::SuiteResult<(SolveStats, f64)> {
+    let mut last = timed_solve(b, &mut solve)?;
+    let mut times = Vec::with_capacity(repeats);
+    for _ in 0..repeats.max(1) {
+        last = timed_solve(b, &mut solve)?;
+        times.push(last.1);
+    }
+    times.sort_by(f64::total_cmp);
+    let m = times.len();
+    let median = if m % 2 == 1 {
+        times[m / 2]
+    } else {
+        0.5 * (times[m / 2 - 1] + times[m / 2])
+    };
+    Ok((last.0, median))
+}
+
+/// Records `iterations` (mean), `time_per_step` (mean) and `max_rel_error` (largest true
+/// relative residual) of `runs` (stats, seconds) under `case` / `method`.
+fn solve_records(case: &str, method: &str, runs: &[(SolveStats, f64)], out: &mut Outcome) {
+    let count = runs.len().max(1) as f64;
+    let iterations = runs.iter().map(|(s, _)| s.iters as f64).sum::<f64>() / count;
+    let time = runs.iter().map(|(_, t)| t).sum::<f64>() / count;
+    let residual = runs
+        .iter()
+        .map(|(s, _)| s.true_rel_residual.unwrap_or(f64::NAN))
+        .fold(0.0, |m: f64, r| {
+            if m.is_nan() || r.is_nan() {
+                f64::NAN
+            } else {
+                m.max(r)
+            }
+        });
+    out.records.extend([
+        Record::new(SUITE, case, method, "iterations", iterations, "count"),
+        Record::new(SUITE, case, method, "time_per_step", time, "s"),
+        Record::new(SUITE, case, method, "max_rel_error", residual, "1"),
+    ]);
 }
 
 /// One configuration of a sequence solve.
@@ -256,4 +455,57 @@ fn save_for_peers(
         ],
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// The embedded weights are the data file's, parsed and checked alike.
+    #[test]
+    fn embedded_network_is_the_data_file() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../krylov-recycle/data/dcdm_poisson64.json");
+        assert_eq!(dcdm_network().unwrap(), DirectionCnn::load(path).unwrap());
+    }
+
+    /// The records of two solves: mean iterations and time, the worst true residual; a solve
+    /// without a true residual shows as NaN rather than vanishing from the maximum.
+    #[test]
+    fn solve_records_average_and_keep_the_worst_residual() {
+        let a = linalg::testing::laplacian_1d(50);
+        let b = vec![1.0; 50];
+        let cg = Cg::new(StopCriteria::default().rtol(1e-10)).unwrap();
+        let (s, t) = repeated_solve(3, &b, |x| cg.solve(&a, &IdentityOperator(50), &b, x)).unwrap();
+        assert!(t > 0.0);
+        let r = s.true_rel_residual.unwrap();
+        assert!(r <= 1e-10);
+        let mut other = s.clone();
+        other.iters = s.iters + 2;
+        other.true_rel_residual = Some(0.5);
+        let mut out = Outcome::default();
+        solve_records("c", "m", &[(s.clone(), 1.0), (other, 3.0)], &mut out);
+        let value = |metric: &str| {
+            out.records
+                .iter()
+                .find(|r| r.metric == metric)
+                .map(|r| r.value)
+                .unwrap()
+        };
+        assert_eq!(value("iterations"), s.iters as f64 + 1.0);
+        assert_eq!(value("time_per_step"), 2.0);
+        assert_eq!(value("max_rel_error"), 0.5);
+
+        let mut missing = s.clone();
+        missing.true_rel_residual = None;
+        let mut out = Outcome::default();
+        solve_records("c", "m", &[(missing, 1.0), (s, 1.0)], &mut out);
+        assert!(
+            out.records
+                .iter()
+                .any(|r| r.metric == "max_rel_error" && r.value.is_nan())
+        );
+    }
 }
