@@ -30,14 +30,30 @@ where
     A: LinearOperator + ?Sized,
     M: LinearOperator + ?Sized,
 {
-    let n = a.nrows();
-    if a.ncols() != n {
-        return Err(
-            linalg::Error::shape("operator (must be square)", (n, n), (n, a.ncols())).into(),
-        );
+    check_dims(
+        (a.nrows(), a.ncols()),
+        ("preconditioner", (m.nrows(), m.ncols())),
+        b,
+        x,
+    )
+}
+
+/// The checks of [`check_system`] from the shapes alone: `A` (`a_shape`) square of size `n`,
+/// the preconditioner-like operator named `m.0` of shape `m.1 = (n, n)` (a preconditioner, or
+/// DCDM's direction map), `b` and `x` finite of length `n`. Returns `‖b‖`.
+pub(crate) fn check_dims(
+    a_shape: (usize, usize),
+    m: (&'static str, (usize, usize)),
+    b: &[f64],
+    x: &[f64],
+) -> Result<f64> {
+    let (n, a_cols) = a_shape;
+    if a_cols != n {
+        return Err(linalg::Error::shape("operator (must be square)", (n, n), (n, a_cols)).into());
     }
-    if (m.nrows(), m.ncols()) != (n, n) {
-        return Err(linalg::Error::shape("preconditioner", (n, n), (m.nrows(), m.ncols())).into());
+    let (m_what, m_shape) = m;
+    if m_shape != (n, n) {
+        return Err(linalg::Error::shape(m_what, (n, n), m_shape).into());
     }
     if b.len() != n {
         return Err(linalg::Error::shape("right-hand side", (n, 1), (b.len(), 1)).into());
