@@ -6,20 +6,13 @@
 use faer::Mat;
 use krylov_recycle::Cg;
 use krylov_recycle::precond::{Amg, AmgOptions, PrecondKind, Preconditioner, Smoother};
-use linalg::sparse::{CsrMatrix, csr_from_triplets, csr_matvec, triplets};
+use linalg::sparse::{csr_from_triplets, csr_matvec, triplets};
 use linalg::{LinearOperator, StopCriteria};
 use pde_bench::darcy::{Assembly, Forcing, assemble};
 use pde_bench::problems::{DarcyCoefficient, DarcySamples};
 
-fn darcy(r: usize, assembly: Assembly, seed: u64) -> (CsrMatrix, Vec<f64>) {
-    let s = DarcySamples::new(r, assembly, DarcyCoefficient::Lognormal).unwrap();
-    assemble(
-        s.coefficient(seed).unwrap().view(),
-        assembly,
-        Forcing::Constant(1.0),
-    )
-    .unwrap()
-}
+mod common;
+use common::darcy;
 
 fn cg(rtol: f64) -> Cg {
     Cg::new(StopCriteria::default().rtol(rtol).max_iters(500)).unwrap()

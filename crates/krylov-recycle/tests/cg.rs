@@ -6,14 +6,8 @@ use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{Cg, Error};
 use linalg::{IdentityOperator, StopCriteria};
 
-fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
-    let lu = a.partial_piv_lu();
-    let x = faer::linalg::solvers::Solve::solve(
-        &lu,
-        faer::MatRef::from_column_major_slice(b, b.len(), 1),
-    );
-    (0..b.len()).map(|i| x[(i, 0)]).collect()
-}
+mod common;
+use common::dense_solve;
 
 #[test]
 fn matches_dense_solve_on_poisson() {

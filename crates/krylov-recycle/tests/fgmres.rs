@@ -8,23 +8,8 @@ use krylov_recycle::{Cg, Error, Fgmres, FlexibleFn, Gmres};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
 use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
 
-fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
-    let lu = a.partial_piv_lu();
-    let x = faer::linalg::solvers::Solve::solve(
-        &lu,
-        faer::MatRef::from_column_major_slice(b, b.len(), 1),
-    );
-    (0..b.len()).map(|i| x[(i, 0)]).collect()
-}
-
-fn rel_err(x: &[f64], xd: &[f64]) -> f64 {
-    let d: f64 = x.iter().zip(xd).map(|(u, v)| (u - v).powi(2)).sum();
-    (d / xd.iter().map(|v| v * v).sum::<f64>()).sqrt()
-}
-
-fn rhs(n: usize) -> Vec<f64> {
-    (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect()
-}
+mod common;
+use common::{dense_solve, rel_err, rhs};
 
 #[test]
 fn with_a_fixed_preconditioner_fgmres_is_gmres() {

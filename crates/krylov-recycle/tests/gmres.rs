@@ -8,6 +8,9 @@ use krylov_recycle::{Error, Gmres, Orthogonalization};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
 use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
 
+mod common;
+use common::{dense_solve, random_nonsymmetric, rel_err, rhs, true_rel_residual};
+
 const KINDS: [Orthogonalization; 6] = [
     Orthogonalization::Cgs2,
     Orthogonalization::Dgks,
@@ -16,39 +19,6 @@ const KINDS: [Orthogonalization; 6] = [
     Orthogonalization::Mgs,
     Orthogonalization::Householder,
 ];
-
-fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
-    let lu = a.partial_piv_lu();
-    let x = faer::linalg::solvers::Solve::solve(
-        &lu,
-        faer::MatRef::from_column_major_slice(b, b.len(), 1),
-    );
-    (0..b.len()).map(|i| x[(i, 0)]).collect()
-}
-
-fn rel_err(x: &[f64], xd: &[f64]) -> f64 {
-    let d: f64 = x.iter().zip(xd).map(|(u, v)| (u - v).powi(2)).sum();
-    (d / xd.iter().map(|v| v * v).sum::<f64>()).sqrt()
-}
-
-fn true_rel_residual<A: LinearOperator>(a: &A, b: &[f64], x: &[f64]) -> f64 {
-    let ax = a.apply_to(faer::MatRef::from_column_major_slice(x, x.len(), 1));
-    let r: f64 = (0..b.len()).map(|i| (b[i] - ax[(i, 0)]).powi(2)).sum();
-    r.sqrt() / b.iter().map(|v| v * v).sum::<f64>().sqrt()
-}
-
-fn rhs(n: usize) -> Vec<f64> {
-    (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect()
-}
-
-/// `I·shift + G/√n` with Gaussian `G`: eigenvalues in a disc of radius ≈ 1 around `shift`.
-fn random_nonsymmetric(n: usize, shift: f64, seed: u64) -> Mat<f64> {
-    let g = linalg::rng::gaussian_mat(&mut linalg::rng::seeded(seed), n, n);
-    let s = 1.0 / (n as f64).sqrt();
-    Mat::from_fn(n, n, |i, j| {
-        s * g[(i, j)] + if i == j { shift } else { 0.0 }
-    })
-}
 
 #[test]
 fn matches_dense_solve_on_three_problems_for_every_orthogonalization() {
