@@ -5,13 +5,13 @@
 use std::fmt::Write;
 
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
-use krylov_recycle::{BiCgStab, Cg, Fgmres, Gmres, Minres, Orthogonalization};
+use krylov_recycle::{BiCgStab, Cg, Fgmres, Gmres, Minres};
 use linalg::{IdentityOperator, SolveStats, StopCriteria};
 use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
 use pde_bench::darcy::Assembly;
 
 mod common;
-use common::{darcy, rhs, shifted_poisson};
+use common::{ORTHOGONALIZATIONS, darcy, rhs, shifted_poisson};
 
 fn stop() -> StopCriteria {
     StopCriteria::default().rtol(1e-8).max_iters(5000)
@@ -39,14 +39,7 @@ fn iteration_counts() {
         let b = rhs(n);
         let id = IdentityOperator(n);
         for m in [10, 20] {
-            for kind in [
-                Orthogonalization::Cgs2,
-                Orthogonalization::Dgks,
-                Orthogonalization::Cgs,
-                Orthogonalization::Mgs2,
-                Orthogonalization::Mgs,
-                Orthogonalization::Householder,
-            ] {
+            for kind in ORTHOGONALIZATIONS {
                 let mut x = vec![0.0; n];
                 let s = Gmres::new(m, stop())
                     .unwrap()

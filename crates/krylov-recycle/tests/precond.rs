@@ -10,7 +10,7 @@ use linalg::{LinearOperator, StopCriteria};
 use pde_bench::darcy::Assembly;
 
 mod common;
-use common::darcy;
+use common::{darcy, dense_solve, rel_err};
 
 /// The dense matrix of an operator, column by column.
 fn dense_of(m: &dyn LinearOperator) -> Mat<f64> {
@@ -182,14 +182,7 @@ fn ic0_pcg_beats_plain_cg_and_matches_a_dense_solve() {
     let s_plain = cg
         .solve(&a, &linalg::IdentityOperator(n), &b, &mut y)
         .unwrap();
-    let lu = a.to_dense().partial_piv_lu();
-    let xd =
-        faer::linalg::solvers::Solve::solve(&lu, faer::MatRef::from_column_major_slice(&b, n, 1));
-    let err = (0..n)
-        .map(|i| (x[i] - xd[(i, 0)]).powi(2))
-        .sum::<f64>()
-        .sqrt()
-        / (0..n).map(|i| xd[(i, 0)].powi(2)).sum::<f64>().sqrt();
+    let err = rel_err(&x, &dense_solve(&a.to_dense(), &b));
     assert!(err < 1e-7, "IC(0)-PCG vs dense: {err:e}");
     assert!(s_ic.true_rel_residual.unwrap() <= 1e-10);
     // IC(0) on a 5-point M-matrix: roughly √κ(A)/√κ(M A) ≈ 3x fewer iterations.

@@ -10,7 +10,7 @@ use linalg::{IdentityOperator, StopCriteria};
 use pde_bench::darcy::Assembly;
 
 mod common;
-use common::{darcy, dense_solve};
+use common::{darcy, dense_solve, rel_err};
 
 fn sequence(r: usize, seeds: std::ops::Range<u64>) -> Vec<(CsrMatrix, Vec<f64>)> {
     seeds
@@ -31,13 +31,7 @@ fn matches_dense_solve_with_and_without_a_space() {
             .unwrap();
         assert!(stats.true_rel_residual.unwrap() <= 1e-12);
         let xd = dense_solve(&a.to_dense(), b);
-        let err = x
-            .iter()
-            .zip(&xd)
-            .map(|(u, v)| (u - v).powi(2))
-            .sum::<f64>()
-            .sqrt()
-            / xd.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let err = rel_err(&x, &xd);
         assert!(err < 1e-9, "error vs dense {err:e}");
         assert_eq!(space.as_ref().map(RecycleSpace::dim), Some(6));
     }

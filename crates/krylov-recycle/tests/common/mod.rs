@@ -3,8 +3,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use faer::Mat;
-use linalg::LinearOperator;
+use krylov_recycle::{Error, Orthogonalization};
 use linalg::sparse::{CsrMatrix, csr_from_triplets, triplets};
+use linalg::{IdentityOperator, LinearOperator, SolveStats};
+use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
 use pde_bench::darcy::{Assembly, Forcing, assemble};
 use pde_bench::problems::{DarcyCoefficient, DarcySamples};
 
@@ -25,7 +27,7 @@ pub fn rel_err(x: &[f64], y: &[f64]) -> f64 {
 }
 
 /// `‖b − A x‖ / ‖b‖`, computed here independently of the crate.
-pub fn true_rel_residual<A: LinearOperator>(a: &A, b: &[f64], x: &[f64]) -> f64 {
+pub fn true_rel_residual<A: LinearOperator + ?Sized>(a: &A, b: &[f64], x: &[f64]) -> f64 {
     let ax = a.apply_to(faer::MatRef::from_column_major_slice(x, x.len(), 1));
     let r: f64 = (0..b.len()).map(|i| (b[i] - ax[(i, 0)]).powi(2)).sum();
     r.sqrt() / b.iter().map(|v| v * v).sum::<f64>().sqrt()
@@ -74,4 +76,83 @@ pub fn darcy(r: usize, assembly: Assembly, seed: u64) -> (CsrMatrix, Vec<f64>) {
         Forcing::Constant(1.0),
     )
     .unwrap()
+}
+
+/// Every orthogonalisation of the Arnoldi process, in a fixed order.
+pub const ORTHOGONALIZATIONS: [Orthogonalization; 6] = [
+    Orthogonalization::Cgs2,
+    Orthogonalization::Dgks,
+    Orthogonalization::Cgs,
+    Orthogonalization::Mgs2,
+    Orthogonalization::Mgs,
+    Orthogonalization::Householder,
+];
+
+/// Three small nonsingular problems, `(name, dense matrix, operator)`: the 2D Poisson matrix
+/// (SPD, 12 x 12 grid), a central-difference convection–diffusion matrix (nonsymmetric, Péclet
+/// 50, 12 x 12 grid), and `random_nonsymmetric(80, 3.0, 1)` (dense).
+pub fn three_problems() -> Vec<(&'static str, Mat<f64>, Box<dyn LinearOperator>)> {
+    let poisson = pde_bench::poisson::poisson_2d(12).unwrap();
+    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
+        .matrix(12)
+        .unwrap();
+    let dense = random_nonsymmetric(80, 3.0, 1);
+    vec![
+        ("poisson", poisson.to_dense(), Box::new(poisson)),
+        ("convection-diffusion", cd.to_dense(), Box::new(cd)),
+        ("random", dense.clone(), Box::new(dense)),
+    ]
+}
+
+/// Upwind convection–diffusion (16 x 16 grid) with row `i` scaled by
+/// `1 + spread · ((31 i) mod 17) / 16`: a strongly varying diagonal, so that Jacobi matters.
+pub fn row_scaled_convection_diffusion(spread: f64) -> CsrMatrix {
+    let cd = ConvectionDiffusion::new(20.0, 1.0, Convection::Upwind)
+        .matrix(16)
+        .unwrap();
+    let n = cd.nrows();
+    let scale: Vec<f64> = (0..n)
+        .map(|i| 1.0 + spread * ((i * 31) % 17) as f64 / 16.0)
+        .collect();
+    let trips: Vec<(usize, usize, f64)> = triplets(cd.as_ref())
+        .into_iter()
+        .map(|(i, j, v)| (i, j, v * scale[i]))
+        .collect();
+    csr_from_triplets(n, n, &trips).unwrap()
+}
+
+/// `(what, A, M, b)` of one rejected system.
+type BadCase<'a> = (
+    &'a str,
+    &'a dyn LinearOperator,
+    &'a dyn LinearOperator,
+    &'a [f64],
+);
+
+/// Asserts that `solve(a, m, b, x)` rejects with [`Error::Linalg`], leaving `x` alone, a
+/// non-finite right-hand side, a right-hand side of the wrong length, a non-square operator
+/// and a preconditioner of the wrong size (3 x 3 systems).
+pub fn assert_rejects_bad_input<F>(solve: F)
+where
+    F: Fn(
+        &dyn LinearOperator,
+        &dyn LinearOperator,
+        &[f64],
+        &mut [f64],
+    ) -> Result<SolveStats, Error>,
+{
+    let a = Mat::<f64>::identity(3, 3);
+    let id = IdentityOperator(3);
+    let cases: [BadCase<'_>; 4] = [
+        ("NaN in b", &a, &id, &[1.0, f64::NAN, 0.0]),
+        ("short b", &a, &id, &[1.0, 0.0]),
+        ("non-square A", &Mat::<f64>::zeros(3, 2), &id, &[1.0; 3]),
+        ("4 x 4 preconditioner", &a, &IdentityOperator(4), &[1.0; 3]),
+    ];
+    for (what, a, m, b) in cases {
+        let mut x = vec![0.0; 3];
+        let res = solve(a, m, b, &mut x);
+        assert!(matches!(res, Err(Error::Linalg(_))), "{what}: {res:?}");
+        assert_eq!(x, vec![0.0; 3], "{what}");
+    }
 }
