@@ -183,3 +183,27 @@ pub(crate) fn confirm<A: LinearOperator + ?Sized>(
     monitor.count_matvecs(1);
     (rn <= monitor.threshold(), rn)
 }
+
+/// [`Error::NotPositiveDefinite`] for a preconditioner that `method` (named with its role, as
+/// `"cg (preconditioner)"`) found not positive definite at the current iteration: `value` is
+/// the offending `rᵀ M r`.
+pub(crate) fn indefinite_preconditioner(
+    method: &'static str,
+    monitor: &Monitor<'_>,
+    value: f64,
+) -> Error {
+    Error::NotPositiveDefinite {
+        method,
+        iter: monitor.iters(),
+        curvature: value,
+    }
+}
+
+/// `rz = rᵀ M r` when positive, else [`indefinite_preconditioner`].
+pub(crate) fn positive_rz(method: &'static str, monitor: &Monitor<'_>, rz: f64) -> Result<f64> {
+    if rz > 0.0 {
+        Ok(rz)
+    } else {
+        Err(indefinite_preconditioner(method, monitor, rz))
+    }
+}
