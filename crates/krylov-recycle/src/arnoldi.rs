@@ -419,12 +419,7 @@ impl Arnoldi {
                 let c = &mut self.coef[..k + 1];
                 c.fill(0.0);
                 for _pass in 0..passes {
-                    for (i, ci) in c.iter_mut().enumerate() {
-                        let vi = &self.v[i * n..(i + 1) * n];
-                        let t = dot(vi, w);
-                        axpy(-t, vi, w);
-                        *ci += t;
-                    }
+                    mgs_sweep(self.v[..n * (k + 1)].chunks_exact(n), w, c);
                 }
                 let hn = norm(w);
                 self.h[k * (self.m + 1)..k * (self.m + 1) + k + 1].copy_from_slice(c);
@@ -550,6 +545,21 @@ impl Arnoldi {
             }
         }
         self.v = v;
+    }
+}
+
+/// One modified Gram–Schmidt sweep of `w` against the orthonormal vectors of `basis`, in order
+/// (`t = v_iᵀ w`, `w ← w − t v_i`), adding each `t` to the matching entry of `coef` (which must
+/// be at least as long as `basis`).
+pub(crate) fn mgs_sweep<'a>(
+    basis: impl Iterator<Item = &'a [f64]>,
+    w: &mut [f64],
+    coef: &mut [f64],
+) {
+    for (vi, ci) in basis.zip(coef.iter_mut()) {
+        let t = dot(vi, w);
+        axpy(-t, vi, w);
+        *ci += t;
     }
 }
 

@@ -72,8 +72,8 @@ use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination, par
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::arnoldi::GivensLs;
-use crate::common::{apply, axpy, check_system, confirm, dot, finish, norm, residual};
+use crate::arnoldi::{GivensLs, mgs_sweep};
+use crate::common::{apply, axpy, check_system, confirm, finish, norm, residual};
 use crate::recycle::RecycleSpace;
 
 const METHOD: &str = "gcro-dr";
@@ -472,15 +472,12 @@ impl Work {
             self.g.as_mut().col_mut(i).fill(0.0);
             // Modified Gram–Schmidt against [C V_{i+1}] (backward stable for GMRES-type
             // methods; one sweep, the memory traffic of one classical pass).
-            {
-                let w = self.w.col_as_slice_mut(0);
-                for l in 0..p {
-                    let zl = self.z.col_as_slice(l);
-                    let hl = dot(zl, w);
-                    axpy(-hl, zl, w);
-                    self.g[(l, i)] = hl;
-                }
-            }
+            let z = &self.z;
+            mgs_sweep(
+                (0..p).map(|l| z.col_as_slice(l)),
+                self.w.col_as_slice_mut(0),
+                &mut self.g.col_as_slice_mut(i)[..p],
+            );
             let hnext = norm(self.w.col_as_slice(0));
             self.g[(p, i)] = hnext;
             if !hnext.is_finite() {
