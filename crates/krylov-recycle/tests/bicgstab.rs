@@ -5,11 +5,11 @@
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{BiCgStab, Error};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
-use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
+use pde_bench::convection_diffusion::Convection;
 
 mod common;
 use common::{
-    assert_rejects_bad_input, dense_solve, random_nonsymmetric, rel_err, rhs,
+    assert_rejects_bad_input, convection_diffusion, dense_solve, random_nonsymmetric, rel_err, rhs,
     row_scaled_convection_diffusion, three_problems, true_rel_residual,
 };
 
@@ -85,9 +85,7 @@ fn nan_in_the_operator_is_a_breakdown() {
 #[test]
 fn nan_later_in_the_solve_keeps_the_best_iterate() {
     // A preconditioner that turns NaN at its 7th application.
-    let cd = ConvectionDiffusion::new(10.0, 0.2, Convection::Upwind)
-        .matrix(10)
-        .unwrap();
+    let cd = convection_diffusion(10.0, 0.2, Convection::Upwind, 10);
     let n = cd.nrows();
     let calls = std::sync::atomic::AtomicUsize::new(0);
     let m = linalg::FnOperator::new(

@@ -6,12 +6,13 @@ use faer::Mat;
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{Error, Gmres, Orthogonalization};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
-use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
+use pde_bench::convection_diffusion::Convection;
 
 mod common;
 use common::{
-    ORTHOGONALIZATIONS, assert_rejects_bad_input, dense_solve, random_nonsymmetric, rel_err, rhs,
-    row_scaled_convection_diffusion, three_problems, true_rel_residual,
+    ORTHOGONALIZATIONS, assert_rejects_bad_input, convection_diffusion, dense_solve,
+    random_nonsymmetric, rel_err, rhs, row_scaled_convection_diffusion, three_problems,
+    true_rel_residual,
 };
 
 #[test]
@@ -107,9 +108,7 @@ fn without_restart_gmres_terminates_in_at_most_n_iterations() {
 
 #[test]
 fn mgs2_and_householder_agree() {
-    let cd = ConvectionDiffusion::new(100.0, 0.3, Convection::Upwind)
-        .matrix(16)
-        .unwrap();
+    let cd = convection_diffusion(100.0, 0.3, Convection::Upwind, 16);
     let n = cd.nrows();
     let b = rhs(n);
     let run = |kind| {
@@ -147,9 +146,7 @@ fn mgs2_and_householder_agree() {
 
 #[test]
 fn residual_estimates_are_monotone_and_match_the_true_residual_at_restarts() {
-    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
-        .matrix(14)
-        .unwrap();
+    let cd = convection_diffusion(50.0, 0.4, Convection::Central, 14);
     let n = cd.nrows();
     let b = rhs(n);
     let mut x = vec![0.0; n];

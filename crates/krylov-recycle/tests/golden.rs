@@ -7,11 +7,11 @@ use std::fmt::Write;
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{BiCgStab, Cg, Fgmres, Gmres, Minres};
 use linalg::{IdentityOperator, SolveStats, StopCriteria};
-use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
+use pde_bench::convection_diffusion::Convection;
 use pde_bench::darcy::Assembly;
 
 mod common;
-use common::{ORTHOGONALIZATIONS, darcy, rhs, shifted_poisson};
+use common::{ORTHOGONALIZATIONS, convection_diffusion, darcy, rhs, shifted_poisson};
 
 fn stop() -> StopCriteria {
     StopCriteria::default().rtol(1e-8).max_iters(5000)
@@ -30,9 +30,7 @@ fn line(out: &mut String, problem: &str, method: &str, s: &SolveStats) {
 #[test]
 fn iteration_counts() {
     let mut out = String::new();
-    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
-        .matrix(16)
-        .unwrap();
+    let cd = convection_diffusion(50.0, 0.4, Convection::Central, 16);
     let darcy = darcy(16, Assembly::Skr, 0).0;
     for (name, a) in [("convdiff-16", &cd), ("skr-darcy-16", &darcy)] {
         let n = a.nrows();

@@ -88,14 +88,19 @@ pub const ORTHOGONALIZATIONS: [Orthogonalization; 6] = [
     Orthogonalization::Householder,
 ];
 
+/// The convection–diffusion matrix `−Δ + Pe (cos θ, sin θ) · ∇` on an `n x n` interior grid.
+pub fn convection_diffusion(peclet: f64, angle: f64, scheme: Convection, n: usize) -> CsrMatrix {
+    ConvectionDiffusion::new(peclet, angle, scheme)
+        .matrix(n)
+        .unwrap()
+}
+
 /// Three small nonsingular problems, `(name, dense matrix, operator)`: the 2D Poisson matrix
 /// (SPD, 12 x 12 grid), a central-difference convection–diffusion matrix (nonsymmetric, Péclet
 /// 50, 12 x 12 grid), and `random_nonsymmetric(80, 3.0, 1)` (dense).
 pub fn three_problems() -> Vec<(&'static str, Mat<f64>, Box<dyn LinearOperator>)> {
     let poisson = pde_bench::poisson::poisson_2d(12).unwrap();
-    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
-        .matrix(12)
-        .unwrap();
+    let cd = convection_diffusion(50.0, 0.4, Convection::Central, 12);
     let dense = random_nonsymmetric(80, 3.0, 1);
     vec![
         ("poisson", poisson.to_dense(), Box::new(poisson)),
@@ -107,9 +112,7 @@ pub fn three_problems() -> Vec<(&'static str, Mat<f64>, Box<dyn LinearOperator>)
 /// Upwind convection–diffusion (16 x 16 grid) with row `i` scaled by
 /// `1 + spread · ((31 i) mod 17) / 16`: a strongly varying diagonal, so that Jacobi matters.
 pub fn row_scaled_convection_diffusion(spread: f64) -> CsrMatrix {
-    let cd = ConvectionDiffusion::new(20.0, 1.0, Convection::Upwind)
-        .matrix(16)
-        .unwrap();
+    let cd = convection_diffusion(20.0, 1.0, Convection::Upwind, 16);
     let n = cd.nrows();
     let scale: Vec<f64> = (0..n)
         .map(|i| 1.0 + spread * ((i * 31) % 17) as f64 / 16.0)
