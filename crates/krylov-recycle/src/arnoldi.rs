@@ -227,11 +227,33 @@ impl GivensLs {
         self.g[self.rot.len()].abs()
     }
 
+    /// The diagonal entry `R[k, k]` of the rotated Hessenberg matrix (`k < len()`); zero only
+    /// when the rotated column `k` was zero in rows `k` and `k + 1`: the least-squares problem
+    /// broke down at that column.
+    pub(crate) fn pivot(&self, k: usize) -> f64 {
+        debug_assert!(k < self.rot.len());
+        self.r[k * (self.m + 1) + k]
+    }
+
     /// `y = R⁻¹ g` for the columns pushed so far (back substitution). A zero diagonal entry of
     /// `R` (a singular `H̄`, only with a singular operator) gives non-finite entries, which the
     /// caller must check.
     pub(crate) fn solve(&self) -> Vec<f64> {
-        let k = self.rot.len();
+        self.solve_first(self.rot.len())
+    }
+
+    /// `y` of the least-squares problem for the first `k ≤ len()` columns: the later rotations
+    /// leave `R[..k, ..k]` and `g[..k]` alone, so this is [`GivensLs::solve`] as it was after
+    /// `k` pushes (GCRO-DR uses it to drop a column whose rotation broke down).
+    ///
+    /// # Panics
+    /// If `k > len()`.
+    pub(crate) fn solve_first(&self, k: usize) -> Vec<f64> {
+        assert!(
+            k <= self.rot.len(),
+            "GivensLs::solve_first: only {} columns",
+            self.rot.len()
+        );
         let ld = self.m + 1;
         let mut y = self.g[..k].to_vec();
         for i in (0..k).rev() {
@@ -397,12 +419,7 @@ impl Arnoldi {
                 let c = &mut self.coef[..k + 1];
                 c.fill(0.0);
                 for _pass in 0..passes {
-                    for (i, ci) in c.iter_mut().enumerate() {
-                        let vi = &self.v[i * n..(i + 1) * n];
-                        let t = dot(vi, w);
-                        axpy(-t, vi, w);
-                        *ci += t;
-                    }
+                    mgs_sweep(self.v[..n * (k + 1)].chunks_exact(n), w, c);
                 }
                 let hn = norm(w);
                 self.h[k * (self.m + 1)..k * (self.m + 1) + k + 1].copy_from_slice(c);
@@ -531,6 +548,21 @@ impl Arnoldi {
     }
 }
 
+/// One modified Gram–Schmidt sweep of `w` against the orthonormal vectors of `basis`, in order
+/// (`t = v_iᵀ w`, `w ← w − t v_i`), adding each `t` to the matching entry of `coef` (which must
+/// be at least as long as `basis`).
+pub(crate) fn mgs_sweep<'a>(
+    basis: impl Iterator<Item = &'a [f64]>,
+    w: &mut [f64],
+    coef: &mut [f64],
+) {
+    for (vi, ci) in basis.zip(coef.iter_mut()) {
+        let t = dot(vi, w);
+        axpy(-t, vi, w);
+        *ci += t;
+    }
+}
+
 /// Rows per block of the fused middle of [`cgs2_fused`]: a block of up to 41 basis columns
 /// (`512 · 41 · 8` bytes ≈ 168 KB) stays in a core's L2 cache between its two uses (measured
 /// on GMRES(40), n = 6400: 5% faster than the unfused passes; 256 to 1024 rows alike).
@@ -634,7 +666,11 @@ mod tests {
         let mut ls = GivensLs::new(2);
         ls.reset(1.0);
         ls.push(&[2.0, 1.0, 0.0]);
+        let y1 = ls.solve();
         let res = ls.push(&[1.0, 3.0, 1.0]);
+        // The first column alone, after the second was pushed: min ‖e₀ − [2; 1] y‖, y = 2/5.
+        assert_eq!(ls.solve_first(1), y1);
+        assert!((y1[0] - 0.4).abs() < 1e-15 && (ls.pivot(0) - 5f64.sqrt()).abs() < 1e-15);
         let y = ls.solve();
         // Normal equations HᵀH y = Hᵀ e₀: [[5, 5], [5, 11]] y = [2, 1].
         let y_ref = [(2.0 * 11.0 - 5.0) / 30.0, (5.0 - 10.0) / 30.0];

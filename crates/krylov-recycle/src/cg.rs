@@ -38,10 +38,15 @@ use linalg::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::common::{apply, axpy, check_system, confirm, dot, finish, norm, residual};
+use crate::common::{
+    apply, axpy, check_system, confirm, dot, finish, indefinite_preconditioner, norm, positive_rz,
+    residual,
+};
 use crate::{Error, Result};
 
 const METHOD: &str = "cg";
+/// The method named in the error of an indefinite preconditioner.
+const PRECOND: &str = "cg (preconditioner)";
 
 /// Preconditioned conjugate gradients for symmetric positive definite systems.
 ///
@@ -167,16 +172,7 @@ impl Cg {
         apply(m, r, z);
         monitor.count_precond(1);
         p.copy_from_slice(z);
-        let rz = dot(r, z);
-        if rz > 0.0 {
-            Ok(rz)
-        } else {
-            Err(Error::NotPositiveDefinite {
-                method: "cg (preconditioner)",
-                iter: monitor.iters(),
-                curvature: rz,
-            })
-        }
+        positive_rz(PRECOND, monitor, dot(r, z))
     }
 
     fn bad_preconditioner<A: LinearOperator + ?Sized>(
@@ -188,11 +184,7 @@ impl Cg {
         x: &[f64],
     ) -> Result<SolveStats> {
         if rz.is_finite() {
-            Err(Error::NotPositiveDefinite {
-                method: "cg (preconditioner)",
-                iter: monitor.iters(),
-                curvature: rz,
-            })
+            Err(indefinite_preconditioner(PRECOND, &monitor, rz))
         } else {
             finish(METHOD, monitor, Termination::Breakdown, a, b, x)
         }

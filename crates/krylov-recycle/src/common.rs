@@ -30,14 +30,30 @@ where
     A: LinearOperator + ?Sized,
     M: LinearOperator + ?Sized,
 {
-    let n = a.nrows();
-    if a.ncols() != n {
-        return Err(
-            linalg::Error::shape("operator (must be square)", (n, n), (n, a.ncols())).into(),
-        );
+    check_dims(
+        (a.nrows(), a.ncols()),
+        ("preconditioner", (m.nrows(), m.ncols())),
+        b,
+        x,
+    )
+}
+
+/// The checks of [`check_system`] from the shapes alone: `A` (`a_shape`) square of size `n`,
+/// the preconditioner-like operator named `m.0` of shape `m.1 = (n, n)` (a preconditioner, or
+/// DCDM's direction map), `b` and `x` finite of length `n`. Returns `‖b‖`.
+pub(crate) fn check_dims(
+    a_shape: (usize, usize),
+    m: (&'static str, (usize, usize)),
+    b: &[f64],
+    x: &[f64],
+) -> Result<f64> {
+    let (n, a_cols) = a_shape;
+    if a_cols != n {
+        return Err(linalg::Error::shape("operator (must be square)", (n, n), (n, a_cols)).into());
     }
-    if (m.nrows(), m.ncols()) != (n, n) {
-        return Err(linalg::Error::shape("preconditioner", (n, n), (m.nrows(), m.ncols())).into());
+    let (m_what, m_shape) = m;
+    if m_shape != (n, n) {
+        return Err(linalg::Error::shape(m_what, (n, n), m_shape).into());
     }
     if b.len() != n {
         return Err(linalg::Error::shape("right-hand side", (n, 1), (b.len(), 1)).into());
@@ -166,4 +182,28 @@ pub(crate) fn confirm<A: LinearOperator + ?Sized>(
     let rn = residual(a, b, x, r);
     monitor.count_matvecs(1);
     (rn <= monitor.threshold(), rn)
+}
+
+/// [`Error::NotPositiveDefinite`] for a preconditioner that `method` (named with its role, as
+/// `"cg (preconditioner)"`) found not positive definite at the current iteration: `value` is
+/// the offending `rᵀ M r`.
+pub(crate) fn indefinite_preconditioner(
+    method: &'static str,
+    monitor: &Monitor<'_>,
+    value: f64,
+) -> Error {
+    Error::NotPositiveDefinite {
+        method,
+        iter: monitor.iters(),
+        curvature: value,
+    }
+}
+
+/// `rz = rᵀ M r` when positive, else [`indefinite_preconditioner`].
+pub(crate) fn positive_rz(method: &'static str, monitor: &Monitor<'_>, rz: f64) -> Result<f64> {
+    if rz > 0.0 {
+        Ok(rz)
+    } else {
+        Err(indefinite_preconditioner(method, monitor, rz))
+    }
 }

@@ -72,7 +72,8 @@ use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination, par
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::common::{apply, axpy, check_system, confirm, dot, finish, norm, residual};
+use crate::arnoldi::{GivensLs, mgs_sweep};
+use crate::common::{apply, axpy, check_system, confirm, finish, norm, residual};
 use crate::recycle::RecycleSpace;
 
 const METHOD: &str = "gcro-dr";
@@ -102,11 +103,8 @@ struct Work {
     /// Column `i`: `[C V_{i+1}]ᵀ Â v_i` after orthogonalisation (rows `0..kc` are `B`,
     /// rows `kc..` the Hessenberg column).
     g: Mat<f64>,
-    /// The Givens-rotated Hessenberg matrix (upper triangular part used).
-    rr: Mat<f64>,
-    cs: Vec<f64>,
-    sn: Vec<f64>,
-    rhs: Vec<f64>,
+    /// The least-squares problem `min ‖β e₁ − H̄ y₂‖` of the cycle, by Givens rotations.
+    ls: GivensLs,
     /// Arnoldi vector being built.
     w: Mat<f64>,
     /// Preconditioned vector `M v`.
@@ -218,10 +216,7 @@ impl Gcrodr {
             n,
             z: Mat::zeros(n, self.restart + 1),
             g: Mat::zeros(self.restart + 1, self.restart),
-            rr: Mat::zeros(self.restart + 1, self.restart),
-            cs: vec![0.0; self.restart],
-            sn: vec![0.0; self.restart],
-            rhs: vec![0.0; self.restart + 1],
+            ls: GivensLs::new(self.restart),
             w: Mat::zeros(n, 1),
             t: Mat::zeros(n, 1),
             u: Mat::zeros(n, 0),
@@ -322,23 +317,16 @@ impl Gcrodr {
                 return stop.unwrap_or(Termination::Breakdown);
             }
             // y₂ from the triangular system, then the correction V y₂ − U B y₂.
-            let mut y = Mat::<f64>::zeros(j, 1);
-            for i in 0..j {
-                y[(i, 0)] = work.rhs[i];
-            }
-            faer::linalg::triangular_solve::solve_upper_triangular_in_place(
-                work.rr.as_ref().submatrix(0, 0, j, j),
-                y.as_mut(),
-                par(),
-            );
-            if (0..j).any(|i| !y[(i, 0)].is_finite()) {
+            let y2 = work.ls.solve_first(j);
+            if y2.iter().any(|t| !t.is_finite()) {
                 return Termination::Breakdown;
             }
+            let y = MatRef::from_column_major_slice(&y2, j, 1);
             matmul(
                 corr.as_mut(),
                 Accum::Add,
                 work.z.as_ref().subcols(kc, j),
-                y.as_ref(),
+                y,
                 1.0,
                 par(),
             );
@@ -348,18 +336,11 @@ impl Gcrodr {
                     by.as_mut(),
                     Accum::Replace,
                     work.g.as_ref().submatrix(0, 0, kc, j),
-                    y.as_ref(),
+                    y,
                     1.0,
                     par(),
                 );
-                matmul(
-                    corr.as_mut(),
-                    Accum::Add,
-                    work.u.as_ref(),
-                    by.as_ref(),
-                    -1.0,
-                    par(),
-                );
+                matmul(corr.as_mut(), Accum::Add, work.u.as_ref(), by, -1.0, par());
             }
             work.update_x(m, x, &corr, monitor);
             // r = V̄ (β e₁ − H̄ y₂).
@@ -369,7 +350,7 @@ impl Gcrodr {
                 s.as_mut(),
                 Accum::Add,
                 work.g.as_ref().submatrix(kc, 0, j + 1, j),
-                y.as_ref(),
+                y,
                 -1.0,
                 par(),
             );
@@ -478,8 +459,7 @@ impl Work {
                 *v = ri / beta;
             }
         }
-        self.rhs.fill(0.0);
-        self.rhs[0] = beta;
+        self.ls.reset(beta);
         for i in 0..steps {
             // w = A M v_i
             m.apply(self.t.as_mut(), self.z.as_ref().subcols(kc + i, 1));
@@ -492,15 +472,12 @@ impl Work {
             self.g.as_mut().col_mut(i).fill(0.0);
             // Modified Gram–Schmidt against [C V_{i+1}] (backward stable for GMRES-type
             // methods; one sweep, the memory traffic of one classical pass).
-            {
-                let w = self.w.col_as_slice_mut(0);
-                for l in 0..p {
-                    let zl = self.z.col_as_slice(l);
-                    let hl = dot(zl, w);
-                    axpy(-hl, zl, w);
-                    self.g[(l, i)] = hl;
-                }
-            }
+            let z = &self.z;
+            mgs_sweep(
+                (0..p).map(|l| z.col_as_slice(l)),
+                self.w.col_as_slice_mut(0),
+                &mut self.g.col_as_slice_mut(i)[..p],
+            );
             let hnext = norm(self.w.col_as_slice(0));
             self.g[(p, i)] = hnext;
             if !hnext.is_finite() {
@@ -517,32 +494,11 @@ impl Work {
                 self.z.col_as_slice_mut(p).fill(0.0);
             }
             // Givens rotations on the Hessenberg column (rows kc..kc+i+2 of g).
-            for l in 0..=i + 1 {
-                self.rr[(l, i)] = self.g[(kc + l, i)];
-            }
-            for l in 0..i {
-                let (c, s) = (self.cs[l], self.sn[l]);
-                let (h0, h1) = (self.rr[(l, i)], self.rr[(l + 1, i)]);
-                self.rr[(l, i)] = c * h0 + s * h1;
-                self.rr[(l + 1, i)] = -s * h0 + c * h1;
-            }
-            let (h0, h1) = (self.rr[(i, i)], self.rr[(i + 1, i)]);
-            let rho = h0.hypot(h1);
-            let (c, s) = if rho > 0.0 {
-                (h0 / rho, h1 / rho)
-            } else {
-                (1.0, 0.0)
-            };
-            self.cs[i] = c;
-            self.sn[i] = s;
-            self.rr[(i, i)] = rho;
-            self.rr[(i + 1, i)] = 0.0;
-            self.rhs[i + 1] = -s * self.rhs[i];
-            self.rhs[i] *= c;
-            if rho == 0.0 {
+            let estimate = self.ls.push(&self.g.col_as_slice(i)[kc..kc + i + 2]);
+            if self.ls.pivot(i) == 0.0 {
                 return (i, Some(Termination::Breakdown));
             }
-            if let Some(t) = monitor.record(self.rhs[i + 1].abs()) {
+            if let Some(t) = monitor.record(estimate) {
                 return (i + 1, Some(t));
             }
             if lucky {

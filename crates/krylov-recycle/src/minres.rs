@@ -54,11 +54,15 @@ use linalg::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::common::{apply, axpy, check_system, confirm, dot, finish, norm, residual};
+use crate::Result;
+use crate::common::{
+    apply, axpy, check_system, confirm, dot, finish, indefinite_preconditioner, norm, residual,
+};
 use crate::gmres::breakdown;
-use crate::{Error, Result};
 
 const METHOD: &str = "minres";
+/// The method named in the error of an indefinite preconditioner.
+const PRECOND: &str = "minres (preconditioner)";
 
 /// MINRES (Paige–Saunders) for symmetric, possibly indefinite `A` with an SPD preconditioner.
 ///
@@ -93,9 +97,10 @@ impl Minres {
     /// final true-residual check exposes.
     ///
     /// # Errors
-    /// Bad shapes or non-finite input ([`Error::Linalg`]); [`Error::NotPositiveDefinite`] for
-    /// an indefinite preconditioner; [`Error::NotConverged`] / [`Error::Breakdown`] with the
-    /// stats and the iterate kept in `x`.
+    /// Bad shapes or non-finite input ([`crate::Error::Linalg`]);
+    /// [`crate::Error::NotPositiveDefinite`] for an indefinite preconditioner;
+    /// [`crate::Error::NotConverged`] / [`crate::Error::Breakdown`] with the stats and the
+    /// iterate kept in `x`.
     pub fn solve<A, M>(&self, a: &A, m: &M, b: &[f64], x: &mut [f64]) -> Result<SolveStats>
     where
         A: LinearOperator + ?Sized,
@@ -158,7 +163,7 @@ impl Minres {
                 );
             }
             if beta1 <= 0.0 {
-                return Err(self.indefinite_preconditioner(&monitor, beta1));
+                return Err(indefinite_preconditioner(PRECOND, &monitor, beta1));
             }
             let beta1 = beta1.sqrt();
             let (mut oldb, mut beta) = (0.0, beta1);
@@ -196,7 +201,7 @@ impl Minres {
                     return breakdown(METHOD, "non-finite Lanczos coefficient", monitor, a, b, x);
                 }
                 if beta2 < 0.0 {
-                    return Err(self.indefinite_preconditioner(&monitor, beta2));
+                    return Err(indefinite_preconditioner(PRECOND, &monitor, beta2));
                 }
                 beta = beta2.sqrt();
                 tnorm2 += alfa * alfa + oldb * oldb + beta * beta;
@@ -257,14 +262,6 @@ impl Minres {
             if monitor.iters() >= self.stop.max_iters {
                 return finish(METHOD, monitor, Termination::MaxIters, a, b, x);
             }
-        }
-    }
-
-    fn indefinite_preconditioner(&self, monitor: &Monitor<'_>, value: f64) -> Error {
-        Error::NotPositiveDefinite {
-            method: "minres (preconditioner)",
-            iter: monitor.iters(),
-            curvature: value,
         }
     }
 }

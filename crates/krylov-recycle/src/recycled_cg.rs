@@ -58,11 +58,16 @@ use faer::{Accum, Mat, MatMut, MatRef, Side};
 use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination, par};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{apply, axpy, check_system, confirm, dot, finish, norm, residual};
+use crate::common::{
+    apply, axpy, check_system, confirm, dot, finish, indefinite_preconditioner, norm, positive_rz,
+    residual,
+};
 use crate::recycle::RecycleSpace;
 use crate::{Error, Result};
 
 const METHOD: &str = "recycled-cg";
+/// The method named in the error of an indefinite preconditioner.
+const PRECOND: &str = "recycled-cg (preconditioner)";
 
 /// Deflated preconditioned CG with a recycle space carried across a sequence.
 ///
@@ -278,11 +283,7 @@ impl RecycledCg {
                 break Termination::Breakdown;
             }
             if rz_new <= 0.0 {
-                return Err(Error::NotPositiveDefinite {
-                    method: "recycled-cg (preconditioner)",
-                    iter: monitor.iters(),
-                    curvature: rz_new,
-                });
+                return Err(indefinite_preconditioner(PRECOND, &monitor, rz_new));
             }
             let beta = rz_new / rz;
             rz = rz_new;
@@ -334,16 +335,7 @@ impl RecycledCg {
         if let Some(d) = defl {
             d.a_orthogonalise(z, p);
         }
-        let rz = dot(r, z);
-        if rz > 0.0 {
-            Ok(rz)
-        } else {
-            Err(Error::NotPositiveDefinite {
-                method: "recycled-cg (preconditioner)",
-                iter: monitor.iters(),
-                curvature: rz,
-            })
-        }
+        positive_rz(PRECOND, monitor, dot(r, z))
     }
 
     /// The `k` Ritz vectors of `M A` (in the `A`-inner product) of smallest Ritz value in

@@ -6,20 +6,13 @@
 use faer::Mat;
 use krylov_recycle::Cg;
 use krylov_recycle::precond::{Amg, AmgOptions, PrecondKind, Preconditioner, Smoother};
-use linalg::sparse::{CsrMatrix, csr_from_triplets, csr_matvec, triplets};
+use linalg::sparse::{csr_from_triplets, csr_matvec, triplets};
 use linalg::{LinearOperator, StopCriteria};
 use pde_bench::darcy::{Assembly, Forcing, assemble};
 use pde_bench::problems::{DarcyCoefficient, DarcySamples};
 
-fn darcy(r: usize, assembly: Assembly, seed: u64) -> (CsrMatrix, Vec<f64>) {
-    let s = DarcySamples::new(r, assembly, DarcyCoefficient::Lognormal).unwrap();
-    assemble(
-        s.coefficient(seed).unwrap().view(),
-        assembly,
-        Forcing::Constant(1.0),
-    )
-    .unwrap()
-}
+mod common;
+use common::{darcy, dense_solve, rel_err};
 
 fn cg(rtol: f64) -> Cg {
     Cg::new(StopCriteria::default().rtol(rtol).max_iters(500)).unwrap()
@@ -73,14 +66,7 @@ fn amg_pcg_matches_a_dense_solve() {
     assert_eq!(m.kind(), PrecondKind::Amg);
     let mut x = vec![0.0; n];
     let stats = cg(1e-12).solve(&a, &m, &b, &mut x).unwrap();
-    let lu = a.to_dense().partial_piv_lu();
-    let xd =
-        faer::linalg::solvers::Solve::solve(&lu, faer::MatRef::from_column_major_slice(&b, n, 1));
-    let err = (0..n)
-        .map(|i| (x[i] - xd[(i, 0)]).powi(2))
-        .sum::<f64>()
-        .sqrt()
-        / (0..n).map(|i| xd[(i, 0)].powi(2)).sum::<f64>().sqrt();
+    let err = rel_err(&x, &dense_solve(&a.to_dense(), &b));
     assert!(err < 1e-9, "AMG-PCG vs dense LU: {err:e}");
     assert!(stats.true_rel_residual.unwrap() <= 1e-12);
 }

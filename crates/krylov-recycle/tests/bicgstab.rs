@@ -2,57 +2,21 @@
 //! BiCGStab: accuracy against dense direct solves, right preconditioning, breakdowns and the
 //! best iterate kept on failure.
 
-use faer::Mat;
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{BiCgStab, Error};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
-use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
+use pde_bench::convection_diffusion::Convection;
 
-fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
-    let lu = a.partial_piv_lu();
-    let x = faer::linalg::solvers::Solve::solve(
-        &lu,
-        faer::MatRef::from_column_major_slice(b, b.len(), 1),
-    );
-    (0..b.len()).map(|i| x[(i, 0)]).collect()
-}
-
-fn rel_err(x: &[f64], xd: &[f64]) -> f64 {
-    let d: f64 = x.iter().zip(xd).map(|(u, v)| (u - v).powi(2)).sum();
-    (d / xd.iter().map(|v| v * v).sum::<f64>()).sqrt()
-}
-
-fn true_rel_residual<A: LinearOperator>(a: &A, b: &[f64], x: &[f64]) -> f64 {
-    let ax = a.apply_to(faer::MatRef::from_column_major_slice(x, x.len(), 1));
-    let r: f64 = (0..b.len()).map(|i| (b[i] - ax[(i, 0)]).powi(2)).sum();
-    r.sqrt() / b.iter().map(|v| v * v).sum::<f64>().sqrt()
-}
-
-fn rhs(n: usize) -> Vec<f64> {
-    (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect()
-}
-
-fn random_nonsymmetric(n: usize, shift: f64, seed: u64) -> Mat<f64> {
-    let g = linalg::rng::gaussian_mat(&mut linalg::rng::seeded(seed), n, n);
-    let s = 1.0 / (n as f64).sqrt();
-    Mat::from_fn(n, n, |i, j| {
-        s * g[(i, j)] + if i == j { shift } else { 0.0 }
-    })
-}
+mod common;
+use common::{
+    assert_rejects_bad_input, convection_diffusion, dense_solve, random_nonsymmetric, rel_err, rhs,
+    row_scaled_convection_diffusion, three_problems, true_rel_residual,
+};
 
 #[test]
 fn matches_dense_solve_on_three_problems() {
-    let poisson = pde_bench::poisson::poisson_2d(12).unwrap();
-    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
-        .matrix(12)
-        .unwrap();
-    let dense = random_nonsymmetric(80, 3.0, 1);
-    let problems: [(&str, Mat<f64>, &dyn LinearOperator); 3] = [
-        ("poisson", poisson.to_dense(), &poisson),
-        ("convection-diffusion", cd.to_dense(), &cd),
-        ("random", dense.clone(), &dense),
-    ];
-    for (name, ad, a) in problems {
+    for (name, ad, a) in three_problems() {
+        let a = a.as_ref();
         let n = ad.nrows();
         let b = rhs(n);
         let mut x = vec![0.0; n];
@@ -70,18 +34,8 @@ fn matches_dense_solve_on_three_problems() {
 
 #[test]
 fn jacobi_right_preconditioning_on_a_badly_scaled_matrix() {
-    let cd = ConvectionDiffusion::new(20.0, 1.0, Convection::Upwind)
-        .matrix(16)
-        .unwrap();
-    let n = cd.nrows();
-    let scale: Vec<f64> = (0..n)
-        .map(|i| 1.0 + 99.0 * ((i * 31) % 17) as f64 / 16.0)
-        .collect();
-    let trips: Vec<(usize, usize, f64)> = linalg::sparse::triplets(cd.as_ref())
-        .into_iter()
-        .map(|(i, j, v)| (i, j, v * scale[i]))
-        .collect();
-    let a = linalg::sparse::csr_from_triplets(n, n, &trips).unwrap();
+    let a = row_scaled_convection_diffusion(99.0);
+    let n = a.nrows();
     let b = rhs(n);
     let solver = BiCgStab::new(StopCriteria::default().rtol(1e-10).max_iters(5000)).unwrap();
     let m = Preconditioner::build(PrecondKind::Jacobi, &a).unwrap();
@@ -131,9 +85,7 @@ fn nan_in_the_operator_is_a_breakdown() {
 #[test]
 fn nan_later_in_the_solve_keeps_the_best_iterate() {
     // A preconditioner that turns NaN at its 7th application.
-    let cd = ConvectionDiffusion::new(10.0, 0.2, Convection::Upwind)
-        .matrix(10)
-        .unwrap();
+    let cd = convection_diffusion(10.0, 0.2, Convection::Upwind, 10);
     let n = cd.nrows();
     let calls = std::sync::atomic::AtomicUsize::new(0);
     let m = linalg::FnOperator::new(
@@ -192,21 +144,7 @@ fn max_iters_gives_not_converged_with_the_best_iterate() {
 
 #[test]
 fn bad_input_is_rejected() {
-    let a = Mat::<f64>::identity(3, 3);
     let s = BiCgStab::new(StopCriteria::default()).unwrap();
-    let mut x = vec![0.0; 3];
-    let id = IdentityOperator(3);
-    assert!(matches!(
-        s.solve(&a, &id, &[1.0, f64::NAN, 0.0], &mut x),
-        Err(Error::Linalg(_))
-    ));
-    assert!(matches!(
-        s.solve(&a, &id, &[1.0, 0.0], &mut x),
-        Err(Error::Linalg(_))
-    ));
-    assert!(matches!(
-        s.solve(&Mat::<f64>::zeros(3, 2), &id, &[1.0; 3], &mut x),
-        Err(Error::Linalg(_))
-    ));
+    assert_rejects_bad_input(|a, m, b, x| s.solve(a, m, b, x));
     assert!(BiCgStab::new(StopCriteria::default().max_iters(0)).is_err());
 }

@@ -10,20 +10,8 @@ use krylov_recycle::{Cg, Dcdm, DirectionMap, Error, PrecondMap};
 use linalg::sparse::{CsrMatrix, csr_from_triplets, triplets};
 use linalg::{IdentityOperator, StopCriteria};
 
-fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
-    let lu = a.partial_piv_lu();
-    let x = faer::linalg::solvers::Solve::solve(
-        &lu,
-        faer::MatRef::from_column_major_slice(b, b.len(), 1),
-    );
-    (0..b.len()).map(|i| x[(i, 0)]).collect()
-}
-
-fn rel_diff(x: &[f64], y: &[f64]) -> f64 {
-    let d: f64 = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum();
-    let s: f64 = y.iter().map(|b| b * b).sum();
-    (d / s).sqrt()
-}
+mod common;
+use common::{dense_solve, rel_err};
 
 fn rhs(n: usize, seed: u64) -> Vec<f64> {
     linalg::rng::gaussian_vec(&mut linalg::rng::seeded(seed), n)
@@ -60,7 +48,7 @@ fn identity_map_with_full_window_reproduces_cg_iterates() {
             &b,
             &mut xd,
         );
-        let d = rel_diff(&xd, &xc);
+        let d = rel_err(&xd, &xc);
         assert!(
             d < 1e-10,
             "after {k} iterations DCDM and CG differ by {d:e}"
@@ -80,7 +68,7 @@ fn identity_map_with_full_window_reproduces_cg_iterates() {
         .solve(&a, &PrecondMap(&IdentityOperator(n)), &b, &mut xd)
         .unwrap();
     assert_eq!(sd.iters, sc.iters);
-    assert!(rel_diff(&xd, &xc) < 1e-9);
+    assert!(rel_err(&xd, &xc) < 1e-9);
 }
 
 #[test]
@@ -97,9 +85,9 @@ fn jacobi_map_converges_to_the_dense_solution_like_pcg() {
         .unwrap();
     let xd = dense_solve(&a.to_dense(), &b);
     assert!(
-        rel_diff(&x, &xd) < 1e-7,
+        rel_err(&x, &xd) < 1e-7,
         "error vs dense {:e}",
-        rel_diff(&x, &xd)
+        rel_err(&x, &xd)
     );
     assert!(s.true_rel_residual.unwrap() <= 1e-10);
     assert_eq!(s.precond_applies, s.iters);
@@ -147,7 +135,7 @@ fn gradient_matches_finite_differences() {
         let lm = mean(&net);
         fd[k] = (lp - lm) / (2.0 * eps);
     }
-    let rel = rel_diff(&fd, &g);
+    let rel = rel_err(&fd, &g);
     eprintln!("gradient check: relative error {rel:e}");
     assert!(
         rel < 1e-6,
@@ -248,7 +236,7 @@ fn committed_weights_beat_cg_by_five_times() {
             sd.iters,
             sc.iters
         );
-        assert!(rel_diff(&x, &xc) < 1e-5);
+        assert!(rel_err(&x, &xc) < 1e-5);
     }
 }
 
@@ -299,7 +287,7 @@ fn failures_are_clean() {
     assert_eq!(stats.iters, 3);
     let mut r = vec![0.0; n];
     linalg::sparse::csr_matvec(a.as_ref(), &x, &mut r);
-    let true_rel = rel_diff(&r, &b);
+    let true_rel = rel_err(&r, &b);
     assert!((stats.true_rel_residual.unwrap() - true_rel).abs() < 1e-12);
     assert!(true_rel < 1.0);
     // An indefinite operator.

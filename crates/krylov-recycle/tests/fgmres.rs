@@ -6,31 +6,14 @@ use faer::Mat;
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{Cg, Error, Fgmres, FlexibleFn, Gmres};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
-use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
+use pde_bench::convection_diffusion::Convection;
 
-fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
-    let lu = a.partial_piv_lu();
-    let x = faer::linalg::solvers::Solve::solve(
-        &lu,
-        faer::MatRef::from_column_major_slice(b, b.len(), 1),
-    );
-    (0..b.len()).map(|i| x[(i, 0)]).collect()
-}
-
-fn rel_err(x: &[f64], xd: &[f64]) -> f64 {
-    let d: f64 = x.iter().zip(xd).map(|(u, v)| (u - v).powi(2)).sum();
-    (d / xd.iter().map(|v| v * v).sum::<f64>()).sqrt()
-}
-
-fn rhs(n: usize) -> Vec<f64> {
-    (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect()
-}
+mod common;
+use common::{convection_diffusion, dense_solve, rel_err, rhs};
 
 #[test]
 fn with_a_fixed_preconditioner_fgmres_is_gmres() {
-    let cd = ConvectionDiffusion::new(30.0, 0.7, Convection::Upwind)
-        .matrix(14)
-        .unwrap();
+    let cd = convection_diffusion(30.0, 0.7, Convection::Upwind, 14);
     let n = cd.nrows();
     let b = rhs(n);
     let m = Preconditioner::build(PrecondKind::Jacobi, &cd).unwrap();
@@ -100,9 +83,7 @@ fn converges_with_an_inner_cg_of_varying_length() {
 
 #[test]
 fn nan_from_the_preconditioner_is_a_breakdown_with_the_best_iterate() {
-    let cd = ConvectionDiffusion::new(10.0, 0.2, Convection::Upwind)
-        .matrix(10)
-        .unwrap();
+    let cd = convection_diffusion(10.0, 0.2, Convection::Upwind, 10);
     let n = cd.nrows();
     let b = rhs(n);
     let mut m = FlexibleFn::new(n, |it: usize, v: &[f64], z: &mut [f64]| {

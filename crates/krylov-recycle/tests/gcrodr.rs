@@ -5,32 +5,12 @@
 use faer::Mat;
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{Error, Gcrodr, RecycleSpace};
-use linalg::sparse::CsrMatrix;
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
 use pde_bench::darcy::{Assembly, Forcing, assemble};
 use pde_bench::problems::{DarcyCoefficient, DarcySamples};
 
-fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
-    let lu = a.partial_piv_lu();
-    let x = faer::linalg::solvers::Solve::solve(
-        &lu,
-        faer::MatRef::from_column_major_slice(b, b.len(), 1),
-    );
-    (0..b.len()).map(|i| x[(i, 0)]).collect()
-}
-
-fn rel_err(x: &[f64], y: &[f64]) -> f64 {
-    let d: f64 = x.iter().zip(y).map(|(u, v)| (u - v).powi(2)).sum();
-    let n: f64 = y.iter().map(|v| v * v).sum();
-    (d / n).sqrt()
-}
-
-/// SKR-style (nonsymmetric) Darcy system with a lognormal coefficient, `r x r` grid.
-fn darcy(r: usize, seed: u64) -> (CsrMatrix, Vec<f64>) {
-    let samples = DarcySamples::new(r, Assembly::Skr, DarcyCoefficient::Lognormal).unwrap();
-    let a = samples.coefficient(seed).unwrap();
-    assemble(a.view(), Assembly::Skr, Forcing::Constant(1.0)).unwrap()
-}
+mod common;
+use common::{darcy, dense_solve, rel_err};
 
 fn stop(rtol: f64) -> StopCriteria {
     StopCriteria::default().rtol(rtol).max_iters(3000)
@@ -38,7 +18,7 @@ fn stop(rtol: f64) -> StopCriteria {
 
 #[test]
 fn matches_dense_solve() {
-    let (a, b) = darcy(16, 1);
+    let (a, b) = darcy(16, Assembly::Skr, 1);
     let n = b.len();
     let mut x = vec![0.0; n];
     let mut space = None;
@@ -67,7 +47,7 @@ fn matches_dense_solve() {
 /// After a solve, `U` spans `k` vectors with `C = A U` orthonormal.
 #[test]
 fn space_is_related_to_the_operator() {
-    let (a, b) = darcy(16, 2);
+    let (a, b) = darcy(16, Assembly::Skr, 2);
     let n = b.len();
     let mut x = vec![0.0; n];
     let mut space = None;
@@ -109,7 +89,7 @@ fn space_approximates_the_smallest_eigenvectors() {
 
 #[test]
 fn recycling_pays_on_the_same_and_on_a_perturbed_matrix() {
-    let (a, b) = darcy(24, 3);
+    let (a, b) = darcy(24, Assembly::Skr, 3);
     let n = b.len();
     let solver = Gcrodr::new(30, 10, stop(1e-8)).unwrap();
     let id = IdentityOperator(n);
@@ -159,7 +139,7 @@ fn recycling_pays_on_the_same_and_on_a_perturbed_matrix() {
 
 #[test]
 fn space_round_trips_through_json_and_files() {
-    let (a, b) = darcy(10, 4);
+    let (a, b) = darcy(10, Assembly::Skr, 4);
     let n = b.len();
     let mut x = vec![0.0; n];
     let mut space = None;
@@ -216,7 +196,7 @@ fn bad_input_is_rejected() {
 
 #[test]
 fn iteration_cap_keeps_the_space_and_the_best_iterate() {
-    let (a, b) = darcy(16, 5);
+    let (a, b) = darcy(16, Assembly::Skr, 5);
     let n = b.len();
     let mut x = vec![0.0; n];
     let mut space = None;
@@ -237,7 +217,7 @@ fn golden_iterations_on_a_sequence() {
     let mut space = None;
     let mut lines = Vec::new();
     for seed in [11, 12, 13] {
-        let (a, b) = darcy(20, seed);
+        let (a, b) = darcy(20, Assembly::Skr, seed);
         let n = b.len();
         let mut x = vec![0.0; n];
         let s = solver
@@ -262,7 +242,7 @@ fn right_jacobi_makes_skr_systems_share_their_space() {
     let mut counts = Vec::new();
     let mut fresh = Vec::new();
     for seed in [21, 22, 23] {
-        let (a, b) = darcy(20, seed);
+        let (a, b) = darcy(20, Assembly::Skr, seed);
         let n = b.len();
         let m = Preconditioner::build(PrecondKind::Jacobi, &a).unwrap();
         let mut x = vec![0.0; n];
@@ -306,7 +286,7 @@ fn small_systems_and_large_spaces() {
 /// solved again is solved by the projection onto the space alone.
 #[test]
 fn solution_augmentation() {
-    let (a, b) = darcy(16, 7);
+    let (a, b) = darcy(16, Assembly::Skr, 7);
     let n = b.len();
     let solver = Gcrodr::new(20, 6, stop(1e-9))
         .unwrap()

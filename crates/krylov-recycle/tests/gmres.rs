@@ -6,67 +6,23 @@ use faer::Mat;
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{Error, Gmres, Orthogonalization};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
-use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
+use pde_bench::convection_diffusion::Convection;
 
-const KINDS: [Orthogonalization; 6] = [
-    Orthogonalization::Cgs2,
-    Orthogonalization::Dgks,
-    Orthogonalization::Cgs,
-    Orthogonalization::Mgs2,
-    Orthogonalization::Mgs,
-    Orthogonalization::Householder,
-];
-
-fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
-    let lu = a.partial_piv_lu();
-    let x = faer::linalg::solvers::Solve::solve(
-        &lu,
-        faer::MatRef::from_column_major_slice(b, b.len(), 1),
-    );
-    (0..b.len()).map(|i| x[(i, 0)]).collect()
-}
-
-fn rel_err(x: &[f64], xd: &[f64]) -> f64 {
-    let d: f64 = x.iter().zip(xd).map(|(u, v)| (u - v).powi(2)).sum();
-    (d / xd.iter().map(|v| v * v).sum::<f64>()).sqrt()
-}
-
-fn true_rel_residual<A: LinearOperator>(a: &A, b: &[f64], x: &[f64]) -> f64 {
-    let ax = a.apply_to(faer::MatRef::from_column_major_slice(x, x.len(), 1));
-    let r: f64 = (0..b.len()).map(|i| (b[i] - ax[(i, 0)]).powi(2)).sum();
-    r.sqrt() / b.iter().map(|v| v * v).sum::<f64>().sqrt()
-}
-
-fn rhs(n: usize) -> Vec<f64> {
-    (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect()
-}
-
-/// `I·shift + G/√n` with Gaussian `G`: eigenvalues in a disc of radius ≈ 1 around `shift`.
-fn random_nonsymmetric(n: usize, shift: f64, seed: u64) -> Mat<f64> {
-    let g = linalg::rng::gaussian_mat(&mut linalg::rng::seeded(seed), n, n);
-    let s = 1.0 / (n as f64).sqrt();
-    Mat::from_fn(n, n, |i, j| {
-        s * g[(i, j)] + if i == j { shift } else { 0.0 }
-    })
-}
+mod common;
+use common::{
+    ORTHOGONALIZATIONS, assert_rejects_bad_input, convection_diffusion, dense_solve,
+    random_nonsymmetric, rel_err, rhs, row_scaled_convection_diffusion, three_problems,
+    true_rel_residual,
+};
 
 #[test]
 fn matches_dense_solve_on_three_problems_for_every_orthogonalization() {
-    let poisson = pde_bench::poisson::poisson_2d(12).unwrap();
-    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
-        .matrix(12)
-        .unwrap();
-    let dense = random_nonsymmetric(80, 3.0, 1);
-    let problems: [(&str, Mat<f64>, &dyn LinearOperator); 3] = [
-        ("poisson", poisson.to_dense(), &poisson),
-        ("convection-diffusion", cd.to_dense(), &cd),
-        ("random", dense.clone(), &dense),
-    ];
-    for (name, ad, a) in problems {
+    for (name, ad, a) in three_problems() {
+        let a = a.as_ref();
         let n = ad.nrows();
         let b = rhs(n);
         let xd = dense_solve(&ad, &b);
-        for kind in KINDS {
+        for kind in ORTHOGONALIZATIONS {
             let mut x = vec![0.0; n];
             let stats = Gmres::new(20, StopCriteria::default().rtol(1e-11).max_iters(3000))
                 .unwrap()
@@ -88,18 +44,8 @@ fn matches_dense_solve_on_three_problems_for_every_orthogonalization() {
 #[test]
 fn right_preconditioning_keeps_the_true_residual() {
     // Convection–diffusion with a varying diagonal (scaled rows) so that Jacobi matters.
-    let cd = ConvectionDiffusion::new(20.0, 1.0, Convection::Upwind)
-        .matrix(16)
-        .unwrap();
-    let n = cd.nrows();
-    let scale: Vec<f64> = (0..n)
-        .map(|i| 1.0 + 9.0 * ((i * 31) % 17) as f64 / 16.0)
-        .collect();
-    let trips: Vec<(usize, usize, f64)> = linalg::sparse::triplets(cd.as_ref())
-        .into_iter()
-        .map(|(i, j, v)| (i, j, v * scale[i]))
-        .collect();
-    let a = linalg::sparse::csr_from_triplets(n, n, &trips).unwrap();
+    let a = row_scaled_convection_diffusion(9.0);
+    let n = a.nrows();
     let b = rhs(n);
     let xd = dense_solve(&a.to_dense(), &b);
     let gmres = Gmres::new(30, StopCriteria::default().rtol(1e-10).max_iters(5000)).unwrap();
@@ -131,7 +77,7 @@ fn without_restart_gmres_terminates_in_at_most_n_iterations() {
         a[(i, i)] += 1.0 + 10.0 * i as f64;
     }
     let b = rhs(n);
-    for kind in KINDS {
+    for kind in ORTHOGONALIZATIONS {
         let mut x = vec![0.0; n];
         let stats = Gmres::new(n, StopCriteria::default().rtol(1e-12))
             .unwrap()
@@ -149,7 +95,7 @@ fn without_restart_gmres_terminates_in_at_most_n_iterations() {
     );
     let q = linalg::testing::random_orthonormal(&mut linalg::rng::seeded(2), n, n);
     let a3 = &q * &d * q.transpose();
-    for kind in KINDS {
+    for kind in ORTHOGONALIZATIONS {
         let mut x = vec![0.0; n];
         let stats = Gmres::new(n, StopCriteria::default().rtol(1e-12))
             .unwrap()
@@ -162,9 +108,7 @@ fn without_restart_gmres_terminates_in_at_most_n_iterations() {
 
 #[test]
 fn mgs2_and_householder_agree() {
-    let cd = ConvectionDiffusion::new(100.0, 0.3, Convection::Upwind)
-        .matrix(16)
-        .unwrap();
+    let cd = convection_diffusion(100.0, 0.3, Convection::Upwind, 16);
     let n = cd.nrows();
     let b = rhs(n);
     let run = |kind| {
@@ -202,9 +146,7 @@ fn mgs2_and_householder_agree() {
 
 #[test]
 fn residual_estimates_are_monotone_and_match_the_true_residual_at_restarts() {
-    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
-        .matrix(14)
-        .unwrap();
+    let cd = convection_diffusion(50.0, 0.4, Convection::Central, 14);
     let n = cd.nrows();
     let b = rhs(n);
     let mut x = vec![0.0; n];
@@ -241,33 +183,15 @@ fn max_iters_gives_not_converged_with_the_true_residual_of_x() {
 
 #[test]
 fn bad_input_is_rejected() {
-    let a = Mat::<f64>::identity(3, 3);
     let g = Gmres::new(5, StopCriteria::default()).unwrap();
-    let mut x = vec![0.0; 3];
-    let id = IdentityOperator(3);
-    assert!(matches!(
-        g.solve(&a, &id, &[1.0, f64::NAN, 0.0], &mut x),
-        Err(Error::Linalg(_))
-    ));
-    assert!(matches!(
-        g.solve(&a, &id, &[1.0, 0.0], &mut x),
-        Err(Error::Linalg(_))
-    ));
-    assert!(matches!(
-        g.solve(&Mat::<f64>::zeros(3, 2), &id, &[1.0; 3], &mut x),
-        Err(Error::Linalg(_))
-    ));
-    assert!(matches!(
-        g.solve(&a, &IdentityOperator(4), &[1.0; 3], &mut x),
-        Err(Error::Linalg(_))
-    ));
+    assert_rejects_bad_input(|a, m, b, x| g.solve(a, m, b, x));
     assert!(Gmres::new(0, StopCriteria::default()).is_err());
     assert!(Gmres::new(5, StopCriteria::default().rtol(-1.0)).is_err());
 }
 
 #[test]
 fn nan_in_the_operator_is_a_breakdown_and_x_is_kept() {
-    for kind in KINDS {
+    for kind in ORTHOGONALIZATIONS {
         let mut a = random_nonsymmetric(10, 3.0, 4);
         a[(4, 2)] = f64::NAN;
         let mut x = vec![0.0; 10];
@@ -285,7 +209,7 @@ fn nan_in_the_operator_is_a_breakdown_and_x_is_kept() {
 fn singular_incompatible_system_is_a_breakdown() {
     // A = diag(1, 1, 0), b = e₂: no solution; the Krylov space is invariant at once.
     let a = Mat::<f64>::from_fn(3, 3, |i, j| if i == j && i < 2 { 1.0 } else { 0.0 });
-    for kind in KINDS {
+    for kind in ORTHOGONALIZATIONS {
         let mut x = vec![0.0; 3];
         let err = Gmres::new(3, StopCriteria::default())
             .unwrap()

@@ -4,21 +4,17 @@
 
 use std::fmt::Write;
 
-use faer::Mat;
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
-use krylov_recycle::{BiCgStab, Cg, Fgmres, Gmres, Minres, Orthogonalization};
-use linalg::sparse::CsrMatrix;
+use krylov_recycle::{BiCgStab, Cg, Fgmres, Gmres, Minres};
 use linalg::{IdentityOperator, SolveStats, StopCriteria};
-use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+use pde_bench::convection_diffusion::Convection;
+use pde_bench::darcy::Assembly;
+
+mod common;
+use common::{ORTHOGONALIZATIONS, convection_diffusion, darcy, rhs, shifted_poisson};
 
 fn stop() -> StopCriteria {
     StopCriteria::default().rtol(1e-8).max_iters(5000)
-}
-
-fn rhs(n: usize) -> Vec<f64> {
-    (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect()
 }
 
 fn line(out: &mut String, problem: &str, method: &str, s: &SolveStats) {
@@ -31,46 +27,17 @@ fn line(out: &mut String, problem: &str, method: &str, s: &SolveStats) {
     .unwrap();
 }
 
-fn shifted_poisson(k: usize) -> CsrMatrix {
-    let a = pde_bench::poisson::poisson_2d(k).unwrap();
-    let ad: Mat<f64> = a.to_dense();
-    let mut ev = ad.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
-    ev.sort_by(f64::total_cmp);
-    ev.dedup_by(|u, v| (*u - *v).abs() <= 1e-8 * v.abs());
-    let sigma = 0.5 * (ev[10] + ev[11]);
-    let trips: Vec<(usize, usize, f64)> = linalg::sparse::triplets(a.as_ref())
-        .into_iter()
-        .map(|(i, j, v)| (i, j, if i == j { v - sigma } else { v }))
-        .collect();
-    linalg::sparse::csr_from_triplets(a.nrows(), a.ncols(), &trips).unwrap()
-}
-
 #[test]
 fn iteration_counts() {
     let mut out = String::new();
-    let cd = ConvectionDiffusion::new(50.0, 0.4, Convection::Central)
-        .matrix(16)
-        .unwrap();
-    let darcy = {
-        let samples = DarcySamples::new(16, Assembly::Skr, DarcyCoefficient::Lognormal).unwrap();
-        let a = samples.coefficient(0).unwrap();
-        assemble(a.view(), Assembly::Skr, Forcing::Constant(1.0))
-            .unwrap()
-            .0
-    };
+    let cd = convection_diffusion(50.0, 0.4, Convection::Central, 16);
+    let darcy = darcy(16, Assembly::Skr, 0).0;
     for (name, a) in [("convdiff-16", &cd), ("skr-darcy-16", &darcy)] {
         let n = a.nrows();
         let b = rhs(n);
         let id = IdentityOperator(n);
         for m in [10, 20] {
-            for kind in [
-                Orthogonalization::Cgs2,
-                Orthogonalization::Dgks,
-                Orthogonalization::Cgs,
-                Orthogonalization::Mgs2,
-                Orthogonalization::Mgs,
-                Orthogonalization::Householder,
-            ] {
+            for kind in ORTHOGONALIZATIONS {
                 let mut x = vec![0.0; n];
                 let s = Gmres::new(m, stop())
                     .unwrap()
@@ -129,7 +96,7 @@ fn iteration_counts() {
         .solve(&poisson, &id, &b, &mut x)
         .unwrap();
     line(&mut out, "poisson-16", "gmres(20) cgs2", &s);
-    let indefinite = shifted_poisson(12);
+    let (indefinite, _) = shifted_poisson(12);
     let n = indefinite.nrows();
     let b = rhs(n);
     let mut x = vec![0.0; n];

@@ -7,8 +7,10 @@ use krylov_recycle::precond::{Ic0, Ilu0, PrecondKind, Preconditioner};
 use krylov_recycle::{Cg, Error};
 use linalg::sparse::{CsrMatrix, csr_from_triplets, triplets};
 use linalg::{LinearOperator, StopCriteria};
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+use pde_bench::darcy::Assembly;
+
+mod common;
+use common::{darcy, dense_solve, rel_err};
 
 /// The dense matrix of an operator, column by column.
 fn dense_of(m: &dyn LinearOperator) -> Mat<f64> {
@@ -20,17 +22,6 @@ fn dense_inverse(a: &Mat<f64>) -> Mat<f64> {
     let mut inv = Mat::<f64>::identity(a.nrows(), a.nrows());
     faer::linalg::solvers::Solve::solve_in_place(&lu, inv.as_mut());
     inv
-}
-
-fn darcy(r: usize, assembly: Assembly, seed: u64) -> CsrMatrix {
-    let s = DarcySamples::new(r, assembly, DarcyCoefficient::Lognormal).unwrap();
-    assemble(
-        s.coefficient(seed).unwrap().view(),
-        assembly,
-        Forcing::Constant(1.0),
-    )
-    .unwrap()
-    .0
 }
 
 /// A nonsymmetric tridiagonal matrix (diagonally dominant).
@@ -75,7 +66,7 @@ fn ilu0_and_ic0_are_exact_on_tridiagonal_matrices() {
 #[test]
 fn ilu0_reproduces_a_on_its_pattern() {
     // Nonsymmetric 5-point Darcy matrix (SKR assembly), 8 x 8 grid.
-    let a = darcy(8, Assembly::Skr, 3);
+    let a = darcy(8, Assembly::Skr, 3).0;
     let lu = dense_inverse(&dense_of(&Ilu0::new(&a).unwrap())); // = L U
     let scale = max_abs(&a.to_dense());
     for (i, j, v) in triplets(a.as_ref()) {
@@ -92,7 +83,7 @@ fn ilu0_reproduces_a_on_its_pattern() {
 
 #[test]
 fn ic0_reproduces_a_on_its_pattern() {
-    let a = darcy(8, Assembly::Symmetric, 5);
+    let a = darcy(8, Assembly::Symmetric, 5).0;
     let llt = dense_inverse(&dense_of(&Ic0::new(&a).unwrap())); // = L Lᵀ
     let scale = max_abs(&a.to_dense());
     for (i, j, v) in triplets(a.as_ref()) {
@@ -137,9 +128,9 @@ fn ic0_rejects_non_spd_and_the_shift_rescues_it() {
 
 #[test]
 fn refresh_equals_a_fresh_build_and_checks_the_pattern() {
-    let a0 = darcy(12, Assembly::Symmetric, 0);
-    let a1 = darcy(12, Assembly::Symmetric, 1);
-    let other = darcy(13, Assembly::Symmetric, 1);
+    let a0 = darcy(12, Assembly::Symmetric, 0).0;
+    let a1 = darcy(12, Assembly::Symmetric, 1).0;
+    let other = darcy(13, Assembly::Symmetric, 1).0;
     // Same size, one more entry.
     let mut t = triplets(a1.as_ref());
     t.push((0, 143, 0.0));
@@ -181,7 +172,7 @@ fn kinds_round_trip_through_their_names() {
 
 #[test]
 fn ic0_pcg_beats_plain_cg_and_matches_a_dense_solve() {
-    let a = darcy(24, Assembly::Symmetric, 2);
+    let a = darcy(24, Assembly::Symmetric, 2).0;
     let n = a.nrows();
     let b: Vec<f64> = (0..n).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
     let cg = Cg::new(StopCriteria::default().rtol(1e-10).max_iters(2000)).unwrap();
@@ -191,14 +182,7 @@ fn ic0_pcg_beats_plain_cg_and_matches_a_dense_solve() {
     let s_plain = cg
         .solve(&a, &linalg::IdentityOperator(n), &b, &mut y)
         .unwrap();
-    let lu = a.to_dense().partial_piv_lu();
-    let xd =
-        faer::linalg::solvers::Solve::solve(&lu, faer::MatRef::from_column_major_slice(&b, n, 1));
-    let err = (0..n)
-        .map(|i| (x[i] - xd[(i, 0)]).powi(2))
-        .sum::<f64>()
-        .sqrt()
-        / (0..n).map(|i| xd[(i, 0)].powi(2)).sum::<f64>().sqrt();
+    let err = rel_err(&x, &dense_solve(&a.to_dense(), &b));
     assert!(err < 1e-7, "IC(0)-PCG vs dense: {err:e}");
     assert!(s_ic.true_rel_residual.unwrap() <= 1e-10);
     // IC(0) on a 5-point M-matrix: roughly √κ(A)/√κ(M A) ≈ 3x fewer iterations.
@@ -217,7 +201,7 @@ fn ic0_pcg_beats_plain_cg_and_matches_a_dense_solve() {
 #[test]
 fn unsorted_csr_rows_are_handled() {
     // The same matrix with the column indices of every row reversed.
-    let a = darcy(6, Assembly::Skr, 1);
+    let a = darcy(6, Assembly::Skr, 1).0;
     let n = a.nrows();
     let (row_ptr, col_idx, val) = (a.symbolic().row_ptr(), a.symbolic().col_idx(), a.val());
     let mut idx = Vec::new();

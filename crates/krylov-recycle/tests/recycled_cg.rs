@@ -7,25 +7,14 @@ use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{Cg, Error, RecycleSpace, RecycledCg};
 use linalg::sparse::CsrMatrix;
 use linalg::{IdentityOperator, StopCriteria};
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+use pde_bench::darcy::Assembly;
 
-fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
-    let lu = a.partial_piv_lu();
-    let x = faer::linalg::solvers::Solve::solve(
-        &lu,
-        faer::MatRef::from_column_major_slice(b, b.len(), 1),
-    );
-    (0..b.len()).map(|i| x[(i, 0)]).collect()
-}
+mod common;
+use common::{darcy, dense_solve, rel_err};
 
 fn sequence(r: usize, seeds: std::ops::Range<u64>) -> Vec<(CsrMatrix, Vec<f64>)> {
-    let samples = DarcySamples::new(r, Assembly::Symmetric, DarcyCoefficient::Lognormal).unwrap();
     seeds
-        .map(|seed| {
-            let a = samples.coefficient(seed).unwrap();
-            assemble(a.view(), Assembly::Symmetric, Forcing::Constant(1.0)).unwrap()
-        })
+        .map(|seed| darcy(r, Assembly::Symmetric, seed))
         .collect()
 }
 
@@ -42,13 +31,7 @@ fn matches_dense_solve_with_and_without_a_space() {
             .unwrap();
         assert!(stats.true_rel_residual.unwrap() <= 1e-12);
         let xd = dense_solve(&a.to_dense(), b);
-        let err = x
-            .iter()
-            .zip(&xd)
-            .map(|(u, v)| (u - v).powi(2))
-            .sum::<f64>()
-            .sqrt()
-            / xd.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let err = rel_err(&x, &xd);
         assert!(err < 1e-9, "error vs dense {err:e}");
         assert_eq!(space.as_ref().map(RecycleSpace::dim), Some(6));
     }

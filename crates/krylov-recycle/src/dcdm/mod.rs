@@ -55,7 +55,7 @@ use linalg::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::common::{apply, axpy, confirm, dot, finish, finite, norm, residual};
+use crate::common::{apply, axpy, check_dims, confirm, dot, finish, norm, residual};
 use crate::{Error, Result};
 
 const METHOD: &str = "dcdm";
@@ -176,7 +176,12 @@ impl Dcdm {
         A: LinearOperator + ?Sized,
         D: DirectionMap + ?Sized,
     {
-        let bnorm = check_dcdm_system(a, map, b, x)?;
+        let bnorm = check_dims(
+            (a.nrows(), a.ncols()),
+            ("direction map", (map.dim(), map.dim())),
+            b,
+            x,
+        )?;
         let n = b.len();
         let mut monitor = Monitor::new(&self.stop, bnorm).with_observer(observer);
         let mut r = vec![0.0; n];
@@ -257,32 +262,6 @@ impl Dcdm {
             }
         }
     }
-}
-
-/// The checks of [`crate::check_system`] with a direction map in place of the preconditioner.
-fn check_dcdm_system<A, D>(a: &A, map: &D, b: &[f64], x: &[f64]) -> Result<f64>
-where
-    A: LinearOperator + ?Sized,
-    D: DirectionMap + ?Sized,
-{
-    let n = a.nrows();
-    if a.ncols() != n {
-        return Err(
-            linalg::Error::shape("operator (must be square)", (n, n), (n, a.ncols())).into(),
-        );
-    }
-    if map.dim() != n {
-        return Err(linalg::Error::shape("direction map", (n, n), (map.dim(), map.dim())).into());
-    }
-    if b.len() != n {
-        return Err(linalg::Error::shape("right-hand side", (n, 1), (b.len(), 1)).into());
-    }
-    if x.len() != n {
-        return Err(linalg::Error::shape("initial guess", (n, 1), (x.len(), 1)).into());
-    }
-    finite("right-hand side", b)?;
-    finite("initial guess", x)?;
-    Ok(norm(b))
 }
 
 #[cfg(test)]
