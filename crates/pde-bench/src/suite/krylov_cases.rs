@@ -68,9 +68,49 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
         "symmetric",
     )?;
 
+    high_contrast(config, out)?;
     amg_scaling(config, out)?;
     dcdm(config, out)?;
     Ok(())
+}
+
+/// The recycle policy on a high-contrast sequence: symmetric Darcy on 40² with the coefficient
+/// a cosine GRF thresholded to 500 / 1 (ratio 500), GCRO-DR(40,20)+ILU(0) without recycling,
+/// always recycling, and adaptive. The issue asks that recycling never cost more than 5% over
+/// no recycling in matvecs.
+fn high_contrast(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+    let n = 40;
+    let grf = crate::grf::CosineGrf::new(n)?;
+    let systems = (0..config.pick(20, 40))
+        .map(|k| {
+            let a = crate::grf::threshold(
+                grf.sample(linalg::rng::derive_seed(17, k as u64)).view(),
+                500.0,
+                1.0,
+            )?;
+            let (matrix, rhs) = assemble(a.view(), Assembly::Symmetric, Forcing::Constant(1.0))?;
+            Ok(System::new(matrix, rhs).with_field(a))
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
+    let case = format!("darcy-sym contrast 500 n=1600 rtol=1e-8 x{}", systems.len());
+    let gcrodr = Method::Gcrodr {
+        restart: 40,
+        recycle: 20,
+    };
+    let variants = [
+        RecyclePolicy::Never,
+        RecyclePolicy::Always,
+        RecyclePolicy::adaptive(),
+    ]
+    .into_iter()
+    .flat_map(|p| {
+        [
+            Variant::new(gcrodr, PrecondKind::Ilu0, Sorting::None, p.clone()),
+            Variant::new(gcrodr, PrecondKind::None, Sorting::None, p),
+        ]
+    })
+    .collect::<Vec<_>>();
+    sequence_cases(&case, &systems, 1e-8, &variants, out)
 }
 
 /// The grid sizes (points per side) of [`amg_scaling`] and [`dcdm`].
@@ -270,6 +310,7 @@ struct Variant {
     precond: PrecondKind,
     sorting: Sorting,
     policy: RecyclePolicy,
+    augment: bool,
 }
 
 impl Variant {
@@ -279,7 +320,14 @@ impl Variant {
             precond,
             sorting,
             policy,
+            augment: false,
         }
+    }
+
+    /// GCRO-DR keeps each solve's correction in the recycle space.
+    fn augmented(mut self) -> Self {
+        self.augment = true;
+        self
     }
 
     fn label(&self) -> String {
@@ -293,6 +341,9 @@ impl Variant {
                 RecyclePolicy::Always => ", recycling always",
                 _ => ", recycling adaptive",
             };
+        }
+        if self.augment {
+            s += ", augmented";
         }
         if self.sorting != Sorting::None {
             s += &format!(", {}-sorted", self.sorting);
@@ -318,6 +369,7 @@ fn nonsymmetric_methods() -> Vec<Variant> {
         Variant::new(gcrodr, NoPrecond, Sorting::Greedy, RecyclePolicy::Always),
         Variant::new(gmres, Ilu0, Sorting::None, adaptive()),
         Variant::new(gcrodr, Ilu0, Sorting::Greedy, adaptive()),
+        Variant::new(gcrodr, Ilu0, Sorting::Greedy, adaptive()).augmented(),
         Variant::new(gmres, Amg, Sorting::None, adaptive()),
         Variant::new(gcrodr, Amg, Sorting::Greedy, adaptive()),
     ]
@@ -372,6 +424,7 @@ fn sequence_cases(
             .precond(v.precond)
             .sorting(v.sorting)
             .policy(v.policy.clone())
+            .augment(v.augment)
             .stop(StopCriteria::default().rtol(rtol).max_iters(20_000));
         let solver = SequenceSolver::new(options)?;
         let start = Instant::now();
