@@ -11,7 +11,7 @@
 //! `k = 160` on 256² is the "large k" case), `MAX_ITERS` 3000 (inner iterations; a BiCGStab
 //! iteration is two matvecs). `HELMHOLTZ_ONLY="minres/none;gcrodr(40,20)/shifted b=1"` runs only
 //! the listed `method/precond` rows; `HELMHOLTZ_NO_SEQUENCES=1` skips the sequences (which run
-//! for the cases with `N ≤ 128`).
+//! for the cases with `N ≤ 128`); `HELMHOLTZ_GCRODR=100,50` adds GCRO-DR(100, 50) rows.
 //!
 //! Methods: GMRES(40), GCRO-DR(40, 20) (one system, no space to start from), BiCGStab, and
 //! MINRES (symmetric `A`; only with a symmetric positive definite preconditioner). Preconditioners:
@@ -26,9 +26,10 @@
 //! recycle space from system to system.
 //!
 //!
-//! # Measured (2-core shared machine, load average ≈ 6 during the runs: times are inflated ≈ 2–3×)
+//! # Measured (2-core shared machine, release, one thread; load average 2–6 during the runs, so
+//! times vary up to ≈ 3× between runs)
 //!
-//! Iterations to rtol 1e-8 (cap 3000; 4000 for k = 160, where only five rows were run, with
+//! Iterations to rtol 1e-8 (cap 3000; 4000 for k = 160, where only seven rows were run, with
 //! `HELMHOLTZ_ONLY`); `cap`/`brk` = not converged / breakdown, with the true relative residual
 //! of the iterate kept:
 //!
@@ -52,21 +53,30 @@
 //! gcrodr(40,20)  shifted b=0.5 221         1613           cap 1.2e-4
 //! bicgstab       shifted b=0.5 246         1372           cap 1.7e-6
 //! minres         shifted b=0.5 142         707            2898
+//! gcrodr(100,50) none                      942            cap 6.5e-4
+//! gcrodr(100,50) ilu0                      797            2663           cap 2.0e-3
+//! gcrodr(100,50) shifted b=1               868            cap 1.4e-7
 //! ```
+//!
+//! (GCRO-DR(100, 50) rows: `HELMHOLTZ_GCRODR=100,50`. With the cap raised to 12 000, MINRES
+//! without a preconditioner converges at k = 80 in 3547 iterations.)
 //!
 //! Reading it honestly:
 //! - At about 10 points per wavelength the iteration counts of every converging method grow
 //!   about 4× per doubling of `k` (≈ `k²`, i.e. ∝ n here): MINRES + shifted Laplacian 146 → 672
-//!   → 2684. Nothing converges at k = 160 within 4000 iterations.
+//!   → 2684; MINRES alone 231 → 864 → 3547. At k = 160 nothing in the table converges within
+//!   4000 iterations.
 //! - GMRES(40) fails from k = 20 on with every preconditioner but AMG(A): restarting every 40
 //!   steps throws away the near-zero eigenvalues it needs. GCRO-DR(40, 20), which keeps 20
-//!   harmonic Ritz vectors across restarts, converges where GMRES(40) stalls (k = 20, 40).
+//!   harmonic Ritz vectors across restarts, converges where GMRES(40) stalls (k = 20, 40);
+//!   GCRO-DR(100, 50) with ILU(0) is the only GMRES-type configuration converging at k = 80.
 //! - AMG built on the indefinite `A` works at k = 20 (73 GCRO-DR iterations, the best count)
 //!   and fails completely from k = 40 (the smoother amplifies the resonant modes).
-//! - The real shifted Laplacian cuts iterations only 1.3–1.6× (MINRES 864 → 672 at k = 40)
-//!   while one V-cycle costs about ten matvecs (k = 80: 3.0 ms per MINRES+SL iteration
-//!   against 0.29 ms unpreconditioned), so in time unpreconditioned MINRES is the fastest
-//!   converging configuration at k = 20 and 40 (1.6 ms and 30 ms against 4.6 ms and 111 ms).
+//! - The real shifted Laplacian cuts iterations only 1.3–1.6× (MINRES 864 → 672 at k = 40,
+//!   3547 → 2684 at k = 80) while one V-cycle costs several matvecs (k = 80, quieter machine:
+//!   0.69 ms per MINRES+SL iteration against 0.16 ms unpreconditioned; 1848 ms against
+//!   568 ms for the solve), so in time unpreconditioned MINRES is the fastest converging
+//!   configuration at every k where anything converges.
 //!   The complex shift (Erlangga et al.) is what makes this preconditioner work; it needs
 //!   complex arithmetic.
 //! - ILU(0) helps BiCGStab and GCRO-DR at k ≤ 40 and breaks down or stalls beyond.
@@ -155,6 +165,15 @@ fn study(k: f64, n: usize, max_iters: usize) -> Result<(), Box<dyn std::error::E
     );
     let stop = StopCriteria::default().rtol(1e-8).max_iters(max_iters);
     let gmres = Gmres::new(40, stop.clone())?;
+    // `HELMHOLTZ_GCRODR=M,K` adds GCRO-DR(M, K) rows beside GCRO-DR(40, 20).
+    let big: Option<(usize, usize)> = std::env::var("HELMHOLTZ_GCRODR").ok().and_then(|v| {
+        let (m, k) = v.split_once(',')?;
+        Some((m.parse().ok()?, k.parse().ok()?))
+    });
+    let gcrodr_big = match big {
+        Some((m, k)) => Some((format!("gcrodr({m},{k})"), Gcrodr::new(m, k, stop.clone())?)),
+        None => None,
+    };
     let gcrodr = Gcrodr::new(40, 20, stop.clone())?;
     let bicg = BiCgStab::new(stop.clone())?;
     let minres = Minres::new(stop)?;
@@ -208,6 +227,13 @@ fn study(k: f64, n: usize, max_iters: usize) -> Result<(), Box<dyn std::error::E
             let mut space: Option<RecycleSpace> = None;
             let (out, ms) = timed(|| gcrodr.solve(&a, m, &b, &mut x, &mut space));
             row("gcrodr(40,20)", name, *setup, out, ms);
+        }
+        if let Some((label, g)) = &gcrodr_big
+            && wanted(label, name)
+        {
+            let mut x = vec![0.0; nn];
+            let (out, ms) = timed(|| g.solve(&a, m, &b, &mut x, &mut None));
+            row(label, name, *setup, out, ms);
         }
         if wanted("bicgstab", name) {
             let mut x = vec![0.0; nn];
