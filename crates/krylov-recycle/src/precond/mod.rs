@@ -37,6 +37,7 @@ mod csr;
 mod ic0;
 mod ilu0;
 mod jacobi;
+mod shifted_laplacian;
 
 use std::fmt;
 use std::str::FromStr;
@@ -50,6 +51,7 @@ pub use amg::{Amg, AmgLevel, AmgOptions, Smoother};
 pub use ic0::Ic0;
 pub use ilu0::Ilu0;
 pub use jacobi::Jacobi;
+pub use shifted_laplacian::ShiftedLaplacian;
 
 use crate::Result;
 

@@ -1,0 +1,354 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Helmholtz `−Δu − k²u = f` (zero Dirichlet values, 5-point stencil, `pde_bench::helmholtz`)
+//! at `k = 20` on 32² interior points (10.4 points per wavelength): a symmetric *indefinite*
+//! matrix. Which solvers converge (checked against a dense LU solve and by the error bound
+//! `‖x − x*‖ ≤ ‖b − A x‖ / min |λ(A)|`), which fail and how (cleanly, with stats), and what
+//! recycling a GCRO-DR space buys on several right-hand sides of one matrix. The iteration
+//! counts of `examples/helmholtz.rs`'s small case are a golden snapshot.
+
+use std::f64::consts::PI;
+use std::fmt::Write;
+
+use faer::Mat;
+use krylov_recycle::precond::{Amg, AmgOptions, Ilu0, ShiftedLaplacian};
+use krylov_recycle::{BiCgStab, Cg, Error, Gcrodr, Gmres, Minres, RecycleSpace};
+use linalg::sparse::CsrMatrix;
+use linalg::{IdentityOperator, LinearOperator, SolveStats, StopCriteria};
+use pde_bench::helmholtz::Helmholtz;
+
+const K: f64 = 20.0;
+const N: usize = 32;
+const RTOL: f64 = 1e-8;
+
+fn matrix(k: f64, n: usize) -> CsrMatrix {
+    Helmholtz::constant(k)
+        .resolution(n)
+        .check()
+        .unwrap()
+        .matrix()
+        .unwrap()
+}
+
+/// `b = e_i / h²` at the grid point nearest `(px, py)` (as in the example).
+fn point_source(n: usize, px: f64, py: f64) -> Vec<f64> {
+    let h = 1.0 / (n + 1) as f64;
+    let i = ((px / h).round() as usize).clamp(1, n) - 1;
+    let j = ((py / h).round() as usize).clamp(1, n) - 1;
+    let mut b = vec![0.0; n * n];
+    b[j * n + i] = 1.0 / (h * h);
+    b
+}
+
+/// The eigenvalues of the 5-point Dirichlet Laplacian on `n²` interior points, minus `k²`:
+/// `(4/h²)(sin²(pπh/2) + sin²(qπh/2)) − k²`, `p, q = 1..n`.
+fn eigenvalues(k: f64, n: usize) -> Vec<f64> {
+    let h = 1.0 / (n + 1) as f64;
+    let s: Vec<f64> = (1..=n)
+        .map(|p| (4.0 / (h * h)) * (p as f64 * PI * h / 2.0).sin().powi(2))
+        .collect();
+    s.iter()
+        .flat_map(|a| s.iter().map(move |b| a + b - k * k))
+        .collect()
+}
+
+fn dense_solve(a: &CsrMatrix, b: &[f64]) -> Vec<f64> {
+    let lu = a.to_dense().partial_piv_lu();
+    let x = faer::linalg::solvers::Solve::solve(
+        &lu,
+        faer::MatRef::from_column_major_slice(b, b.len(), 1),
+    );
+    (0..b.len()).map(|i| x[(i, 0)]).collect()
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|t| t * t).sum::<f64>().sqrt()
+}
+
+fn residual_norm(a: &CsrMatrix, b: &[f64], x: &[f64]) -> f64 {
+    let ax = a.apply_to(faer::MatRef::from_column_major_slice(x, x.len(), 1));
+    (0..b.len())
+        .map(|i| (b[i] - ax[(i, 0)]).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+fn stop(max_iters: usize) -> StopCriteria {
+    StopCriteria::default().rtol(RTOL).max_iters(max_iters)
+}
+
+#[test]
+fn the_problem_is_indefinite_and_resolved() {
+    let problem = Helmholtz::constant(K).resolution(N).check().unwrap();
+    assert!(problem.points_per_wavelength() >= 10.0);
+    let ev = eigenvalues(K, N);
+    let negative = ev.iter().filter(|&&l| l < 0.0).count();
+    // The Laplacian eigenvalues below k² = 400: π²(p² + q²) < 400 (approximately), 31 pairs.
+    assert!(
+        (20..=40).contains(&negative),
+        "{negative} negative eigenvalues"
+    );
+    // The analytic spectrum is that of the assembled matrix (trace and Frobenius norm).
+    let a = matrix(K, N);
+    let d = a.to_dense();
+    let trace: f64 = (0..d.nrows()).map(|i| d[(i, i)]).sum();
+    let fro2: f64 = linalg::sparse::triplets(a.as_ref())
+        .iter()
+        .map(|t| t.2 * t.2)
+        .sum();
+    assert!((trace - ev.iter().sum::<f64>()).abs() <= 1e-9 * trace.abs());
+    assert!((fro2 - ev.iter().map(|l| l * l).sum::<f64>()).abs() <= 1e-9 * fro2);
+}
+
+/// Runs one configuration; the error of a converged solve is checked against dense LU.
+fn check_converges(
+    label: &str,
+    a: &CsrMatrix,
+    b: &[f64],
+    xd: &[f64],
+    sigma_min: f64,
+    solve: impl FnOnce(&mut [f64]) -> krylov_recycle::Result<SolveStats>,
+) -> SolveStats {
+    let mut x = vec![0.0; b.len()];
+    let stats = solve(&mut x).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let rn = residual_norm(a, b, &x);
+    assert!(
+        rn <= RTOL * norm(b) * 1.0001,
+        "{label}: true residual {rn:e}"
+    );
+    assert!((rn / norm(b) - stats.true_rel_residual.unwrap()).abs() <= 1e-12);
+    let diff: Vec<f64> = x.iter().zip(xd).map(|(u, v)| u - v).collect();
+    let err = norm(&diff);
+    // ‖x − x*‖ ≤ ‖A⁻¹‖ ‖b − A x‖ = ‖r‖ / min |λ|, up to the rounding of the LU solve.
+    assert!(
+        err <= 1.01 * rn / sigma_min + 1e-10 * norm(xd),
+        "{label}: error {err:e} above the bound {:e}",
+        rn / sigma_min
+    );
+    assert!(
+        err <= 1e-5 * norm(xd),
+        "{label}: relative error {:e}",
+        err / norm(xd)
+    );
+    stats
+}
+
+#[test]
+fn converging_configurations_agree_with_dense_lu() {
+    let a = matrix(K, N);
+    let n = a.nrows();
+    let b = point_source(N, 0.3, 0.6);
+    let xd = dense_solve(&a, &b);
+    let sigma_min = eigenvalues(K, N)
+        .iter()
+        .map(|l| l.abs())
+        .fold(f64::INFINITY, f64::min);
+    let sl = ShiftedLaplacian::constant(&a, K, 1.0, AmgOptions::default()).unwrap();
+    let ilu = Ilu0::new(&a).unwrap();
+    let amg = Amg::new(&a, AmgOptions::default()).unwrap();
+    let gcrodr = Gcrodr::new(40, 20, stop(3000)).unwrap();
+    check_converges("gcrodr + shifted", &a, &b, &xd, sigma_min, |x| {
+        gcrodr.solve(&a, &sl, &b, x, &mut None)
+    });
+    check_converges("gcrodr + none", &a, &b, &xd, sigma_min, |x| {
+        gcrodr.solve(&a, &IdentityOperator(n), &b, x, &mut None)
+    });
+    check_converges("minres + shifted", &a, &b, &xd, sigma_min, |x| {
+        Minres::new(stop(3000)).unwrap().solve(&a, &sl, &b, x)
+    });
+    check_converges("bicgstab + ilu0", &a, &b, &xd, sigma_min, |x| {
+        BiCgStab::new(stop(3000)).unwrap().solve(&a, &ilu, &b, x)
+    });
+    // AMG of the indefinite matrix itself still works at this small k (not at k = 40).
+    check_converges("gmres(40) + amg(A)", &a, &b, &xd, sigma_min, |x| {
+        Gmres::new(40, stop(3000)).unwrap().solve(&a, &amg, &b, x)
+    });
+}
+
+#[test]
+fn shifted_laplacian_is_spd_and_bounds_the_spectrum() {
+    // Small grid: the dense generalised eigenproblem A v = μ S v, μ = (λ − k²)/(λ + β k²).
+    let (k, n, beta) = (10.0, 16, 1.0);
+    let a = matrix(k, n);
+    let sl = ShiftedLaplacian::constant(&a, k, beta, AmgOptions::default()).unwrap();
+    let s = sl.shifted_matrix().to_dense();
+    let l = s.llt(faer::Side::Lower).expect("S_β is SPD");
+    // S⁻¹ᐟ² A S⁻ᐟ² through the Cholesky factor: G⁻¹ A G⁻ᵀ.
+    let g = l.L();
+    let ad = a.to_dense();
+    let mut y = ad.clone();
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(g, y.as_mut(), faer::Par::Seq);
+    let mut z = y.transpose().to_owned();
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(g, z.as_mut(), faer::Par::Seq);
+    let mu = z.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+    let expect: Vec<f64> = eigenvalues(0.0, n)
+        .iter()
+        .map(|lam| (lam - k * k) / (lam + beta * k * k))
+        .collect();
+    let (mut mu, mut expect) = (mu, expect);
+    mu.sort_by(f64::total_cmp);
+    expect.sort_by(f64::total_cmp);
+    for (m, e) in mu.iter().zip(&expect) {
+        assert!((m - e).abs() <= 1e-9, "{m} vs {e}");
+        assert!(*m >= -1.0 / beta && *m < 1.0);
+    }
+    // The V-cycle approximates S⁻¹: one application reduces the S-residual of a smooth vector.
+    let m = Mat::<f64>::from_fn(n * n, 1, |i, _| ((i % n) as f64 * 0.2).sin());
+    let z = sl.apply_to(m.as_ref());
+    let sz = sl.shifted_matrix().apply_to(z.as_ref());
+    let r = (0..n * n)
+        .map(|i| (m[(i, 0)] - sz[(i, 0)]).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let mn = (0..n * n).map(|i| m[(i, 0)].powi(2)).sum::<f64>().sqrt();
+    assert!(r < 0.5 * mn, "one V-cycle: ‖v − S M v‖/‖v‖ = {}", r / mn);
+}
+
+#[test]
+fn known_failures_fail_cleanly() {
+    let a = matrix(K, N);
+    let n = a.nrows();
+    let b = point_source(N, 0.3, 0.6);
+    // CG on an indefinite matrix: a direction of negative curvature, reported, not garbage.
+    let mut x = vec![0.0; n];
+    match Cg::new(stop(3000))
+        .unwrap()
+        .solve(&a, &IdentityOperator(n), &b, &mut x)
+    {
+        Err(Error::NotPositiveDefinite { curvature, .. }) => assert!(curvature <= 0.0),
+        other => panic!("CG on the indefinite Helmholtz matrix: {other:?}"),
+    }
+    // Unpreconditioned GMRES(10) with a small cap: NotConverged, carrying the stats, and the
+    // iterate left in x is the one the stats describe.
+    let mut x = vec![0.0; n];
+    let err = Gmres::new(10, stop(200))
+        .unwrap()
+        .solve(&a, &IdentityOperator(n), &b, &mut x)
+        .unwrap_err();
+    assert!(matches!(err, Error::NotConverged { .. }), "{err}");
+    let stats = err.stats().unwrap();
+    assert_eq!(stats.iters, 200);
+    let rel = residual_norm(&a, &b, &x) / norm(&b);
+    assert!(rel > 1e-3, "GMRES(10) should stall here, at {rel:e}");
+    assert!((rel - stats.true_rel_residual.unwrap()).abs() <= 1e-12 * rel.max(1.0));
+    assert!(
+        rel <= 1.0 + 1e-12,
+        "a minimal-residual method never increases ‖r‖"
+    );
+}
+
+#[test]
+fn recycling_pays_on_several_right_hand_sides() {
+    let a = matrix(K, N);
+    let sl = ShiftedLaplacian::constant(&a, K, 1.0, AmgOptions::default()).unwrap();
+    let sources = [(0.3, 0.6), (0.7, 0.25), (0.45, 0.8), (0.2, 0.35)];
+    let gmres = Gmres::new(40, stop(5000)).unwrap();
+    let gcrodr = Gcrodr::new(40, 20, stop(5000)).unwrap();
+    let (mut plain, mut fresh, mut recycled) = (0, 0, Vec::new());
+    let mut space: Option<RecycleSpace> = None;
+    for &(px, py) in &sources {
+        let b = point_source(N, px, py);
+        let xd = dense_solve(&a, &b);
+        for (i, which) in ["gmres", "fresh", "recycled"].iter().enumerate() {
+            let mut x = vec![0.0; b.len()];
+            let s = match i {
+                0 => gmres.solve(&a, &sl, &b, &mut x),
+                1 => gcrodr.solve(&a, &sl, &b, &mut x, &mut None),
+                _ => gcrodr.solve(&a, &sl, &b, &mut x, &mut space),
+            }
+            .unwrap_or_else(|e| panic!("{which}: {e}"));
+            assert!(residual_norm(&a, &b, &x) <= RTOL * norm(&b) * 1.0001);
+            let diff: Vec<f64> = x.iter().zip(&xd).map(|(u, v)| u - v).collect();
+            assert!(norm(&diff) <= 1e-5 * norm(&xd), "{which}");
+            match i {
+                0 => plain += s.matvecs,
+                1 => fresh += s.matvecs,
+                _ => recycled.push(s.matvecs),
+            }
+        }
+        assert_eq!(space.as_ref().map(RecycleSpace::dim), Some(20));
+    }
+    let total: usize = recycled.iter().sum();
+    // Measured: GMRES(40) ≈ 2000–2700 matvecs per system (it stalls between restarts),
+    // GCRO-DR without carry-over ≈ 220, with the space carried ≈ 110 after the first.
+    assert!(total < fresh, "recycled {total} vs fresh {fresh}");
+    assert!(3 * total < plain, "recycled {total} vs GMRES(40) {plain}");
+    assert!(
+        recycled[1..].iter().all(|&m| 4 * m < 3 * recycled[0]),
+        "every later system cheaper than the first: {recycled:?}"
+    );
+}
+
+/// The iteration counts of the study's small case (`examples/helmholtz.rs`, k = 20, n = 32²).
+#[test]
+fn study_small_case_golden() {
+    let a = matrix(K, N);
+    let n = a.nrows();
+    let b = point_source(N, 0.3, 0.6);
+    let precs: Vec<(&str, Box<dyn LinearOperator>, bool)> = vec![
+        ("none", Box::new(IdentityOperator(n)), true),
+        ("ilu0", Box::new(Ilu0::new(&a).unwrap()), false),
+        (
+            "amg(A)",
+            Box::new(Amg::new(&a, AmgOptions::default()).unwrap()),
+            false,
+        ),
+        (
+            "shifted b=1",
+            Box::new(ShiftedLaplacian::constant(&a, K, 1.0, AmgOptions::default()).unwrap()),
+            true,
+        ),
+    ];
+    let stop = stop(3000);
+    let mut out = String::new();
+    for (name, m, spd) in &precs {
+        let m: &dyn LinearOperator = m.as_ref();
+        let mut runs: Vec<(&str, krylov_recycle::Result<SolveStats>)> = Vec::new();
+        let mut x = vec![0.0; n];
+        runs.push((
+            "gmres(40)",
+            Gmres::new(40, stop.clone())
+                .unwrap()
+                .solve(&a, m, &b, &mut x),
+        ));
+        let mut x = vec![0.0; n];
+        runs.push((
+            "gcrodr(40,20)",
+            Gcrodr::new(40, 20, stop.clone())
+                .unwrap()
+                .solve(&a, m, &b, &mut x, &mut None),
+        ));
+        let mut x = vec![0.0; n];
+        runs.push((
+            "bicgstab",
+            BiCgStab::new(stop.clone())
+                .unwrap()
+                .solve(&a, m, &b, &mut x),
+        ));
+        if *spd {
+            let mut x = vec![0.0; n];
+            runs.push((
+                "minres",
+                Minres::new(stop.clone()).unwrap().solve(&a, m, &b, &mut x),
+            ));
+        }
+        for (method, outcome) in runs {
+            let (status, s) = match &outcome {
+                Ok(s) => ("converged", s),
+                Err(e) => ("NOT converged", e.stats().expect("an iteration failure")),
+            };
+            let tr = s.true_rel_residual.unwrap();
+            if outcome.is_ok() {
+                assert!(tr <= RTOL * 1.0001, "{method} + {name}: {tr:e}");
+            } else {
+                assert!(tr > RTOL, "{method} + {name}: failed below the tolerance");
+            }
+            writeln!(
+                out,
+                "{method:<14} {name:<12} iters {:>5}  matvecs {:>5}  {status}",
+                s.iters, s.matvecs
+            )
+            .unwrap();
+        }
+    }
+    insta::assert_snapshot!(out);
+}
