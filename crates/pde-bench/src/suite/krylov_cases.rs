@@ -367,6 +367,15 @@ fn nonsymmetric_methods() -> Vec<Variant> {
         Variant::new(gcrodr, NoPrecond, Sorting::None, adaptive()),
         Variant::new(gcrodr, NoPrecond, Sorting::Greedy, adaptive()),
         Variant::new(gcrodr, NoPrecond, Sorting::Greedy, RecyclePolicy::Always),
+        Variant::new(
+            Method::Gcrodr {
+                restart: 100,
+                recycle: 50,
+            },
+            NoPrecond,
+            Sorting::Greedy,
+            adaptive(),
+        ),
         Variant::new(gmres, Ilu0, Sorting::None, adaptive()),
         Variant::new(gcrodr, Ilu0, Sorting::Greedy, adaptive()),
         Variant::new(gcrodr, Ilu0, Sorting::Greedy, adaptive()).augmented(),
