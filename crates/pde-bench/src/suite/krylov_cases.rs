@@ -467,6 +467,7 @@ fn sequence_cases(
                 "1",
             ),
             Record::new(SUITE, case, label, "time_per_step", wall / count, "s"),
+            Record::new(SUITE, case, label, "time", wall, "s"),
         ]);
     }
     Ok(())
