@@ -38,7 +38,8 @@
 //! update forms the small coefficient matrices first (`R⁻¹` folded in) and writes the new `U`
 //! and `C` with one product each into spare buffers, swapped with the current ones: no
 //! `n`-sized allocation, copy or triangular solve per cycle. The recycled space is imported
-//! with a Gram–Schmidt (twice) thin QR of `Â U`. Every claimed convergence is
+//! with a thin QR of `Â U` by modified Gram–Schmidt twice (fused sweeps) written straight into
+//! the buffers. Every claimed convergence is
 //! confirmed by the true residual `b − A x`; the space of the last cycle is left in the
 //! caller's `Option<RecycleSpace>`, with its image `C = A M U`.
 //!
@@ -79,7 +80,7 @@ use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination, par
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::arnoldi::{GivensLs, cgs2_fused_mat, mgs_sweep_fused};
+use crate::arnoldi::{GivensLs, mgs_sweep_fused};
 use crate::common::{apply, axpy, check_system, confirm, finish, norm, residual};
 use crate::recycle::RecycleSpace;
 
@@ -398,13 +399,6 @@ impl Work {
         self.u.as_ref().subcols(0, self.kc)
     }
 
-    /// Stores a new space `(U, C)` (at most `k` columns) in the buffers.
-    fn set_space(&mut self, u: &Mat<f64>, c: &Mat<f64>) {
-        self.kc = c.ncols();
-        self.z.as_mut().subcols_mut(0, self.kc).copy_from(c);
-        self.u.as_mut().subcols_mut(0, self.kc).copy_from(u);
-    }
-
     /// `x ← x + M corr` (and `corr` summed into `ysum` when augmenting).
     fn update_x<M: LinearOperator + ?Sized>(
         &mut self,
@@ -439,8 +433,7 @@ impl Work {
             .copy_from(self.z.as_ref().subcols(0, keep));
         u.col_as_slice_mut(keep).copy_from_slice(&self.ysum);
         c.col_as_slice_mut(keep).copy_from_slice(image);
-        let (u, c) = orthonormal_image(u, c);
-        self.set_space(&u, &c);
+        self.kc = orthonormal_image(u.as_ref(), c.as_ref(), self.z.as_mut(), self.u.as_mut());
     }
 
     /// Makes `U` (`n x k`) a recycle space for the current operator: `C̃ = A M U = Q R`,
@@ -453,10 +446,11 @@ impl Work {
         let k = u.ncols();
         let mu = m.apply_to(u);
         monitor.count_precond(k);
-        let cu = a.apply_to(mu.as_ref());
+        // C̃ into the spare block (free until the first space update), Q straight into `z`.
+        let mut cu = self.z_next.as_mut().subcols_mut(0, k);
+        a.apply(cu.as_mut(), mu.as_ref());
         monitor.count_matvecs(k);
-        let (u, c) = orthonormal_image(u.to_owned(), cu);
-        self.set_space(&u, &c);
+        self.kc = orthonormal_image(u, cu.as_ref(), self.z.as_mut(), self.u.as_mut());
     }
 
     /// Up to `steps` Arnoldi steps on `(I − C Cᵀ) Â` from `r/β`, with Givens rotations.
@@ -633,19 +627,29 @@ impl Work {
     }
 }
 
-/// `C̃ = Q R` with the columns of `C̃` that are numerically dependent on the previous ones
-/// dropped (from `U` too); returns `(U R⁻¹, Q)` with `A M (U R⁻¹) = Q`.
-fn orthonormal_image(u: Mat<f64>, cu: Mat<f64>) -> (Mat<f64>, Mat<f64>) {
-    let Some((q, r, keep)) = gram_schmidt_qr_keep(cu.as_ref()) else {
-        return (Mat::zeros(u.nrows(), 0), Mat::zeros(u.nrows(), 0));
+/// `C̃ = Q R` with the columns of `C̃` (`cu`, `n x k`) that are numerically dependent on the
+/// previous ones dropped (from `U` too): writes `Q` into the first columns of `c_out` and
+/// `U R⁻¹` into those of `u_out` (`A M (U R⁻¹) = Q`), and returns their number (0 when nothing
+/// is left or `C̃` is not finite).
+fn orthonormal_image(
+    u: MatRef<'_, f64>,
+    cu: MatRef<'_, f64>,
+    mut c_out: MatMut<'_, f64>,
+    mut u_out: MatMut<'_, f64>,
+) -> usize {
+    let Some((r, keep)) = gram_schmidt_qr_keep(cu, c_out.as_mut()) else {
+        return 0;
     };
-    let mut u = select_cols(u.as_ref(), &keep);
+    let kk = keep.len();
+    for (i, &col) in keep.iter().enumerate() {
+        u_out.as_mut().col_mut(i).copy_from(u.col(col));
+    }
     faer::linalg::triangular_solve::solve_lower_triangular_in_place(
         r.transpose(),
-        u.as_mut().transpose_mut(),
+        u_out.subcols_mut(0, kk).transpose_mut(),
         par(),
     );
-    (u, q)
+    kk
 }
 
 /// Thin QR of `g` after dropping the columns whose `R` diagonal is below `1e-10 · max`:
@@ -673,15 +677,19 @@ fn qr_keep(g: MatRef<'_, f64>) -> Option<(Mat<f64>, Mat<f64>, Vec<usize>)> {
     }
 }
 
-/// [`qr_keep`] for a tall `g` (`n x k`, `n ≫ k`), by classical Gram–Schmidt twice column by
-/// column (the thin QR with a nonnegative `R` diagonal; "twice is enough" keeps `Q`
-/// orthonormal to working precision), which for `k ≪ n` is several times faster than a
-/// Householder QR followed by the formation of `Q`. The same rule drops columns: the first
-/// whose `R` diagonal is below `1e-10 · max`, repeatedly.
-fn gram_schmidt_qr_keep(g: MatRef<'_, f64>) -> Option<(Mat<f64>, Mat<f64>, Vec<usize>)> {
-    let (n, k) = (g.nrows(), g.ncols());
+/// [`qr_keep`] for a tall `g` (`n x k`, `n ≫ k`) by Gram–Schmidt column by column, each
+/// column orthogonalised by two modified Gram–Schmidt sweeps (fused, [`mgs_sweep_fused`]; "twice
+/// is enough" keeps `Q` orthonormal to working precision): the thin QR with a nonnegative `R`
+/// diagonal, several times faster for `k ≪ n` than a Householder QR followed by the formation
+/// of `Q`. The same rule drops columns: the first whose `R` diagonal is below `1e-10 · max`,
+/// repeatedly. Writes `Q` into the first columns of `q` (`n x ≥ k`, contiguous columns) and
+/// returns `(R, kept column indices)`.
+fn gram_schmidt_qr_keep(
+    g: MatRef<'_, f64>,
+    mut q: MatMut<'_, f64>,
+) -> Option<(Mat<f64>, Vec<usize>)> {
+    let k = g.ncols();
     let mut keep: Vec<usize> = (0..k).collect();
-    let mut q = Mat::<f64>::zeros(n, k);
     let mut r = Mat::<f64>::zeros(k, k);
     let mut coef = vec![0.0; k];
     loop {
@@ -693,6 +701,7 @@ fn gram_schmidt_qr_keep(g: MatRef<'_, f64>) -> Option<(Mat<f64>, Mat<f64>, Vec<u
             let c = &mut coef[..i];
             c.fill(0.0);
             let (done, mut rest) = q.as_mut().split_at_col_mut(i);
+            let done = done.as_ref();
             let w = rest
                 .as_mut()
                 .col_mut(0)
@@ -701,20 +710,27 @@ fn gram_schmidt_qr_keep(g: MatRef<'_, f64>) -> Option<(Mat<f64>, Mat<f64>, Vec<u
             for (wi, gi) in w.iter_mut().zip(g.col(col).iter()) {
                 *wi = *gi;
             }
-            if i > 0 {
-                cgs2_fused_mat(done.as_ref(), w, c);
+            let basis = |l: usize| -> &[f64] {
+                done.col(l)
+                    .try_as_col_major()
+                    .map_or(&[][..], |v| v.as_slice())
+            };
+            for _pass in 0..2 {
+                mgs_sweep_fused(basis, i, w, c);
             }
             let d = norm(w);
             if d > 0.0 && d.is_finite() {
                 let inv = 1.0 / d;
                 w.iter_mut().for_each(|t| *t *= inv);
             }
-            for l in 0..i {
-                r[(l, i)] = coef[l];
-            }
-            r[(i, i)] = d;
-            for l in i + 1..kk {
-                r[(l, i)] = 0.0;
+            for l in 0..k {
+                r[(l, i)] = if l < i {
+                    coef[l]
+                } else if l == i {
+                    d
+                } else {
+                    0.0
+                };
             }
         }
         let diag: Vec<f64> = (0..kk).map(|i| r[(i, i)]).collect();
@@ -728,9 +744,8 @@ fn gram_schmidt_qr_keep(g: MatRef<'_, f64>) -> Option<(Mat<f64>, Mat<f64>, Vec<u
                 keep.remove(i);
             }
             None => {
-                let q = q.as_ref().subcols(0, kk).to_owned();
                 let r = r.as_ref().submatrix(0, 0, kk, kk).to_owned();
-                return Some((q, r, keep));
+                return Some((r, keep));
             }
         }
     }
