@@ -256,7 +256,13 @@ impl Gcrodr {
         }
         if work.kc > 0 {
             let c = work.z.as_ref().subcols(0, work.kc).to_owned();
-            *space = Some(RecycleSpace::with_image(work.ucols().to_owned(), c));
+            // The U buffer itself when the space is full (the usual case): no copy.
+            let u = if work.kc == work.u.ncols() {
+                work.u
+            } else {
+                work.ucols().to_owned()
+            };
+            *space = Some(RecycleSpace::with_image(u, c));
         }
         finish(METHOD, monitor, termination, a, b, x)
     }
@@ -444,9 +450,11 @@ impl Work {
         M: LinearOperator + ?Sized,
     {
         let k = u.ncols();
-        let mu = m.apply_to(u);
+        // M U and C̃ = A M U into the spare blocks (free until the first space update), Q
+        // straight into `z`.
+        let mut mu = self.u_next.as_mut().subcols_mut(0, k);
+        m.apply(mu.as_mut(), u);
         monitor.count_precond(k);
-        // C̃ into the spare block (free until the first space update), Q straight into `z`.
         let mut cu = self.z_next.as_mut().subcols_mut(0, k);
         a.apply(cu.as_mut(), mu.as_ref());
         monitor.count_matvecs(k);
