@@ -86,6 +86,12 @@ use crate::recycle::RecycleSpace;
 
 const METHOD: &str = "gcro-dr";
 
+/// Rows per block of the space update's products: a block of `[C V]` (`1024 · 41 · 8` bytes
+/// ≈ 336 KB) and of `U` stay in a core's L2 cache while both new blocks are formed (measured
+/// on the SKR80 sequence, GCRO-DR(40, 20): 5% less solve time than two whole products; 512
+/// rows alike).
+const UPDATE_BLOCK: usize = 1024;
+
 /// GCRO-DR(m, k) with right preconditioning.
 ///
 /// | parameter | valid | meaning |
@@ -601,34 +607,42 @@ impl Work {
             x.as_mut().transpose_mut(),
             par(),
         );
-        // Into the spare buffers (the products read the current ones), then swapped.
-        let mut un = self.u_next.as_mut().subcols_mut(0, kn);
-        if kc > 0 {
+        // Into the spare buffers (the products read the current ones), then swapped; by
+        // blocks of rows, so that a block of [C V] serves both products from cache.
+        let n = self.n;
+        let mut r0 = 0;
+        while r0 < n {
+            let rows = UPDATE_BLOCK.min(n - r0);
+            let zb = self.z.as_ref().submatrix(r0, 0, rows, s + 1);
+            let mut un = self.u_next.as_mut().submatrix_mut(r0, 0, rows, kn);
+            if kc > 0 {
+                matmul(
+                    un.as_mut(),
+                    Accum::Replace,
+                    self.u.as_ref().submatrix(r0, 0, rows, kc),
+                    x.as_ref().subrows(0, kc),
+                    1.0,
+                    par(),
+                );
+            }
             matmul(
-                un.as_mut(),
-                Accum::Replace,
-                self.u.as_ref().subcols(0, kc),
-                x.as_ref().subrows(0, kc),
+                un,
+                if kc > 0 { Accum::Add } else { Accum::Replace },
+                zb.subcols(kc, j),
+                x.as_ref().subrows(kc, j),
                 1.0,
                 par(),
             );
+            matmul(
+                self.z_next.as_mut().submatrix_mut(r0, 0, rows, kn),
+                Accum::Replace,
+                zb,
+                q.as_ref(),
+                1.0,
+                par(),
+            );
+            r0 += rows;
         }
-        matmul(
-            un,
-            if kc > 0 { Accum::Add } else { Accum::Replace },
-            self.z.as_ref().subcols(kc, j),
-            x.as_ref().subrows(kc, j),
-            1.0,
-            par(),
-        );
-        matmul(
-            self.z_next.as_mut().subcols_mut(0, kn),
-            Accum::Replace,
-            self.z.as_ref().subcols(0, s + 1),
-            q.as_ref(),
-            1.0,
-            par(),
-        );
         std::mem::swap(&mut self.z, &mut self.z_next);
         std::mem::swap(&mut self.u, &mut self.u_next);
         self.kc = kn;
