@@ -832,3 +832,47 @@ fn smallest_harmonic_ritz(ae: &Mat<f64>, be: &Mat<f64>, k: usize) -> Option<Mat<
     }
     Some(Mat::from_fn(s, cols.len(), |i, j| cols[j][i]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Gram–Schmidt QR of the import: `Q` orthonormal, `Q R` the kept columns, `R` upper
+    /// triangular with a positive diagonal, a (numerically) dependent column dropped exactly as
+    /// the Householder [`qr_keep`] drops it.
+    #[test]
+    fn gram_schmidt_qr_drops_dependent_columns_like_qr_keep() {
+        let n = 300;
+        let q0 = linalg::testing::random_orthonormal(&mut linalg::rng::seeded(3), n, 4);
+        // Columns: q0, 2 q1 + q0, q0 − q1 (dependent on the first two, up to 1e-13), 1e3 q2, q3.
+        let mut g = Mat::<f64>::zeros(n, 5);
+        for i in 0..n {
+            g[(i, 0)] = q0[(i, 0)];
+            g[(i, 1)] = 2.0 * q0[(i, 1)] + q0[(i, 0)];
+            g[(i, 2)] = q0[(i, 0)] - q0[(i, 1)] + 1e-13 * q0[(i, 3)];
+            g[(i, 3)] = 1e3 * q0[(i, 2)];
+            g[(i, 4)] = q0[(i, 3)];
+        }
+        let mut q = Mat::<f64>::zeros(n, 5);
+        let (r, keep) = gram_schmidt_qr_keep(g.as_ref(), q.as_mut()).unwrap();
+        let (_, r_ref, keep_ref) = qr_keep(g.as_ref()).unwrap();
+        assert_eq!(keep, vec![0, 1, 3, 4]);
+        assert_eq!(keep, keep_ref);
+        let q = q.as_ref().subcols(0, 4);
+        let orth = (q.transpose() * q - Mat::<f64>::identity(4, 4)).norm_max();
+        assert!(orth < 1e-14, "{orth:e}");
+        let recon = (q * &r - select_cols(g.as_ref(), &keep)).norm_max();
+        assert!(recon < 1e-12, "{recon:e}");
+        for i in 0..4 {
+            assert!(r[(i, i)] > 0.0);
+            assert!((r[(i, i)] - r_ref[(i, i)].abs()).abs() < 1e-10 * r[(i, i)]);
+            for l in i + 1..4 {
+                assert_eq!(r[(l, i)], 0.0);
+            }
+        }
+        // Nothing finite left: no factorisation.
+        let bad = Mat::<f64>::from_fn(n, 2, |_, j| if j == 0 { f64::NAN } else { 1.0 });
+        let mut q = Mat::<f64>::zeros(n, 2);
+        assert!(gram_schmidt_qr_keep(bad.as_ref(), q.as_mut()).is_none());
+    }
+}
