@@ -317,6 +317,26 @@ pub struct SequenceSolution {
     pub report: SequenceReport,
 }
 
+/// The sparsity pattern of a CSR matrix: a preconditioner is refreshed, not rebuilt, while it
+/// stays the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Pattern {
+    ncols: usize,
+    row_ptr: Vec<usize>,
+    col_idx: Vec<usize>,
+}
+
+impl Pattern {
+    fn of(a: &CsrMatrix) -> Self {
+        let s = a.symbolic();
+        Self {
+            ncols: s.ncols(),
+            row_ptr: s.row_ptr().to_vec(),
+            col_idx: s.col_idx().to_vec(),
+        }
+    }
+}
+
 /// Solves sequences of systems (see the module docs).
 #[derive(Clone, Debug)]
 pub struct SequenceSolver {
@@ -393,7 +413,7 @@ impl SequenceSolver {
 
         let mut solutions: Vec<Vec<f64>> = systems.iter().map(|s| vec![0.0; s.rhs.len()]).collect();
         let mut reports: Vec<Option<SystemReport>> = vec![None; systems.len()];
-        let mut precond: Option<(Preconditioner, CsrMatrix)> = None;
+        let mut precond: Option<(Preconditioner, Pattern)> = None;
         let mut previous: Option<usize> = None;
         let mut space: Option<RecycleSpace> = None;
         let mut policy = self.options.policy.clone();
@@ -478,27 +498,18 @@ impl SequenceSolver {
     /// sparsity pattern.
     fn preconditioner<'p>(
         &self,
-        slot: &'p mut Option<(Preconditioner, CsrMatrix)>,
+        slot: &'p mut Option<(Preconditioner, Pattern)>,
         a: &CsrMatrix,
     ) -> Result<&'p Preconditioner> {
-        let same_pattern = slot.as_ref().is_some_and(|(_, prev)| {
-            let (p, q) = (prev.symbolic(), a.symbolic());
-            p.nrows() == q.nrows()
-                && p.ncols() == q.ncols()
-                && p.row_ptr() == q.row_ptr()
-                && p.col_idx() == q.col_idx()
-        });
-        match slot {
-            Some((m, prev)) if same_pattern => {
+        let pattern = Pattern::of(a);
+        let entry = match slot.take() {
+            Some((mut m, previous)) if previous == pattern => {
                 m.refresh(a)?;
-                prev.clone_from(a);
+                (m, previous)
             }
-            _ => *slot = Some((Preconditioner::build(self.options.precond, a)?, a.clone())),
-        }
-        match slot {
-            Some((m, _)) => Ok(m),
-            None => unreachable!("the slot was filled above"),
-        }
+            _ => (Preconditioner::build(self.options.precond, a)?, pattern),
+        };
+        Ok(&slot.insert(entry).0)
     }
 
     /// One solve with the sequence's method; returns the stats and whether a recycle space was used.
