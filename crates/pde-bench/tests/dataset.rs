@@ -477,3 +477,72 @@ fn solve_command_writes_solutions_and_stats_and_fails_cleanly() {
     let (ok, _, stderr) = cli(&["solve", dir.path().to_str().unwrap(), "--method", "cg"]);
     assert!(!ok && stderr.contains("--save-matrices"), "{stderr}");
 }
+
+#[test]
+fn generate_with_gcrodr_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (direct, iterative) = (dir.path().join("direct"), dir.path().join("gcrodr"));
+    let base = [
+        "generate",
+        "darcy",
+        "--resolution",
+        "14",
+        "--count",
+        "4",
+        "--assembly",
+        "skr",
+        "--coefficient",
+        "lognormal",
+    ];
+    let (ok, _, stderr) = cli(&[&base[..], &["--out", direct.to_str().unwrap()]].concat());
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = cli(&[
+        &base[..],
+        &[
+            "--solver",
+            "gcrodr",
+            "--restart",
+            "20",
+            "--recycle",
+            "5",
+            "--sort",
+            "greedy",
+            "--precond",
+            "ilu0",
+            "--rtol",
+            "1e-11",
+            "--out",
+            iterative.to_str().unwrap(),
+        ],
+    ]
+    .concat());
+    assert!(ok, "{stderr}");
+    let (u, v) = (
+        read3(&direct.join("solutions.npy")),
+        read3(&iterative.join("solutions.npy")),
+    );
+    let rel = (&u - &v).iter().map(|e| e * e).sum::<f64>().sqrt()
+        / u.iter().map(|e| e * e).sum::<f64>().sqrt();
+    assert!(rel < 1e-8, "gcrodr vs direct {rel:e}");
+    let i = info(&iterative).unwrap();
+    assert!(
+        i.meta.parameters["solver"]
+            .as_str()
+            .unwrap()
+            .starts_with("gcrodr(20,5)+ilu0")
+    );
+    // Iterative solvers need a problem that is one linear system per sample.
+    let (ok, _, stderr) = cli(&[
+        "generate",
+        "ks",
+        "--count",
+        "1",
+        "--steps",
+        "10",
+        "--solver",
+        "gmres",
+        "--out",
+        dir.path().join("ks").to_str().unwrap(),
+    ]);
+    assert!(!ok && stderr.contains("direct solver"), "{stderr}");
+}
