@@ -80,37 +80,8 @@ pub(crate) fn finite(what: &'static str, v: &[f64]) -> Result<()> {
     }
 }
 
-/// `xᵀ y`.
-#[inline]
-pub(crate) fn dot(x: &[f64], y: &[f64]) -> f64 {
-    debug_assert_eq!(x.len(), y.len());
-    // Four partial sums: vectorises, and a little more accurate than one running sum.
-    let mut s = [0.0; 4];
-    let (xc, xr) = x.split_at(x.len() - x.len() % 4);
-    let (yc, yr) = y.split_at(xc.len());
-    for (a, b) in xc.chunks_exact(4).zip(yc.chunks_exact(4)) {
-        for k in 0..4 {
-            s[k] += a[k] * b[k];
-        }
-    }
-    let tail: f64 = xr.iter().zip(yr).map(|(a, b)| a * b).sum();
-    (s[0] + s[1]) + (s[2] + s[3]) + tail
-}
-
-/// `‖x‖₂`.
-#[inline]
-pub(crate) fn norm(x: &[f64]) -> f64 {
-    dot(x, x).sqrt()
-}
-
-/// `y ← y + α x`.
-#[inline]
-pub(crate) fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
-    debug_assert_eq!(x.len(), y.len());
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += alpha * xi;
-    }
-}
+/// The level-1 kernels of every solver: runtime-dispatched SIMD (AVX2 + FMA where available).
+pub(crate) use linalg::blas1::{axpy, dot, nrm2 as norm};
 
 /// `y ← A x` for one vector.
 #[inline]

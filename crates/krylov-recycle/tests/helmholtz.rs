@@ -278,7 +278,12 @@ fn recycling_pays_on_several_right_hand_sides() {
     );
 }
 
-/// The iteration counts of the study's small case (`examples/helmholtz.rs`, k = 20, n = 32²).
+/// The outcomes of the study's small case (`examples/helmholtz.rs`, k = 20, n = 32²): which
+/// method converges with which preconditioner, and GCRO-DR(40, 20) ahead of GMRES(40) with every
+/// one. The iteration counts themselves are not in the snapshot: on this indefinite problem
+/// they move by several percent with the rounding of the vector kernels (the SIMD width found
+/// at run time), e.g. MINRES 231 → 226 and BiCGStab 523 → 645 when the dot products went from
+/// SSE2 to AVX2 + FMA summation. The example prints them.
 #[test]
 fn study_small_case_golden() {
     let a = matrix(K, N);
@@ -331,6 +336,7 @@ fn study_small_case_golden() {
                 Minres::new(stop.clone()).unwrap().solve(&a, m, &b, &mut x),
             ));
         }
+        let mut matvecs = Vec::new();
         for (method, outcome) in runs {
             let (status, s) = match &outcome {
                 Ok(s) => ("converged", s),
@@ -342,13 +348,15 @@ fn study_small_case_golden() {
             } else {
                 assert!(tr > RTOL, "{method} + {name}: failed below the tolerance");
             }
-            writeln!(
-                out,
-                "{method:<14} {name:<12} iters {:>5}  matvecs {:>5}  {status}",
-                s.iters, s.matvecs
-            )
-            .unwrap();
+            writeln!(out, "{method:<14} {name:<12} {status}").unwrap();
+            matvecs.push((method, s.matvecs));
         }
+        let count = |which: &str| matvecs.iter().find(|(m, _)| *m == which).map(|t| t.1);
+        let (gmres, gcrodr) = (count("gmres(40)").unwrap(), count("gcrodr(40,20)").unwrap());
+        assert!(
+            2 * gcrodr < gmres,
+            "{name}: GCRO-DR {gcrodr} vs GMRES {gmres} matvecs"
+        );
     }
     insta::assert_snapshot!(out);
 }

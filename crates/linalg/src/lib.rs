@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod blas1;
 pub mod check;
 pub mod convert;
 pub mod direct;
