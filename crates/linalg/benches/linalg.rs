@@ -40,6 +40,36 @@ fn csr_matvec(c: &mut Criterion) {
     group.finish();
 }
 
+/// The runtime-dispatched level-1 kernels against the plain loops they replace (one MGS step
+/// `w ← w − t v; t' = zᵀ w` on vectors of a Krylov basis' length).
+fn blas1(c: &mut Criterion) {
+    let mut group = c.benchmark_group("linalg/blas1");
+    let n = 6400;
+    let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+    let z: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos()).collect();
+    let mut w = x.clone();
+    group.bench_function(BenchmarkId::new("dot", n), |b| {
+        b.iter(|| linalg::blas1::dot(&x, &z))
+    });
+    group.bench_function(BenchmarkId::new("dot-plain-loop", n), |b| {
+        b.iter(|| x.iter().zip(&z).map(|(a, b)| a * b).sum::<f64>())
+    });
+    group.bench_function(BenchmarkId::new("axpy_dot", n), |b| {
+        b.iter(|| linalg::blas1::axpy_dot(1e-12, &x, &z, &mut w))
+    });
+    group.bench_function(BenchmarkId::new("axpy_dot-plain-loop", n), |b| {
+        b.iter(|| {
+            let mut t = 0.0;
+            for ((wi, xi), zi) in w.iter_mut().zip(&x).zip(&z) {
+                *wi += 1e-12 * xi;
+                t += zi * *wi;
+            }
+            t
+        })
+    });
+    group.finish();
+}
+
 fn qr(c: &mut Criterion) {
     let mut group = c.benchmark_group("linalg/thin_qr");
     group.sample_size(10);
@@ -50,5 +80,5 @@ fn qr(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, randomized_svd, csr_matvec, qr);
+criterion_group!(benches, randomized_svd, csr_matvec, blas1, qr);
 criterion_main!(benches);
