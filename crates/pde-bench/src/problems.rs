@@ -177,7 +177,7 @@ impl DarcySamples {
         )?;
         let analysis = match assembly {
             Assembly::Symmetric => Factorization::Cholesky(SparseCholesky::analyze(&matrix)?),
-            Assembly::Skr => Factorization::Lu(SparseLu::analyze(&matrix)?),
+            Assembly::Skr | Assembly::SkrSlip => Factorization::Lu(SparseLu::analyze(&matrix)?),
         };
         Ok(Self {
             n,
@@ -212,7 +212,11 @@ impl SampleGenerator for DarcySamples {
     fn parameters(&self) -> serde_json::Value {
         serde_json::json!({
             "resolution": self.n,
-            "assembly": match self.assembly { Assembly::Symmetric => "symmetric", Assembly::Skr => "skr" },
+            "assembly": match self.assembly {
+                Assembly::Symmetric => "symmetric",
+                Assembly::Skr => "skr",
+                Assembly::SkrSlip => "skr-slip (reconstructed column slip of the SKR scripts)",
+            },
             "coefficient": match self.coefficient {
                 DarcyCoefficient::Threshold => "threshold(cosine GRF alpha=2 tau=3; 12/3)",
                 DarcyCoefficient::Lognormal => "exp(periodic GRF alpha=2.5 tau=7)",
@@ -221,7 +225,7 @@ impl SampleGenerator for DarcySamples {
             "grid": "R x R interior points of the unit square, h = 1/(R+1), arrays [y, x]",
             "solver": match self.assembly {
                 Assembly::Symmetric => "sparse Cholesky, symbolic analysis shared",
-                Assembly::Skr => "sparse LU, symbolic analysis shared",
+                Assembly::Skr | Assembly::SkrSlip => "sparse LU, symbolic analysis shared",
             },
         })
     }

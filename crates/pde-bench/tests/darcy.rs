@@ -271,6 +271,39 @@ fn skr_assembly_is_the_stencil_definition() {
     }
 }
 
+/// The reconstructed slip of the SKR scripts differs from the SKR stencil exactly in the
+/// west/east entries, which carry the coefficient two grid columns to the east (clamped).
+#[test]
+fn skr_slip_shifts_the_x_neighbour_coefficients_by_two_columns() {
+    let r = 6;
+    let h2 = (1.0 / (r + 1) as f64).powi(2);
+    let a = lognormal(CosineGrf::new(r).unwrap().sample(4).view());
+    let (skr, _) = assemble(a.view(), Assembly::Skr, Forcing::default()).unwrap();
+    let (slip, _) = assemble(a.view(), Assembly::SkrSlip, Forcing::default()).unwrap();
+    let (skr, slip) = (skr.to_dense(), slip.to_dense());
+    let tol = 1e-14 / h2;
+    for j in 0..r {
+        for i in 0..r {
+            let k = i + r * j;
+            for l in 0..r * r {
+                let (ii, jj) = (l % r, l / r);
+                let expected = if jj == j && ii.abs_diff(i) == 1 {
+                    -a[[j, (ii + 2).min(r - 1)]] / h2
+                } else {
+                    skr[(k, l)]
+                };
+                assert!((slip[(k, l)] - expected).abs() <= tol, "({k}, {l})");
+            }
+        }
+    }
+    // A real change (the field varies along x), and none for a field constant along x.
+    assert!((&slip - &skr).norm_max() > 1e-3 / h2);
+    let ay = Array2::from_shape_fn((r, r), |(j, _)| 1.0 + j as f64);
+    let (skr_y, _) = assemble(ay.view(), Assembly::Skr, Forcing::default()).unwrap();
+    let (slip_y, _) = assemble(ay.view(), Assembly::SkrSlip, Forcing::default()).unwrap();
+    assert!((skr_y.to_dense() - slip_y.to_dense()).norm_max() == 0.0);
+}
+
 #[test]
 fn skr_and_symmetric_assemblies_agree_for_constant_coefficients() {
     let r = 9;

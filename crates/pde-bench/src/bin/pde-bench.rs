@@ -178,6 +178,9 @@ enum AssemblyArg {
     Symmetric,
     /// The SKR paper's nonsymmetric stencil (diagonal 4·a_i, off-diagonals −a_neighbour).
     Skr,
+    /// The SKR stencil with the x-neighbours' coefficients two columns off (the paper's scripts'
+    /// slip, reconstructed; for comparison with the paper only).
+    SkrSlip,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -300,6 +303,7 @@ fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
             match args.assembly {
                 AssemblyArg::Symmetric => Assembly::Symmetric,
                 AssemblyArg::Skr => Assembly::Skr,
+                AssemblyArg::SkrSlip => Assembly::SkrSlip,
             },
             match args.coefficient {
                 CoefficientArg::Threshold => DarcyCoefficient::Threshold,
