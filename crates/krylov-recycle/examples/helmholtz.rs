@@ -28,6 +28,9 @@
 //! Rows `csl2 (β₁,β₂)`: two-grid cycle (geometric coarsening to (n/2)², bilinear
 //! interpolation, Galerkin coarse operator, one complex ω-Jacobi sweep (ω = 0.6) before and
 //! after, exact coarse solve by sparse LU); `csl-v`: the full geometric V-cycle down to 4².
+//! Rows `re-csl2 (β₁,β₂)`: the real part of the same cycle, `r ↦ Re(M̂ [r; 0])`
+//! ([`ComplexShiftedLaplacian::real_part`]), as an ordinary real preconditioner of the
+//! n-system (for β₁ = 1, `A Re(S⁻¹) = A² (A² + β₂² k⁴)⁻¹`: positive semi-definite).
 //!
 //! Then two sequences with the shifted Laplacian (β = 1): eight point sources on one matrix, and
 //! eight wavenumbers `k₀ (1 − 0.002 j)` on one grid (decreasing, so the grid stays resolved; each
@@ -298,7 +301,11 @@ fn csl_rows(
         methods.push((format!("gcrodr({m},{kk})"), m, kk));
     }
     for (label, shift, levels) in configs {
-        if !methods.iter().any(|(m, _, _)| wanted(m, label)) {
+        let re_label = format!("re-{label}");
+        if !methods
+            .iter()
+            .any(|(m, _, _)| wanted(m, label) || wanted(m, &re_label))
+        {
             continue;
         }
         let options = CslOptions {
@@ -339,6 +346,23 @@ fn csl_rows(
                 ),
                 None => println!("  {name:<16} {label:<14} {status}"),
             }
+        }
+        // The real part of the cycle as a real n × n preconditioner of A itself.
+        let re = m.real_part();
+        for (name, restart, recycle) in &methods {
+            if !wanted(name, &re_label) {
+                continue;
+            }
+            let mut x = vec![0.0; a.nrows()];
+            let (out, ms) = timed(|| {
+                if *recycle == 0 {
+                    Gmres::new(*restart, stop.clone())?.solve(a, &re, b, &mut x)
+                } else {
+                    Gcrodr::new(*restart, *recycle, stop.clone())?
+                        .solve(a, &re, b, &mut x, &mut None)
+                }
+            });
+            row(name, &re_label, setup, out, ms);
         }
     }
     Ok(())

@@ -593,3 +593,80 @@ fn csl_small_case_golden() {
     }
     insta::assert_snapshot!(out);
 }
+
+/// The real part of the exact CSL as a real preconditioner: for β₁ = 1 and constant k,
+/// `A Re(S⁻¹) = A² (A² + β₂² k⁴)⁻¹`, eigenvalues `t² / (t² + β₂² k⁴)` over the eigenvalues `t`
+/// of `A` (checked densely on a small grid); with the two-grid cycle at k = 20, GCRO-DR on the
+/// n-system converges to the dense solution in fewer iterations than the real form (measured
+/// 19 against 33 with (1, 0.1), 40 against 83 with (1, 0.5)).
+#[test]
+fn csl_real_part_is_a_positive_real_preconditioner() {
+    let (k, n) = (5.0, 10);
+    let a = matrix(k, n);
+    let nn = a.nrows();
+    let beta2 = 0.5;
+    let options = CslOptions {
+        amg: AmgOptions {
+            max_levels: 1,
+            ..AmgOptions::default()
+        },
+        ..CslOptions::default()
+    };
+    let m = ComplexShiftedLaplacian::constant(&a, k, (1.0, beta2), options).unwrap();
+    let re = m.real_part();
+    assert_eq!(re.nrows(), nn);
+    let mre = re.apply_to(Mat::<f64>::identity(nn, nn).as_ref());
+    let am = a.apply_to(mre.as_ref());
+    // Symmetric (everything commutes) with the predicted eigenvalues.
+    for i in 0..nn {
+        for j in 0..nn {
+            assert!((am[(i, j)] - am[(j, i)]).abs() <= 1e-10);
+        }
+    }
+    let mut mu = am.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+    let c2 = (beta2 * k * k).powi(2);
+    let mut expect: Vec<f64> = eigenvalues(k, n)
+        .iter()
+        .map(|t| t * t / (t * t + c2))
+        .collect();
+    mu.sort_by(f64::total_cmp);
+    expect.sort_by(f64::total_cmp);
+    for (p, q) in mu.iter().zip(&expect) {
+        assert!((p - q).abs() <= 1e-9, "{p} vs {q}");
+        assert!((0.0..1.0).contains(p));
+    }
+
+    // The two-grid cycle's real part on the study's case.
+    let a = matrix(K, N);
+    let b = point_source(N, 0.3, 0.6);
+    let xd = dense_solve(&a, &b);
+    let gcrodr = Gcrodr::new(40, 20, stop(3000)).unwrap();
+    let options = CslOptions {
+        coarsening: CslCoarsening::Grid { nx: N, ny: N },
+        amg: AmgOptions {
+            max_levels: 2,
+            ..AmgOptions::default()
+        },
+        ..CslOptions::default()
+    };
+    let m = ComplexShiftedLaplacian::constant(&a, K, (1.0, 0.1), options).unwrap();
+    let mut x = vec![0.0; a.nrows()];
+    let s = gcrodr
+        .solve(&a, &m.real_part(), &b, &mut x, &mut None)
+        .unwrap();
+    assert!(residual_norm(&a, &b, &x) <= RTOL * norm(&b) * 1.0001);
+    let diff: Vec<f64> = x.iter().zip(&xd).map(|(p, q)| p - q).collect();
+    assert!(norm(&diff) <= 1e-5 * norm(&xd));
+    let rf = RealForm::new(&a).unwrap();
+    let mut x2 = vec![0.0; 2 * a.nrows()];
+    let s2 = gcrodr
+        .solve(&rf, &m, &rf.lift(&b), &mut x2, &mut None)
+        .unwrap();
+    assert!(
+        s.iters < s2.iters,
+        "real part {} vs real form {}",
+        s.iters,
+        s2.iters
+    );
+    assert!(s.iters <= 40, "GCRO-DR + Re(CSL): {}", s.iters);
+}

@@ -461,6 +461,12 @@ impl ComplexShiftedLaplacian {
         self.levels.iter().map(|l| l.re.nrows).collect()
     }
 
+    /// The real part of the cycle as an `n × n` real preconditioner, `r ↦ Re(M (r + 0 i))`
+    /// ([`CslRealPart`]).
+    pub fn real_part(&self) -> CslRealPart<'_> {
+        CslRealPart { csl: self }
+    }
+
     /// The smoothed-aggregation hierarchy of `L_h` whose prolongators the cycle uses
     /// (`None` for [`CslCoarsening::Grid`]).
     pub fn amg(&self) -> Option<&Amg> {
@@ -816,6 +822,49 @@ fn dense_real_form_inverse(s: &CLevel) -> Result<Vec<f64>> {
         ));
     }
     Ok(out)
+}
+
+/// `M_re r = Re(S⁻¹ r)` for real `r`: the real part of the complex-shifted Laplacian cycle,
+/// an `n × n` real preconditioner for the real Helmholtz system itself (no real form needed).
+/// Built by [`ComplexShiftedLaplacian::real_part`].
+///
+/// For `β₁ = 1` and a constant `k` (everything a function of `L_h`), the exact
+/// `Re(S⁻¹) = A (A² + β₂² k⁴)⁻¹`, so `A M_re = A² (A² + β₂² k⁴)⁻¹`: symmetric positive
+/// semi-definite, eigenvalues `t² / (t² + β₂² k⁴) ∈ [0, 1)` over the eigenvalues `t` of `A`.
+/// The indefiniteness is gone; the price is that the small eigenvalues are squared relative to
+/// `β₂ k²` — so a small `β₂` (0.1) pays, as long as the cycle still approximates `S⁻¹` (the
+/// two-grid cycle with an exact coarse solve does). Measured in `examples/helmholtz.rs`
+/// (GCRO-DR(40, 20), two-grid, (1, 0.1)): k = 80: 136 iterations against 529 for the best
+/// real-form configuration; k = 160 on 256²: converges (the real form does not).
+#[derive(Clone, Copy, Debug)]
+pub struct CslRealPart<'a> {
+    csl: &'a ComplexShiftedLaplacian,
+}
+
+impl CslRealPart<'_> {
+    /// The complex-shifted Laplacian whose cycle this is the real part of.
+    pub fn csl(&self) -> &ComplexShiftedLaplacian {
+        self.csl
+    }
+}
+
+impl LinearOperator for CslRealPart<'_> {
+    fn nrows(&self) -> usize {
+        self.csl.complex_size()
+    }
+    fn ncols(&self) -> usize {
+        self.nrows()
+    }
+    fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>) {
+        linalg::assert_apply_shapes(self.nrows(), self.ncols(), &out, &rhs);
+        let n = self.nrows();
+        let zero = vec![0.0; n];
+        for_each_column(out, rhs, |b, x| {
+            // The imaginary part of the cycle's output is computed and dropped.
+            let mut xi = vec![0.0; n];
+            self.csl.vcycle(0, b, &zero, x, &mut xi);
+        });
+    }
 }
 
 /// The real form `Â = blockdiag(A, A)` of a real operator `A` acting on complex vectors

@@ -50,7 +50,7 @@ use serde::{Deserialize, Serialize};
 
 pub use amg::{Amg, AmgLevel, AmgOptions, Smoother};
 pub use complex_shifted::{
-    ComplexShiftedLaplacian, CslCoarsening, CslOptions, CslSmoother, RealForm,
+    ComplexShiftedLaplacian, CslCoarsening, CslOptions, CslRealPart, CslSmoother, RealForm,
 };
 pub use ic0::Ic0;
 pub use ilu0::Ilu0;
