@@ -375,6 +375,16 @@ impl Amg {
         total as f64 / self.levels[0].a.nrows.max(1) as f64
     }
 
+    /// The prolongator `P` and restriction `R = Pᵀ` from level `l` to level `l + 1`; `None`
+    /// on the coarsest level (or past it). Used by the complex-shifted Laplacian, which builds
+    /// its own coarse operators on this hierarchy.
+    pub(crate) fn transfer(&self, l: usize) -> Option<(&Csr, &Csr)> {
+        self.levels
+            .get(l)
+            .and_then(|level| level.transfer.as_ref())
+            .map(|t| (&t.p, &t.r))
+    }
+
     /// One V-cycle on level `l` for `A_l x = b` from `x = 0`.
     fn vcycle(&self, l: usize, b: &[f64], x: &mut [f64]) {
         let level = &self.levels[l];

@@ -33,6 +33,7 @@
 //! ```
 
 mod amg;
+mod complex_shifted;
 mod csr;
 mod ic0;
 mod ilu0;
@@ -48,6 +49,9 @@ use linalg::sparse::CsrMatrix;
 use serde::{Deserialize, Serialize};
 
 pub use amg::{Amg, AmgLevel, AmgOptions, Smoother};
+pub use complex_shifted::{
+    ComplexShiftedLaplacian, CslCoarsening, CslOptions, CslRealPart, CslSmoother, RealForm,
+};
 pub use ic0::Ic0;
 pub use ilu0::Ilu0;
 pub use jacobi::Jacobi;
