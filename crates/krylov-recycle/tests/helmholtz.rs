@@ -548,14 +548,7 @@ fn csl_small_case_golden() {
     let mut out = String::new();
     let mut iters = Vec::new();
     for (label, shift) in [("csl2 (1,0.5)", (1.0, 0.5)), ("csl2 (1,0.1)", (1.0, 0.1))] {
-        let options = CslOptions {
-            coarsening: CslCoarsening::Grid { nx: N, ny: N },
-            amg: AmgOptions {
-                max_levels: 2,
-                ..AmgOptions::default()
-            },
-            ..CslOptions::default()
-        };
+        let options = CslOptions::two_grid(N, N);
         let m = ComplexShiftedLaplacian::constant(&a, K, shift, options).unwrap();
         for method in ["gmres(40)", "gcrodr(40,20)"] {
             let mut x = vec![0.0; 2 * nn];
@@ -641,14 +634,7 @@ fn csl_real_part_is_a_positive_real_preconditioner() {
     let b = point_source(N, 0.3, 0.6);
     let xd = dense_solve(&a, &b);
     let gcrodr = Gcrodr::new(40, 20, stop(3000)).unwrap();
-    let options = CslOptions {
-        coarsening: CslCoarsening::Grid { nx: N, ny: N },
-        amg: AmgOptions {
-            max_levels: 2,
-            ..AmgOptions::default()
-        },
-        ..CslOptions::default()
-    };
+    let options = CslOptions::two_grid(N, N);
     let m = ComplexShiftedLaplacian::constant(&a, K, (1.0, 0.1), options).unwrap();
     let mut x = vec![0.0; a.nrows()];
     let s = gcrodr

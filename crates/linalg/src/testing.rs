@@ -61,3 +61,33 @@ pub fn laplacian_1d(n: usize) -> crate::sparse::CsrMatrix {
         Err(e) => unreachable!("1D Laplacian assembly cannot fail: {e}"),
     }
 }
+
+/// The 1D Helmholtz matrix `h⁻² tridiag(−1, 2, −1) − k² I` of size `n`, `h = 1/(n + 1)`
+/// (`−u'' − k²u` on (0, 1), Dirichlet ends): symmetric, with eigenvalues
+/// `h⁻² (2 − 2 cos(jπh)) − k²`, indefinite once `k > π`.
+///
+/// # Panics
+/// If `k` is not finite.
+///
+/// ```
+/// let a = linalg::testing::helmholtz_1d(50, 10.0);
+/// let h = 1.0 / 51.0;
+/// assert!((a.to_dense()[(0, 0)] - (2.0 / (h * h) - 100.0)).abs() < 1e-9);
+/// ```
+pub fn helmholtz_1d(n: usize, k: f64) -> crate::sparse::CsrMatrix {
+    let h2 = ((n + 1) as f64).powi(2);
+    let mut t = Vec::with_capacity(3 * n);
+    for i in 0..n {
+        t.push((i, i, 2.0 * h2 - k * k));
+        if i > 0 {
+            t.push((i, i - 1, -h2));
+        }
+        if i + 1 < n {
+            t.push((i, i + 1, -h2));
+        }
+    }
+    match crate::sparse::csr_from_triplets(n, n, &t) {
+        Ok(a) => a,
+        Err(e) => panic!("helmholtz_1d: {e} (k must be finite)"),
+    }
+}

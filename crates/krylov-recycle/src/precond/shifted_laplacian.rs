@@ -16,10 +16,11 @@
 //! still needs more iterations as `k` grows, but far fewer than without the preconditioner.
 //!
 //! The textbook choice is a *complex* shift, `S = L_h − (1 − 0.5 i) k² I` (Erlangga, Oosterlee
-//! and Vuik), whose spectrum keeps `S⁻¹ A` inside a disc away from the origin. The solvers of
-//! this crate are real, so only the real positive shift is offered here; `β = 1` (no
-//! imaginary part, the shift of Bayliss, Goldstein and Turkel up to sign convention) is the
-//! usual real choice.
+//! and Vuik), whose spectrum keeps `S⁻¹ A` inside a disc away from the origin; it is
+//! [`super::ComplexShiftedLaplacian`] (through the real equivalent form, or the real part of its
+//! cycle), measured far stronger at large `k`. This module keeps the real positive shift: one
+//! SPD AMG V-cycle, usable with MINRES; `β = 1` (the shift of Bayliss, Goldstein and Turkel up
+//! to sign convention) is the usual real choice.
 //!
 //! # References
 //! - A. Bayliss, C. I. Goldstein, E. Turkel, "An iterative method for the Helmholtz equation",
@@ -36,13 +37,8 @@
 //!
 //! // 1D Helmholtz: (1/h²) tridiag(−1, 2, −1) − k² I on 400 points, k = 30 (indefinite).
 //! let n = 400;
-//! let h = 1.0 / (n + 1) as f64;
 //! let k = 30.0;
-//! let trips: Vec<_> = linalg::sparse::triplets(linalg::testing::laplacian_1d(n).as_ref())
-//!     .into_iter()
-//!     .map(|(i, j, v)| (i, j, v / (h * h) - if i == j { k * k } else { 0.0 }))
-//!     .collect();
-//! let a = linalg::sparse::csr_from_triplets(n, n, &trips)?;
+//! let a = linalg::testing::helmholtz_1d(n, k);
 //! // S_β is SPD and so is its symmetric V-cycle: a valid MINRES preconditioner for the
 //! // symmetric indefinite A.
 //! let m = ShiftedLaplacian::constant(&a, k, 1.0, AmgOptions::default())?;
@@ -168,14 +164,7 @@ impl LinearOperator for ShiftedLaplacian {
 mod tests {
     use super::*;
 
-    fn helmholtz_1d(n: usize, k: f64) -> CsrMatrix {
-        let h = 1.0 / (n + 1) as f64;
-        let trips: Vec<_> = linalg::sparse::triplets(linalg::testing::laplacian_1d(n).as_ref())
-            .into_iter()
-            .map(|(i, j, v)| (i, j, v / (h * h) - if i == j { k * k } else { 0.0 }))
-            .collect();
-        linalg::sparse::csr_from_triplets(n, n, &trips).unwrap()
-    }
+    use linalg::testing::helmholtz_1d;
 
     #[test]
     fn shifted_matrix_is_laplacian_plus_beta_k2() {
