@@ -43,11 +43,10 @@
 //!   orthogonalization process", Comput. Math. Appl. 50(7), 2005. DOI 10.1016/j.camwa.2005.08.009.
 //! - Y. Saad, "Iterative Methods for Sparse Linear Systems", 2nd ed., SIAM 2003, §6.3–6.5.
 
-use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{axpy, dot, norm};
+use crate::common::{axpy, dot, mm, norm};
 
 /// How the Arnoldi process of [`crate::Gmres`] and [`crate::Fgmres`] orthogonalises each new
 /// Krylov vector `w = A M v_j` against the basis `V`.
@@ -481,7 +480,7 @@ impl Arnoldi {
         let vk = MatRef::from_column_major_slice(&self.v[..n * k], n, k);
         let ym = MatRef::from_column_major_slice(y, k, 1);
         let om = MatMut::from_column_major_slice_mut(out, n, 1);
-        matmul(om, Accum::Replace, vk, ym, 1.0, linalg::par());
+        mm(om, Accum::Replace, vk, ym, 1.0);
     }
 
     /// Builds the reflector `P_j = I − 2 u_j u_jᵀ` that maps `x[j..]` to `α e_j` (`u_j` zero
@@ -578,10 +577,10 @@ pub(crate) fn cgs(
         }
         let tm = MatMut::from_column_major_slice_mut(&mut t, k, 1);
         let wm = MatRef::from_column_major_slice(w, n, 1);
-        matmul(tm, Accum::Replace, v.transpose(), wm, 1.0, linalg::par());
+        mm(tm, Accum::Replace, v.transpose(), wm, 1.0);
         let wm = MatMut::from_column_major_slice_mut(w, n, 1);
         let tr = MatRef::from_column_major_slice(&t, k, 1);
-        matmul(wm, Accum::Add, v, tr, -1.0, linalg::par());
+        mm(wm, Accum::Add, v, tr, -1.0);
         for (ci, ti) in c.iter_mut().zip(&t) {
             *ci += ti;
         }
@@ -607,11 +606,10 @@ const CGS2_BLOCK: usize = 512;
 /// times instead of four.
 fn cgs2_fused(v: &[f64], n: usize, k: usize, w: &mut [f64], c: &mut [f64]) {
     let vk = MatRef::from_column_major_slice(v, n, k);
-    let par = linalg::par();
     {
         let cm = MatMut::from_column_major_slice_mut(c, k, 1);
         let wm = MatRef::from_column_major_slice(w, n, 1);
-        matmul(cm, Accum::Replace, vk.transpose(), wm, 1.0, par);
+        mm(cm, Accum::Replace, vk.transpose(), wm, 1.0);
     }
     let mut c2 = vec![0.0; k];
     let mut r0 = 0;
@@ -621,17 +619,17 @@ fn cgs2_fused(v: &[f64], n: usize, k: usize, w: &mut [f64], c: &mut [f64]) {
         {
             let wb = MatMut::from_column_major_slice_mut(&mut w[r0..r0 + rows], rows, 1);
             let cr = MatRef::from_column_major_slice(c, k, 1);
-            matmul(wb, Accum::Add, vb, cr, -1.0, par);
+            mm(wb, Accum::Add, vb, cr, -1.0);
         }
         let c2m = MatMut::from_column_major_slice_mut(&mut c2, k, 1);
         let wb = MatRef::from_column_major_slice(&w[r0..r0 + rows], rows, 1);
-        matmul(c2m, Accum::Add, vb.transpose(), wb, 1.0, par);
+        mm(c2m, Accum::Add, vb.transpose(), wb, 1.0);
         r0 += rows;
     }
     {
         let wm = MatMut::from_column_major_slice_mut(w, n, 1);
         let cr = MatRef::from_column_major_slice(&c2, k, 1);
-        matmul(wm, Accum::Add, vk, cr, -1.0, par);
+        mm(wm, Accum::Add, vk, cr, -1.0);
     }
     for (ci, c2i) in c.iter_mut().zip(&c2) {
         *ci += c2i;

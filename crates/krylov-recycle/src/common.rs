@@ -80,6 +80,21 @@ pub(crate) fn finite(what: &'static str, v: &[f64]) -> Result<()> {
     }
 }
 
+/// `dst ← (accum) alpha · a b` through faer, sequential for small products
+/// ([`linalg::par_for`]): the thin products of Krylov methods (an `n`-vector against tens of
+/// basis vectors) only lose time when spread over threads.
+#[inline]
+pub(crate) fn mm(
+    dst: MatMut<'_, f64>,
+    accum: faer::Accum,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    alpha: f64,
+) {
+    let work = a.nrows() * a.ncols() * b.ncols();
+    faer::linalg::matmul::matmul(dst, accum, a, b, alpha, linalg::par_for(work));
+}
+
 /// The level-1 kernels of every solver: runtime-dispatched SIMD (AVX2 + FMA where available).
 pub(crate) use linalg::blas1::{axpy, dot, nrm2 as norm};
 

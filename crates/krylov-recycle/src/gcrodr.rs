@@ -74,14 +74,13 @@
 //! # Ok::<(), krylov_recycle::Error>(())
 //! ```
 
-use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef};
-use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination, par};
+use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::arnoldi::{GivensLs, mgs_sweep_fused};
-use crate::common::{apply, axpy, check_system, confirm, finish, norm, residual};
+use crate::common::{apply, axpy, check_system, confirm, finish, mm, norm, residual};
 use crate::recycle::RecycleSpace;
 
 const METHOD: &str = "gcro-dr";
@@ -298,29 +297,20 @@ impl Gcrodr {
                 let c = work.z.as_ref().subcols(0, kc);
                 let rm = MatRef::from_column_major_slice(r, n, 1);
                 let mut alpha = Mat::<f64>::zeros(kc, 1);
-                matmul(
-                    alpha.as_mut(),
-                    Accum::Replace,
-                    c.transpose(),
-                    rm,
-                    1.0,
-                    par(),
-                );
-                matmul(
+                mm(alpha.as_mut(), Accum::Replace, c.transpose(), rm, 1.0);
+                mm(
                     MatMut::from_column_major_slice_mut(r, n, 1),
                     Accum::Add,
                     c,
                     alpha.as_ref(),
                     -1.0,
-                    par(),
                 );
-                matmul(
+                mm(
                     corr.as_mut(),
                     Accum::Replace,
                     work.ucols(),
                     alpha.as_ref(),
                     1.0,
-                    par(),
                 );
             }
             let mut beta = norm(r);
@@ -349,45 +339,41 @@ impl Gcrodr {
                 return Termination::Breakdown;
             }
             let y = MatRef::from_column_major_slice(&y2, j, 1);
-            matmul(
+            mm(
                 corr.as_mut(),
                 Accum::Add,
                 work.z.as_ref().subcols(kc, j),
                 y,
                 1.0,
-                par(),
             );
             if kc > 0 {
                 let mut by = Mat::<f64>::zeros(kc, 1);
-                matmul(
+                mm(
                     by.as_mut(),
                     Accum::Replace,
                     work.g.as_ref().submatrix(0, 0, kc, j),
                     y,
                     1.0,
-                    par(),
                 );
-                matmul(corr.as_mut(), Accum::Add, work.ucols(), by, -1.0, par());
+                mm(corr.as_mut(), Accum::Add, work.ucols(), by.as_ref(), -1.0);
             }
             work.update_x(m, x, &corr, monitor);
             // r = V̄ (β e₁ − H̄ y₂).
             let mut s = Mat::<f64>::zeros(j + 1, 1);
             s[(0, 0)] = beta;
-            matmul(
+            mm(
                 s.as_mut(),
                 Accum::Add,
                 work.g.as_ref().submatrix(kc, 0, j + 1, j),
                 y,
                 -1.0,
-                par(),
             );
-            matmul(
+            mm(
                 MatMut::from_column_major_slice_mut(r, n, 1),
                 Accum::Replace,
                 work.z.as_ref().subcols(kc, j + 1),
                 s.as_ref(),
                 1.0,
-                par(),
             );
             if self.recycle > 0 {
                 work.update_space(self.recycle, j);
@@ -560,13 +546,12 @@ impl Work {
         let mut vw = Mat::<f64>::zeros(s + 1, s);
         if kc > 0 {
             let mut zu = vw.as_mut().submatrix_mut(0, 0, s + 1, kc);
-            matmul(
+            mm(
                 zu.as_mut(),
                 Accum::Replace,
                 self.z.as_ref().subcols(0, s + 1).transpose(),
                 self.u.as_ref().subcols(0, kc),
                 1.0,
-                par(),
             );
             for (c, dc) in d.iter().enumerate() {
                 for l in 0..s + 1 {
@@ -577,22 +562,32 @@ impl Work {
         for i in 0..j {
             vw[(kc + i, kc + i)] = 1.0;
         }
-        let ae = gbar.transpose() * &gbar;
-        let be = gbar.transpose() * &vw;
+        // Small dense products (at most (m+1) x m): sequential, whatever faer's global setting.
+        let product = |a: MatRef<'_, f64>, b: MatRef<'_, f64>| {
+            let mut c = Mat::<f64>::zeros(a.nrows(), b.ncols());
+            mm(c.as_mut(), Accum::Replace, a, b, 1.0);
+            c
+        };
+        let ae = product(gbar.transpose(), gbar.as_ref());
+        let be = product(gbar.transpose(), vw.as_ref());
         let Some(p) = smallest_harmonic_ritz(&ae, &be, k.min(s)) else {
             return;
         };
         // Ḡ P = Q R;  C = V̂ Q;  U = Ŵ P R⁻¹ = (U D P_top + V P_bottom) R⁻¹.
         // An orthonormal basis of span(P): the real and imaginary parts of a nearly real pair
         // are nearly parallel, and R⁻¹ below would amplify rounding errors in `Â U = C`.
-        let Some((p, _, _)) = qr_keep(p.as_ref()) else {
+        let mut p_orth = Mat::<f64>::zeros(p.nrows(), p.ncols());
+        let Some((_, p_keep)) = gram_schmidt_qr_keep(p.as_ref(), p_orth.as_mut()) else {
             return;
         };
-        let gp = &gbar * &p;
-        let Some((q, r, keep)) = qr_keep(gp.as_ref()) else {
+        let p = p_orth.subcols(0, p_keep.len()).to_owned();
+        let gp = product(gbar.as_ref(), p.as_ref());
+        let mut q = Mat::<f64>::zeros(gp.nrows(), gp.ncols());
+        let Some((r, keep)) = gram_schmidt_qr_keep(gp.as_ref(), q.as_mut()) else {
             return;
         };
         let kn = keep.len();
+        let q = q.subcols(0, kn);
         // The small coefficients first, X = D P R⁻¹ (`s x kn`, the rows of U scaled by D), so
         // that U_new = U X_top + V X_bottom is one pass over U and V, with no `n`-sized
         // triangular solve.
@@ -605,7 +600,7 @@ impl Work {
         faer::linalg::triangular_solve::solve_lower_triangular_in_place(
             r.transpose(),
             x.as_mut().transpose_mut(),
-            par(),
+            faer::Par::Seq,
         );
         // Into the spare buffers (the products read the current ones), then swapped; by
         // blocks of rows, so that a block of [C V] serves both products from cache.
@@ -616,30 +611,27 @@ impl Work {
             let zb = self.z.as_ref().submatrix(r0, 0, rows, s + 1);
             let mut un = self.u_next.as_mut().submatrix_mut(r0, 0, rows, kn);
             if kc > 0 {
-                matmul(
+                mm(
                     un.as_mut(),
                     Accum::Replace,
                     self.u.as_ref().submatrix(r0, 0, rows, kc),
                     x.as_ref().subrows(0, kc),
                     1.0,
-                    par(),
                 );
             }
-            matmul(
+            mm(
                 un,
                 if kc > 0 { Accum::Add } else { Accum::Replace },
                 zb.subcols(kc, j),
                 x.as_ref().subrows(kc, j),
                 1.0,
-                par(),
             );
-            matmul(
+            mm(
                 self.z_next.as_mut().submatrix_mut(r0, 0, rows, kn),
                 Accum::Replace,
                 zb,
                 q.as_ref(),
                 1.0,
-                par(),
             );
             r0 += rows;
         }
@@ -669,42 +661,18 @@ fn orthonormal_image(
     faer::linalg::triangular_solve::solve_lower_triangular_in_place(
         r.transpose(),
         u_out.subcols_mut(0, kk).transpose_mut(),
-        par(),
+        linalg::par_for(u.nrows() * kk * kk),
     );
     kk
 }
 
-/// Thin QR of `g` after dropping the columns whose `R` diagonal is below `1e-10 · max`:
-/// returns `(Q, R, kept column indices)`, or `None` if nothing is left or `g` is not finite.
-fn qr_keep(g: MatRef<'_, f64>) -> Option<(Mat<f64>, Mat<f64>, Vec<usize>)> {
-    let mut keep: Vec<usize> = (0..g.ncols()).collect();
-    loop {
-        if keep.is_empty() {
-            return None;
-        }
-        let sub = select_cols(g, &keep);
-        let qr = sub.qr();
-        let r = qr.thin_R().to_owned();
-        let diag: Vec<f64> = (0..keep.len()).map(|i| r[(i, i)].abs()).collect();
-        let max = diag.iter().copied().fold(0.0, f64::max);
-        if !(max.is_finite() && max > 0.0) {
-            return None;
-        }
-        match diag.iter().position(|&v| v <= 1e-10 * max) {
-            Some(i) => {
-                keep.remove(i);
-            }
-            None => return Some((qr.compute_thin_Q(), r, keep)),
-        }
-    }
-}
-
-/// [`qr_keep`] for a tall `g` (`n x k`, `n ≫ k`) by Gram–Schmidt column by column, each
-/// column orthogonalised by two modified Gram–Schmidt sweeps (fused, [`mgs_sweep_fused`]; "twice
-/// is enough" keeps `Q` orthonormal to working precision): the thin QR with a nonnegative `R`
-/// diagonal, several times faster for `k ≪ n` than a Householder QR followed by the formation
-/// of `Q`. The same rule drops columns: the first whose `R` diagonal is below `1e-10 · max`,
-/// repeatedly. Writes `Q` into the first columns of `q` (`n x ≥ k`, contiguous columns) and
+/// Thin QR of `g` (`n x k`) after dropping the columns whose `R` diagonal falls below
+/// `1e-10 · max` (the first such, repeatedly), by Gram–Schmidt column by column, each column
+/// orthogonalised by two modified Gram–Schmidt sweeps (fused, [`mgs_sweep_fused`]; "twice is
+/// enough" keeps `Q` orthonormal to working precision), with a nonnegative `R` diagonal:
+/// several times faster for `k ≪ n` than a Householder QR followed by the formation of `Q`, and
+/// sequential (no threads for the small `(m + 1) x k` factorisations of the space update either;
+/// the tests check it against faer's Householder QR with the same dropping rule). Writes `Q` into the first columns of `q` (`n x ≥ k`, contiguous columns) and
 /// returns `(R, kept column indices)`.
 fn gram_schmidt_qr_keep(
     g: MatRef<'_, f64>,
@@ -779,63 +747,119 @@ fn select_cols(a: MatRef<'_, f64>, cols: &[usize]) -> Mat<f64> {
 
 /// The real basis `P` (`s x ≤ k`) of the eigenvectors of `ae z = θ be z` with the `k`
 /// smallest `|θ|`; a complex pair gives its real and imaginary parts, both or neither.
+/// `a⁻¹ b` for a small square `a`, by LU with partial pivoting, sequential (faer's high-level
+/// solvers follow the global parallelism, whose threads only cost on a 40 × 40 matrix).
+fn solve_small(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
+    use faer::linalg::lu::partial_pivoting::{factor, solve};
+    let (n, par) = (a.nrows(), faer::Par::Seq);
+    let mut lu = a.clone();
+    let mut x = b.clone();
+    let (mut perm, mut perm_inv) = (vec![0usize; n], vec![0usize; n]);
+    let req = factor::lu_in_place_scratch::<usize, f64>(n, n, par, Default::default()).or(
+        solve::solve_in_place_scratch::<usize, f64>(n, b.ncols(), par),
+    );
+    let mut buffer = faer::dyn_stack::MemBuffer::new(req);
+    let stack = faer::dyn_stack::MemStack::new(&mut buffer);
+    let (_, p) = factor::lu_in_place(
+        lu.as_mut(),
+        &mut perm,
+        &mut perm_inv,
+        par,
+        stack,
+        Default::default(),
+    );
+    solve::solve_in_place(lu.as_ref(), lu.as_ref(), p, x.as_mut(), par, stack);
+    x
+}
+
 fn smallest_harmonic_ritz(ae: &Mat<f64>, be: &Mat<f64>, k: usize) -> Option<Mat<f64>> {
     let s = ae.nrows();
     // `ae z = θ be z` as the standard problem `be⁻¹ ae z = θ z`: `be` is small and, away from
     // breakdown, well conditioned. (faer 0.24's QZ eigenvector path can exhaust its scratch
     // buffer on some real matrices with complex pairs and panic, so it is not used here.)
-    let c = faer::linalg::solvers::Solve::solve(&be.partial_piv_lu(), ae.as_ref());
+    let c = solve_small(be, ae);
     if !c.as_ref().is_all_finite() {
         return None;
     }
-    let evd = c.eigen().ok()?;
-    let (vals, vecs) = (evd.S().column_vector(), evd.U());
-    let theta: Vec<(f64, f64)> = (0..s).map(|i| (vals[i].re, vals[i].im)).collect();
-    let mag = |i: usize| {
-        let m = theta[i].0.hypot(theta[i].1);
-        if m.is_nan() { f64::INFINITY } else { m }
-    };
-    let mut order: Vec<usize> = (0..s).collect();
-    order.sort_by(|&i, &j| mag(i).total_cmp(&mag(j)));
-    let mut used = vec![false; s];
-    let mut cols: Vec<Vec<f64>> = Vec::with_capacity(k + 1);
-    for &i in &order {
-        if cols.len() >= k || !mag(i).is_finite() {
+    // The real eigendecomposition, sequential (a small matrix: threads only cost here): a
+    // complex pair θ, θ̄ occupies two consecutive slots `j, j + 1` whose vector columns are the
+    // real and imaginary parts of the eigenvector of θ.
+    let par = faer::Par::Seq;
+    let mut u = Mat::<f64>::zeros(s, s);
+    let mut s_re = faer::diag::Diag::<f64>::zeros(s);
+    let mut s_im = faer::diag::Diag::<f64>::zeros(s);
+    let scratch = faer::linalg::evd::evd_scratch::<f64>(
+        s,
+        faer::linalg::evd::ComputeEigenvectors::No,
+        faer::linalg::evd::ComputeEigenvectors::Yes,
+        par,
+        Default::default(),
+    );
+    let mut buffer = faer::dyn_stack::MemBuffer::new(scratch);
+    faer::linalg::evd::evd_real(
+        c.as_ref(),
+        s_re.as_mut(),
+        s_im.as_mut(),
+        None,
+        Some(u.as_mut()),
+        par,
+        faer::dyn_stack::MemStack::new(&mut buffer),
+        Default::default(),
+    )
+    .ok()?;
+    // (|θ|, first column, columns) per eigenvalue, a pair once.
+    let mut values: Vec<(f64, usize, usize)> = Vec::with_capacity(s);
+    let mut j = 0;
+    while j < s {
+        let (re, im) = (s_re[j], s_im[j]);
+        let width = if im == 0.0 || j + 1 == s { 1 } else { 2 };
+        let mag = re.hypot(im);
+        values.push((if mag.is_nan() { f64::INFINITY } else { mag }, j, width));
+        j += width;
+    }
+    values.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut cols: Vec<usize> = Vec::with_capacity(k + 1);
+    for &(mag, first, width) in &values {
+        if cols.len() + width > k || !mag.is_finite() {
             break;
         }
-        if used[i] {
-            continue;
-        }
-        used[i] = true;
-        let (re, im) = theta[i];
-        if im.abs() > 1e-12 * mag(i) {
-            // Its conjugate partner: the closest unused value to conj(θ).
-            let partner = (0..s).filter(|&l| !used[l]).min_by(|&l, &q| {
-                let dl = (theta[l].0 - re).hypot(theta[l].1 + im);
-                let dq = (theta[q].0 - re).hypot(theta[q].1 + im);
-                dl.total_cmp(&dq)
-            });
-            if let Some(l) = partner {
-                used[l] = true;
-            }
-            if cols.len() + 2 > k {
-                break;
-            }
-            cols.push((0..s).map(|r| vecs[(r, i)].re).collect());
-            cols.push((0..s).map(|r| vecs[(r, i)].im).collect());
-        } else {
-            cols.push((0..s).map(|r| vecs[(r, i)].re).collect());
-        }
+        cols.extend(first..first + width);
     }
     if cols.is_empty() {
         return None;
     }
-    Some(Mat::from_fn(s, cols.len(), |i, j| cols[j][i]))
+    Some(Mat::from_fn(s, cols.len(), |i, j| u[(i, cols[j])]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference for [`gram_schmidt_qr_keep`]: faer's Householder thin QR with the same
+    /// dropping rule; returns `(Q, R, kept column indices)`, or `None` if nothing is left or
+    /// `g` is not finite.
+    fn qr_keep(g: MatRef<'_, f64>) -> Option<(Mat<f64>, Mat<f64>, Vec<usize>)> {
+        let mut keep: Vec<usize> = (0..g.ncols()).collect();
+        loop {
+            if keep.is_empty() {
+                return None;
+            }
+            let sub = select_cols(g, &keep);
+            let qr = sub.qr();
+            let r = qr.thin_R().to_owned();
+            let diag: Vec<f64> = (0..keep.len()).map(|i| r[(i, i)].abs()).collect();
+            let max = diag.iter().copied().fold(0.0, f64::max);
+            if !(max.is_finite() && max > 0.0) {
+                return None;
+            }
+            match diag.iter().position(|&v| v <= 1e-10 * max) {
+                Some(i) => {
+                    keep.remove(i);
+                }
+                None => return Some((qr.compute_thin_Q(), r, keep)),
+            }
+        }
+    }
 
     /// The Gram–Schmidt QR of the import: `Q` orthonormal, `Q R` the kept columns, `R` upper
     /// triangular with a positive diagonal, a (numerically) dependent column dropped exactly as

@@ -8,7 +8,10 @@
 //! chosen [`Method`] — carrying the recycle space from system to system under a
 //! [`RecyclePolicy`] for the recycling methods — and returns the solutions and per-system
 //! stats in the *original* order. A system that fails (no convergence, breakdown) does not stop
-//! the sequence: its best iterate is kept and the failure is recorded.
+//! the sequence: its best iterate is kept and the failure is recorded. With
+//! [`SequenceOptions::chains`] the sorted order is cut into contiguous chains solved in
+//! parallel (on the current rayon pool), each carrying its own preconditioner and space: the
+//! way to use several cores on one long sequence.
 //!
 //! # References
 //! H. Wang, Z. Hao, J. Wang, Z. Geng, Z. Wang, B. Li, F. Wu, "Accelerating Data Generation for
@@ -34,6 +37,8 @@
 //! ```
 
 use std::time::Instant;
+
+use rayon::prelude::*;
 
 use linalg::sparse::CsrMatrix;
 use linalg::{SolveStats, StopCriteria};
@@ -178,6 +183,7 @@ impl std::fmt::Display for Method {
 /// | `policy` | adaptive | when a recycling method passes its space on |
 /// | `augment` | false | GCRO-DR: the solve's own correction joins the recycle space ([`Gcrodr::augment_solution`]) |
 /// | `warm_start` | false | start each solve from the previous solution (else from zero) |
+/// | `chains` | 1 | independent chains the (sorted) sequence is cut into, solved in parallel on the current rayon pool, each with its own preconditioner and recycle space |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SequenceOptions {
@@ -196,6 +202,14 @@ pub struct SequenceOptions {
     pub augment: bool,
     /// Start each solve from the previous system's solution.
     pub warm_start: bool,
+    /// Contiguous pieces of the solve order solved in parallel (at least 1; at most one per
+    /// system is used).
+    #[serde(default = "one")]
+    pub chains: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl SequenceOptions {
@@ -209,7 +223,15 @@ impl SequenceOptions {
             policy: RecyclePolicy::adaptive(),
             augment: false,
             warm_start: false,
+            chains: 1,
         }
+    }
+    /// Cuts the solve order into `chains` contiguous pieces solved in parallel, each carrying
+    /// its own preconditioner and recycle space (each piece starts without a space: a few more
+    /// matvecs, `chains`-fold parallelism on the current rayon pool).
+    pub fn chains(mut self, chains: usize) -> Self {
+        self.chains = chains;
+        self
     }
     /// GCRO-DR: lets the solve's own correction join the recycle space.
     pub fn augment(mut self, augment: bool) -> Self {
@@ -337,6 +359,12 @@ impl Pattern {
     }
 }
 
+/// One solved system of a chain: its report and its solution (or best iterate).
+struct Solved {
+    report: SystemReport,
+    x: Vec<f64>,
+}
+
 /// Solves sequences of systems (see the module docs).
 #[derive(Clone, Debug)]
 pub struct SequenceSolver {
@@ -350,6 +378,14 @@ impl SequenceSolver {
     /// [`linalg::Error::InvalidParameter`] for a bad stopping rule or method parameter.
     pub fn new(options: SequenceOptions) -> Result<Self> {
         options.stop.clone().check()?;
+        if options.chains == 0 {
+            return Err(linalg::Error::InvalidParameter {
+                name: "chains",
+                value: "0".into(),
+                reason: "must be at least 1",
+            }
+            .into());
+        }
         // Builds each solver once to check the method's parameters.
         Method::solver_check(&options)?;
         Ok(Self { options })
@@ -411,25 +447,75 @@ impl SequenceSolver {
         };
         let sort_time_s = sort_start.elapsed().as_secs_f64();
 
-        let mut solutions: Vec<Vec<f64>> = systems.iter().map(|s| vec![0.0; s.rhs.len()]).collect();
+        // Contiguous pieces of the order, as equal as possible.
+        let chains = self.options.chains.clamp(1, order.len().max(1));
+        let pieces: Vec<&[usize]> = (0..chains)
+            .map(|c| &order[c * order.len() / chains..(c + 1) * order.len() / chains])
+            .collect();
+        let first_position: Vec<usize> = (0..chains).map(|c| c * order.len() / chains).collect();
+        let solved: Vec<Vec<Solved>> = if chains == 1 {
+            vec![self.solve_chain(systems, pieces[0], 0)?]
+        } else {
+            pieces
+                .par_iter()
+                .zip(&first_position)
+                // Each chain on one thread: the pool is already busy with the other chains.
+                .map(|(piece, &p0)| linalg::sequential(|| self.solve_chain(systems, piece, p0)))
+                .collect::<Result<_>>()?
+        };
+        let mut solutions: Vec<Vec<f64>> = vec![Vec::new(); systems.len()];
         let mut reports: Vec<Option<SystemReport>> = vec![None; systems.len()];
-        let mut precond: Option<(Preconditioner, Pattern)> = None;
-        let mut previous: Option<usize> = None;
-        let mut space: Option<RecycleSpace> = None;
-        let mut policy = self.options.policy.clone();
         let mut totals = SequenceTotals {
             systems: systems.len(),
             sort_time_s,
             ..SequenceTotals::default()
         };
-        for (position, &index) in order.iter().enumerate() {
+        for Solved { report, x } in solved.into_iter().flatten() {
+            totals.failures += usize::from(!report.converged);
+            totals.iterations += report.iterations;
+            totals.matvecs += report.matvecs;
+            totals.precond_applies += report.precond_applies;
+            totals.max_true_rel_residual =
+                totals.max_true_rel_residual.max(report.true_rel_residual);
+            totals.precond_time_s += report.precond_time_s;
+            totals.solve_time_s += report.time_s;
+            solutions[report.index] = x;
+            let index = report.index;
+            reports[index] = Some(report);
+        }
+        totals.total_time_s = start.elapsed().as_secs_f64();
+        Ok(SequenceSolution {
+            solutions,
+            report: SequenceReport {
+                options: self.options.clone(),
+                order,
+                systems: reports.into_iter().flatten().collect(),
+                totals,
+            },
+        })
+    }
+
+    /// Solves the systems `piece` (indices into `systems`, in solve order; the first at
+    /// position `first_position` of the whole order) one after another, carrying the
+    /// preconditioner and the recycle space along.
+    fn solve_chain(
+        &self,
+        systems: &[System],
+        piece: &[usize],
+        first_position: usize,
+    ) -> Result<Vec<Solved>> {
+        let mut out: Vec<Solved> = Vec::with_capacity(piece.len());
+        let mut precond: Option<(Preconditioner, Pattern)> = None;
+        let mut space: Option<RecycleSpace> = None;
+        let mut policy = self.options.policy.clone();
+        for (offset, &index) in piece.iter().enumerate() {
             let system = &systems[index];
             let t0 = Instant::now();
             let m = self.preconditioner(&mut precond, &system.matrix)?;
             let precond_time_s = t0.elapsed().as_secs_f64();
-            let mut x = match previous {
-                Some(p) if self.options.warm_start && solutions[p].len() == system.rhs.len() => {
-                    solutions[p].clone()
+            let mut x = match out.last() {
+                Some(prev) if self.options.warm_start && prev.x.len() == system.rhs.len() => {
+                    prev.x.clone()
                 }
                 _ => vec![0.0; system.rhs.len()],
             };
@@ -459,7 +545,7 @@ impl SequenceSolver {
                 });
             let report = SystemReport {
                 index,
-                position,
+                position: first_position + offset,
                 iterations: stats.as_ref().map_or(0, |s| s.iters),
                 matvecs: stats.as_ref().map_or(0, |s| s.matvecs),
                 precond_applies: stats.as_ref().map_or(0, |s| s.precond_applies),
@@ -470,28 +556,9 @@ impl SequenceSolver {
                 recycled,
                 error,
             };
-            totals.failures += usize::from(!report.converged);
-            totals.iterations += report.iterations;
-            totals.matvecs += report.matvecs;
-            totals.precond_applies += report.precond_applies;
-            totals.max_true_rel_residual =
-                totals.max_true_rel_residual.max(report.true_rel_residual);
-            totals.precond_time_s += precond_time_s;
-            totals.solve_time_s += time_s;
-            reports[index] = Some(report);
-            solutions[index] = x;
-            previous = Some(index);
+            out.push(Solved { report, x });
         }
-        totals.total_time_s = start.elapsed().as_secs_f64();
-        Ok(SequenceSolution {
-            solutions,
-            report: SequenceReport {
-                options: self.options.clone(),
-                order,
-                systems: reports.into_iter().flatten().collect(),
-                totals,
-            },
-        })
+        Ok(out)
     }
 
     /// Builds the preconditioner for `a`, or refreshes the previous one when `a` has the same

@@ -209,3 +209,73 @@ fn a_preconditioner_refreshed_on_a_shared_pattern_equals_a_fresh_one() {
         }
     }
 }
+
+/// Chains: the sorted order cut into contiguous pieces solved in parallel, each starting
+/// without a recycle space; the solutions are the direct ones, in the input order; a method
+/// without state across systems takes exactly the same iterations whatever the chain count.
+#[test]
+fn chains_cut_the_order_and_restart_the_recycle_space() {
+    let skr = sequence(12, Assembly::Skr, 7);
+    let gcrodr = Method::Gcrodr {
+        restart: 20,
+        recycle: 5,
+    };
+    let stop = StopCriteria::default().rtol(1e-11).max_iters(5000);
+    let solve = |method: Method, chains: usize| {
+        let options = SequenceOptions::new(method)
+            .sorting(Sorting::Greedy)
+            .policy(RecyclePolicy::Always)
+            .stop(stop.clone())
+            .chains(chains);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| SequenceSolver::new(options).unwrap().solve(&skr).unwrap())
+    };
+    let one = solve(gcrodr, 1);
+    let three = solve(gcrodr, 3);
+    assert_eq!(one.report.order, three.report.order);
+    for (i, s) in skr.iter().enumerate() {
+        let exact = common::dense_solve(&s.matrix.to_dense(), &s.rhs);
+        assert!(
+            common::rel_err(&three.solutions[i], &exact) < 1e-8,
+            "system {i}"
+        );
+        let r = &three.report.systems[i];
+        assert_eq!(r.index, i);
+        assert!(r.converged && r.true_rel_residual <= 1e-11);
+    }
+    // 7 systems in 3 chains start at positions 0, 2 and 4: no space there, a space elsewhere.
+    let starts = [0, 2, 4];
+    for r in &three.report.systems {
+        assert_eq!(
+            r.recycled,
+            !starts.contains(&r.position),
+            "position {}",
+            r.position
+        );
+    }
+    assert_eq!(
+        one.report.systems.iter().filter(|r| r.recycled).count(),
+        skr.len() - 1
+    );
+    assert_eq!(three.report.totals.systems, skr.len());
+    // GMRES carries nothing from system to system: identical counts with 1 and 4 chains.
+    let g1 = solve(Method::Gmres { restart: 20 }, 1);
+    let g4 = solve(Method::Gmres { restart: 20 }, 4);
+    let its = |s: &krylov_recycle::SequenceSolution| -> Vec<usize> {
+        s.report.systems.iter().map(|r| r.iterations).collect()
+    };
+    assert_eq!(its(&g1), its(&g4));
+    // More chains than systems: one system per chain.
+    let many = solve(gcrodr, 50);
+    assert!(
+        many.report
+            .systems
+            .iter()
+            .all(|r| !r.recycled && r.converged)
+    );
+    // Zero chains is refused.
+    assert!(SequenceSolver::new(SequenceOptions::new(gcrodr).chains(0)).is_err());
+}

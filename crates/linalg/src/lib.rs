@@ -28,7 +28,7 @@ pub use operator::{
     assert_apply_shapes,
 };
 pub use orthogonal::{gram_schmidt, orthogonality_error, orthogonalize_against, principal_angles};
-pub use parallel::{num_threads, par, set_num_threads};
+pub use parallel::{num_threads, par, par_for, sequential, set_num_threads};
 pub use qr::{PivotedQr, pivoted_qr, thin_qr};
 pub use randomized::{RandomizedSvd, RandomizedSvdParams, range_finder};
 pub use stop::{

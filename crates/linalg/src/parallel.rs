@@ -10,6 +10,7 @@
 //! assert_eq!(linalg::num_threads(), 1);
 //! ```
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use faer::Par;
@@ -33,8 +34,42 @@ pub fn set_num_threads(n: usize) {
     faer::set_global_parallelism(par());
 }
 
+thread_local! {
+    /// Set while this thread runs inside [`sequential`].
+    static SEQUENTIAL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with every parallel kernel of the workspace sequential on this thread
+/// ([`num_threads`] is 1 and [`par`] is `Par::Seq` inside): for work that is already spread
+/// over the threads one level up (independent solves on a rayon pool), where nested parallel
+/// kernels would only add overhead.
+///
+/// ```
+/// let inner = linalg::sequential(linalg::num_threads);
+/// assert_eq!(inner, 1);
+/// ```
+pub fn sequential<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SEQUENTIAL.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SEQUENTIAL.with(|s| s.replace(true)));
+    f()
+}
+
+/// Parallelism for a kernel of about `work` multiply–adds: [`par`], or sequential below
+/// 2²⁰ (about a millisecond of work on one core, where spreading it costs more than it saves).
+pub fn par_for(work: usize) -> Par {
+    if work < 1 << 24 { Par::Seq } else { par() }
+}
+
 /// The number of threads parallel kernels use.
 pub fn num_threads() -> usize {
+    if SEQUENTIAL.with(Cell::get) {
+        return 1;
+    }
     match THREADS.load(Ordering::Relaxed) {
         0 => rayon::current_num_threads(),
         n => n.min(rayon::current_num_threads()).max(1),

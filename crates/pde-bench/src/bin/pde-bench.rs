@@ -86,6 +86,10 @@ struct KrylovArgs {
     /// Recycling methods: when to pass the space on: adaptive | always | never.
     #[arg(long, default_value = "adaptive", value_parser = parse_policy)]
     policy: RecyclePolicy,
+    /// Cut the (sorted) sequence into this many contiguous chains solved in parallel, each
+    /// with its own preconditioner and recycle space.
+    #[arg(long, default_value_t = 1)]
+    chains: usize,
 }
 
 fn parse_policy(s: &str) -> Result<RecyclePolicy, String> {
@@ -106,6 +110,7 @@ impl KrylovArgs {
                 .warm_start(self.warm_start)
                 .policy(self.policy.clone())
                 .augment(self.augment)
+                .chains(self.chains)
                 .stop(
                     StopCriteria::default()
                         .rtol(self.rtol)
