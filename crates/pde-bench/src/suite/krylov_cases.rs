@@ -326,6 +326,9 @@ struct Variant {
     sorting: Sorting,
     policy: RecyclePolicy,
     augment: bool,
+    /// Parallel chains (each on its own thread of a local pool of this size); 1 = the
+    /// bench's thread setting.
+    chains: usize,
 }
 
 impl Variant {
@@ -336,7 +339,14 @@ impl Variant {
             sorting,
             policy,
             augment: false,
+            chains: 1,
         }
+    }
+
+    /// Solved as `chains` parallel chains on as many threads.
+    fn chains(mut self, chains: usize) -> Self {
+        self.chains = chains;
+        self
     }
 
     /// GCRO-DR keeps each solve's correction in the recycle space.
@@ -356,6 +366,9 @@ impl Variant {
                 RecyclePolicy::Always => ", recycling always",
                 _ => ", recycling adaptive",
             };
+        }
+        if self.chains > 1 {
+            s += &format!(", {} chains on {} threads", self.chains, self.chains);
         }
         if self.augment {
             s += ", augmented";
@@ -382,6 +395,7 @@ fn nonsymmetric_methods() -> Vec<Variant> {
         Variant::new(gcrodr, NoPrecond, Sorting::None, adaptive()),
         Variant::new(gcrodr, NoPrecond, Sorting::Greedy, adaptive()),
         Variant::new(gcrodr, NoPrecond, Sorting::Greedy, RecyclePolicy::Always),
+        Variant::new(gcrodr, NoPrecond, Sorting::Greedy, adaptive()).chains(2),
         Variant::new(
             Method::Gcrodr {
                 restart: 100,
@@ -460,10 +474,18 @@ fn sequence_cases(
             .sorting(v.sorting)
             .policy(v.policy.clone())
             .augment(v.augment)
+            .chains(v.chains)
             .stop(StopCriteria::default().rtol(rtol).max_iters(20_000));
         let solver = SequenceSolver::new(options)?;
         let start = Instant::now();
-        let solved = solver.solve(systems)?;
+        let solved = if v.chains > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(v.chains)
+                .build()?;
+            pool.install(|| solver.solve(systems))?
+        } else {
+            solver.solve(systems)?
+        };
         let wall = start.elapsed().as_secs_f64();
         let t = &solved.report.totals;
         out.records.extend([
