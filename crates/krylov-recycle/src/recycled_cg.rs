@@ -53,14 +53,13 @@
 //! # Ok::<(), krylov_recycle::Error>(())
 //! ```
 
-use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Side};
-use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination, par};
+use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    apply, axpy, check_system, confirm, dot, finish, indefinite_preconditioner, norm, positive_rz,
-    residual,
+    apply, axpy, check_system, confirm, dot, finish, indefinite_preconditioner, mm, norm,
+    positive_rz, residual,
 };
 use crate::recycle::RecycleSpace;
 use crate::{Error, Result};
@@ -103,51 +102,53 @@ impl Deflation {
     /// `p ← p − G (A W)ᵀ z` (`G (AW)ᵀ` is the A-orthogonal projector's correction).
     fn a_orthogonalise(&mut self, z: &[f64], p: &mut [f64]) {
         let n = z.len();
-        matmul(
+        mm(
             self.t.as_mut(),
             Accum::Replace,
             self.aw.as_ref().transpose(),
             MatRef::from_column_major_slice(z, n, 1),
             1.0,
-            par(),
         );
-        matmul(
+        mm(
             MatMut::from_column_major_slice_mut(p, n, 1),
             Accum::Add,
             self.g.as_ref(),
             self.t.as_ref(),
             -1.0,
-            par(),
         );
     }
 
     /// `x ← x + G Wᵀ r`, `r ← r − A G Wᵀ r` (so that `Wᵀ r = 0`).
     fn deflate_residual(&mut self, x: &mut [f64], r: &mut [f64]) {
         let n = r.len();
-        matmul(
+        mm(
             self.t.as_mut(),
             Accum::Replace,
             self.w.as_ref().transpose(),
             MatRef::from_column_major_slice(r, n, 1),
             1.0,
-            par(),
         );
-        matmul(
+        mm(
             MatMut::from_column_major_slice_mut(x, n, 1),
             Accum::Add,
             self.g.as_ref(),
             self.t.as_ref(),
             1.0,
-            par(),
         );
-        let einv_t = &self.einv * &self.t;
-        matmul(
+        let mut einv_t = Mat::<f64>::zeros(self.einv.nrows(), 1);
+        mm(
+            einv_t.as_mut(),
+            Accum::Replace,
+            self.einv.as_ref(),
+            self.t.as_ref(),
+            1.0,
+        );
+        mm(
             MatMut::from_column_major_slice_mut(r, n, 1),
             Accum::Add,
             self.aw.as_ref(),
             einv_t.as_ref(),
             -1.0,
-            par(),
         );
     }
 }
@@ -377,22 +378,14 @@ impl RecycledCg {
             maz.col_as_slice_mut(j).iter_mut().for_each(|v| *v *= sc);
         }
         let mut za = Mat::<f64>::zeros(s, s);
-        matmul(
-            za.as_mut(),
-            Accum::Replace,
-            z.transpose(),
-            az.as_ref(),
-            1.0,
-            par(),
-        );
+        mm(za.as_mut(), Accum::Replace, z.transpose(), az.as_ref(), 1.0);
         let mut amaz = Mat::<f64>::zeros(s, s);
-        matmul(
+        mm(
             amaz.as_mut(),
             Accum::Replace,
             az.transpose(),
             maz.as_ref(),
             1.0,
-            par(),
         );
         let za = Mat::<f64>::from_fn(s, s, |i, j| 0.5 * (za[(i, j)] + za[(j, i)]));
         let amaz = Mat::<f64>::from_fn(s, s, |i, j| 0.5 * (amaz[(i, j)] + amaz[(j, i)]));
@@ -403,13 +396,13 @@ impl RecycledCg {
         faer::linalg::triangular_solve::solve_lower_triangular_in_place(
             l.as_ref(),
             t.as_mut(),
-            par(),
+            faer::Par::Seq,
         );
         let mut t = t.transpose().to_owned();
         faer::linalg::triangular_solve::solve_lower_triangular_in_place(
             l.as_ref(),
             t.as_mut(),
-            par(),
+            faer::Par::Seq,
         );
         let t = Mat::<f64>::from_fn(s, s, |i, j| 0.5 * (t[(i, j)] + t[(j, i)]));
         let eig = linalg::symmetric_eigen(t.as_ref()).ok()?;
@@ -420,9 +413,10 @@ impl RecycledCg {
         faer::linalg::triangular_solve::solve_upper_triangular_in_place(
             l.transpose(),
             y.as_mut(),
-            par(),
+            faer::Par::Seq,
         );
-        let w = &z * &y;
+        let mut w = Mat::<f64>::zeros(z.nrows(), y.ncols());
+        mm(w.as_mut(), Accum::Replace, z.as_ref(), y.as_ref(), 1.0);
         RecycleSpace::new(w).ok()
     }
 }
@@ -438,7 +432,8 @@ fn deflation<A: LinearOperator + ?Sized>(
     let k = w.ncols();
     let aw = a.apply_to(w.as_ref());
     monitor.count_matvecs(k);
-    let e = w.transpose() * &aw;
+    let mut e = Mat::<f64>::zeros(w.ncols(), aw.ncols());
+    mm(e.as_mut(), Accum::Replace, w.transpose(), aw.as_ref(), 1.0);
     let e = Mat::<f64>::from_fn(k, k, |i, j| 0.5 * (e[(i, j)] + e[(j, i)]));
     let not_pd = || Error::NotPositiveDefinite {
         method: "recycled-cg (recycle space: Wᵀ A W)",
@@ -450,7 +445,8 @@ fn deflation<A: LinearOperator + ?Sized>(
     if (0..k).any(|i| !einv[(i, i)].is_finite()) {
         return Err(not_pd());
     }
-    let g = &w * &einv;
+    let mut g = Mat::<f64>::zeros(w.nrows(), einv.ncols());
+    mm(g.as_mut(), Accum::Replace, w.as_ref(), einv.as_ref(), 1.0);
     Ok(Deflation {
         w,
         aw,
