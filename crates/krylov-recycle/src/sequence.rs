@@ -447,20 +447,19 @@ impl SequenceSolver {
         };
         let sort_time_s = sort_start.elapsed().as_secs_f64();
 
-        // Contiguous pieces of the order, as equal as possible.
+        // Contiguous pieces of the order, as equal as possible: chain `c` solves positions
+        // `bounds[c]..bounds[c + 1]`.
         let chains = self.options.chains.clamp(1, order.len().max(1));
-        let pieces: Vec<&[usize]> = (0..chains)
-            .map(|c| &order[c * order.len() / chains..(c + 1) * order.len() / chains])
-            .collect();
-        let first_position: Vec<usize> = (0..chains).map(|c| c * order.len() / chains).collect();
+        let bounds: Vec<usize> = (0..=chains).map(|c| c * order.len() / chains).collect();
+        let chain =
+            |c: usize| self.solve_chain(systems, &order[bounds[c]..bounds[c + 1]], bounds[c]);
         let solved: Vec<Vec<Solved>> = if chains == 1 {
-            vec![self.solve_chain(systems, pieces[0], 0)?]
+            vec![chain(0)?]
         } else {
-            pieces
-                .par_iter()
-                .zip(&first_position)
+            (0..chains)
+                .into_par_iter()
                 // Each chain on one thread: the pool is already busy with the other chains.
-                .map(|(piece, &p0)| linalg::sequential(|| self.solve_chain(systems, piece, p0)))
+                .map(|c| linalg::sequential(|| chain(c)))
                 .collect::<Result<_>>()?
         };
         let mut solutions: Vec<Vec<f64>> = vec![Vec::new(); systems.len()];

@@ -45,11 +45,11 @@
 //! [`Assembly::SkrSlip`] reconstructs, from the description in the project's issue #4, the
 //! slicing slip of the SKR paper's published scripts (off-diagonal coefficients shifted by two
 //! columns, which SciPy's `diags` accepts silently); the scripts themselves were not available
-//! here. Taking the west/east coefficients two grid columns over reproduces the magnitude of the
-//! issue's SciPy figures on 30 lognormal systems at 50², rtol 1e-5 (GMRES(40): 6451 matvecs per
-//! system with 10 of 30 at the 10 000 cap, against the issue's 6658 with 12; GCROT(40, 20) 746
-//! against 615; recycled and sorted 548 against 471), where the correct stencil gives 261 / 155
-//! / 126. Use it only to compare with the paper.
+//! here. Taking the west/east coefficients two grid columns over reproduces the issue's SciPy
+//! figures in kind (30 lognormal systems at 50², rtol 1e-5, the `darcy-skr-slip` case of
+//! `cargo xtask bench --peers`): GMRES(40) 9486 matvecs per system with 6 of 30 at the 20 000
+//! cap (the issue: 6658, 12 at its cap), GCROT(40, 20) 698 (615), recycled and sorted 539 (471),
+//! where the correct stencil gives 260 / 156 / 126. Use it only to compare with the paper.
 //!
 //! # Example
 //!
