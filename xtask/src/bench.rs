@@ -1,5 +1,5 @@
-//! `cargo xtask bench`: builds and runs the benchmark suite (`pde-bench`'s `bench-suite`
-//! binary, release mode), optionally the Python peers, and writes `target/bench-report/`.
+//! `cargo xtask bench`: builds and runs the benchmark suite (the `benches` crate's
+//! `bench-suite` binary, release mode), optionally the Python peers, and writes `target/bench-report/`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -88,7 +88,7 @@ pub fn run(o: &Options) -> Result<()> {
             "build",
             "--release",
             "-p",
-            "pde-bench",
+            "benches",
             "--bin",
             "bench-suite",
         ]),
@@ -125,7 +125,7 @@ pub fn run(o: &Options) -> Result<()> {
     if let Some(path) = &o.json {
         write(path, &json)?;
     }
-    let anchors: Vec<Anchor> = read_json(&root().join("bench/anchors.json"))?;
+    let anchors: Vec<Anchor> = read_json(&root().join("benches/anchors.json"))?;
     let report = render_report(&records, &anchors, o, &peer_note);
     write(&out_dir.join("report.md"), &report)?;
     println!("{report}");
@@ -155,7 +155,7 @@ fn run_peers(inputs: &Path, threads: usize, records: &mut Vec<Record>) -> String
     };
     let mut failed = Vec::new();
     for p in &peer_inputs {
-        let script = root().join("bench/peers").join(&p.script);
+        let script = root().join("benches/peers").join(&p.script);
         eprintln!("xtask: peer {}", p.script);
         let out = Command::new(&python)
             .arg(&script)

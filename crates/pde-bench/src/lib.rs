@@ -16,7 +16,6 @@ pub mod poisson;
 pub mod problems;
 pub mod riesz;
 pub mod solve;
-pub mod suite;
 pub mod thermal_block;
 
 pub use error::{Error, Result};

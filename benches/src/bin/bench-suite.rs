@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use benches::{Config, run};
 use clap::Parser;
-use pde_bench::suite::{Config, run};
 
 /// Benchmark suite of the reduced-bases workspace.
 #[derive(Parser)]
@@ -26,7 +26,7 @@ struct Args {
     /// Where to write the inputs of peer scripts (and `peers.json` listing them).
     #[arg(long)]
     inputs: Option<PathBuf>,
-    /// Run only these suites (repeatable): linalg, pde-bench, tensor-formats.
+    /// Run only these suites (repeatable): linalg, pde-bench, rom-core, tensor-formats, krylov-recycle.
     #[arg(long)]
     only: Vec<String>,
 }

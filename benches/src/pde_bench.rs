@@ -3,11 +3,11 @@
 
 use std::time::Instant;
 
-use super::{Config, Outcome, Record};
-use crate::darcy::Assembly;
-use crate::dataset::{GenerateOptions, SampleGenerator, generate};
-use crate::ks::KsParams;
-use crate::problems::{DarcyCoefficient, DarcySamples, KsSamples, PoissonSamples};
+use crate::{Config, Outcome, Record};
+use pde_bench::darcy::Assembly;
+use pde_bench::dataset::{GenerateOptions, SampleGenerator, generate};
+use pde_bench::ks::KsParams;
+use pde_bench::problems::{DarcyCoefficient, DarcySamples, KsSamples, PoissonSamples};
 
 const SUITE: &str = "pde-bench";
 
@@ -15,7 +15,7 @@ const SUITE: &str = "pde-bench";
 ///
 /// # Errors
 /// Any error of the generators.
-pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let n = 128;
     for (coefficient, label) in [
         (DarcyCoefficient::Threshold, "threshold cosine GRF (FNO)"),
@@ -51,13 +51,13 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
 }
 
 /// Assembly time of the B-spline collocation matrix of the Riesz operator against the degree.
-fn riesz_assembly(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+fn riesz_assembly(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let n = config.pick(256, 1024);
     let alpha = 1.5;
     for p in [2usize, 3, 4, 6, 8] {
-        let problem = crate::riesz::RieszCollocation::new(alpha, p, n)?;
+        let problem = pde_bench::riesz::RieszCollocation::new(alpha, p, n)?;
         let case = format!("riesz alpha={alpha} n={n} intervals");
-        let t = super::median_time(config.pick(3, 5), || {
+        let t = crate::median_time(config.pick(3, 5), || {
             std::hint::black_box(problem.matrix());
         });
         out.records.push(Record::new(
@@ -80,7 +80,7 @@ pub fn throughput(
     method: &str,
     count: usize,
     out: &mut Outcome,
-) -> super::SuiteResult<()> {
+) -> crate::SuiteResult<()> {
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     for threads in [1, all] {
         let dir = std::env::temp_dir().join(format!(
@@ -94,7 +94,7 @@ pub fn throughput(
         let start = Instant::now();
         let report = generate(generator, &opts)?;
         let seconds = start.elapsed().as_secs_f64();
-        let stats = crate::dataset::info(&dir)?.totals;
+        let stats = pde_bench::dataset::info(&dir)?.totals;
         let _ = std::fs::remove_dir_all(&dir);
         let method = format!("{method}, {threads} thread(s)");
         out.records.push(Record::new(
@@ -134,19 +134,19 @@ pub fn throughput(
 
 /// Sparse direct solves of 128² Darcy systems, one thread: with the symbolic analysis shared
 /// across systems, and from scratch. With `--inputs`, the systems are saved for the SciPy peer.
-fn darcy_direct_solves(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+fn darcy_direct_solves(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let n = 128;
     let count = config.pick(5, 20);
     let case =
         format!("darcy {n}x{n} threshold cosine GRF, symmetric, direct solve only, 1 thread");
     let generator = DarcySamples::new(n, Assembly::Symmetric, DarcyCoefficient::Threshold)?;
-    let systems: Vec<crate::dataset::LinearSystem> = (0..count)
+    let systems: Vec<pde_bench::dataset::LinearSystem> = (0..count)
         .map(|k| {
             generator
                 .sample(k, linalg::rng::derive_seed(7, k as u64))
                 .map(|s| s.system)
         })
-        .collect::<crate::Result<Vec<_>>>()?
+        .collect::<pde_bench::Result<Vec<_>>>()?
         .into_iter()
         .flatten()
         .collect();
@@ -161,12 +161,12 @@ fn darcy_direct_solves(config: &Config, out: &mut Outcome) -> super::SuiteResult
     let mut fresh = Vec::new();
     for s in &systems {
         let start = Instant::now();
-        let (_, r) = crate::problems::cholesky_solve(&analysis, &s.matrix, &s.rhs)?;
+        let (_, r) = pde_bench::problems::cholesky_solve(&analysis, &s.matrix, &s.rhs)?;
         shared.push(start.elapsed().as_secs_f64());
         worst = worst.max(r);
         let start = Instant::now();
         let fresh_analysis = linalg::direct::SparseCholesky::analyze(&s.matrix)?;
-        crate::problems::cholesky_solve(&fresh_analysis, &s.matrix, &s.rhs)?;
+        pde_bench::problems::cholesky_solve(&fresh_analysis, &s.matrix, &s.rhs)?;
         fresh.push(start.elapsed().as_secs_f64());
     }
     faer::set_global_parallelism(previous);
@@ -213,7 +213,7 @@ fn darcy_direct_solves(config: &Config, out: &mut Outcome) -> super::SuiteResult
                 &ndarray::Array1::from(s.rhs.clone()),
             )?;
         }
-        out.peer_inputs.push(super::PeerInput {
+        out.peer_inputs.push(crate::PeerInput {
             script: "scipy_spsolve.py".into(),
             input: "darcy128_systems".into(),
             args: vec!["--case".into(), case, "--threads".into(), "1".into()],

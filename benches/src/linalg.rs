@@ -8,8 +8,8 @@ use linalg::rng::{gaussian_mat, seeded};
 use linalg::testing::{matrix_with_singular_values, tail_norm};
 use linalg::{LinearOperator, RandomizedSvd, Truncation, par, thin_qr, truncated_svd};
 
-use super::{Config, Outcome, PeerInput, Record, median_time};
-use crate::poisson::poisson_2d;
+use crate::{Config, Outcome, PeerInput, Record, median_time};
+use pde_bench::poisson::poisson_2d;
 
 const SUITE: &str = "linalg";
 
@@ -17,15 +17,15 @@ const SUITE: &str = "linalg";
 ///
 /// # Errors
 /// Any error of the methods under test.
-pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     randomized_svd(config, out)?;
     sparse_matvec(config, out)?;
     dense_factorizations(config, out)?;
     Ok(())
 }
 
-/// The 4000 x 2000 matrix with σ_i = exp(−i/20) of issue #2, rank 50.
-fn randomized_svd(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+/// The 4000 x 2000 matrix with σ_i = exp(−i/20), rank 50.
+fn randomized_svd(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let (m, n, k) = (4000, 2000, 50);
     let case = format!("dense {m}x{n} sigma_i=exp(-i/20), rank {k}");
     let s: Vec<f64> = (0..n).map(|i| (-(i as f64) / 20.0).exp()).collect();
@@ -107,7 +107,7 @@ fn randomized_svd(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> 
 }
 
 /// CSR products with the 2D 5-point Laplacian: ours (row-parallel) against faer's own kernel.
-fn sparse_matvec(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+fn sparse_matvec(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let n = config.pick(512, 1024);
     let a = poisson_2d(n)?;
     let csc = a
@@ -169,7 +169,7 @@ fn sparse_matvec(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
 }
 
 /// Thin QR and thin SVD of Gaussian matrices.
-fn dense_factorizations(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+fn dense_factorizations(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let (m, n) = config.pick((2000, 400), (4000, 800));
     let a = gaussian_mat(&mut seeded(3), m, n);
     let repeats = config.pick(3, 5);

@@ -1,6 +1,9 @@
-//! The workspace's benchmark suite: cases on embedded default problems, each producing
-//! [`Record`]s in the format of `shared/design/architecture.md`. `cargo xtask bench` runs it
-//! through the `bench-suite` binary and writes `target/bench-report/`.
+//! The workspace's benchmark suite: cases on embedded default problems, one module per crate it
+//! measures, each producing [`Record`]s (`{"suite", "case", "method", "metric", "value",
+//! "unit"}`). `cargo xtask bench` runs it through the `bench-suite` binary and writes the report
+//! into cargo's target directory, under `bench-report/`.
+//!
+//! Adding a crate's cases means adding one module file here and one line in [`SUITES`].
 //!
 //! Timings are medians over repeats after one warm-up run; every case also records an accuracy
 //! figure so a fast wrong answer cannot pass unnoticed.
@@ -8,7 +11,7 @@
 //! # Example
 //!
 //! ```
-//! use pde_bench::suite::{Record, median_time};
+//! use benches::{Record, median_time};
 //! let t = median_time(3, || { std::hint::black_box((0..1000).sum::<u64>()); });
 //! let r = Record::new("linalg", "sum 1..1000", "iterator", "time", t, "s");
 //! assert!(r.value >= 0.0);
@@ -19,11 +22,11 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-pub mod krylov_cases;
-pub mod linalg_cases;
-pub mod pde_cases;
-pub mod rom_cases;
-pub mod tensor_cases;
+pub mod krylov_recycle;
+pub mod linalg;
+pub mod pde_bench;
+pub mod rom_core;
+pub mod tensor_formats;
 
 /// One benchmark result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,7 +69,7 @@ impl Record {
 /// An input written for a peer script (a Python reference run by `cargo xtask bench --peers`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PeerInput {
-    /// The script under `bench/peers/`.
+    /// The script under `benches/peers/`.
     pub script: String,
     /// The input file, relative to the inputs directory.
     pub input: String,
@@ -128,26 +131,37 @@ pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
 /// The result of a benchmark case: any crate's error.
 pub type SuiteResult<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// Runs every suite.
+/// A suite: its name (the crate it measures) and the function that runs its cases.
+pub type Suite = (&'static str, fn(&Config, &mut Outcome) -> SuiteResult<()>);
+
+/// Every suite, in the order they run.
+pub const SUITES: &[Suite] = &[
+    ("linalg", linalg::run),
+    ("pde-bench", pde_bench::run),
+    ("rom-core", rom_core::run),
+    ("tensor-formats", tensor_formats::run),
+    ("krylov-recycle", krylov_recycle::run),
+];
+
+/// Runs every selected suite.
 ///
 /// # Errors
-/// The first error a case returns (a case that fails is a bug to fix, not a figure to report).
+/// The first error a case returns (a case that fails is a bug to fix, not a figure to report),
+/// or an unknown suite name in [`Config::only`].
 pub fn run(config: &Config) -> SuiteResult<Outcome> {
+    if let Some(unknown) = config
+        .only
+        .iter()
+        .find(|s| !SUITES.iter().any(|(name, _)| name == s))
+    {
+        let names: Vec<&str> = SUITES.iter().map(|(name, _)| *name).collect();
+        return Err(format!("unknown suite `{unknown}` (known: {})", names.join(", ")).into());
+    }
     let mut outcome = Outcome::default();
-    if config.runs("linalg") {
-        linalg_cases::run(config, &mut outcome)?;
-    }
-    if config.runs("pde-bench") {
-        pde_cases::run(config, &mut outcome)?;
-    }
-    if config.runs("rom-core") {
-        rom_cases::run(config, &mut outcome)?;
-    }
-    if config.runs("tensor-formats") {
-        tensor_cases::run(config, &mut outcome)?;
-    }
-    if config.runs("krylov-recycle") {
-        krylov_cases::run(config, &mut outcome)?;
+    for (name, cases) in SUITES {
+        if config.runs(name) {
+            cases(config, &mut outcome)?;
+        }
     }
     Ok(outcome)
 }

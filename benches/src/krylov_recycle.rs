@@ -1,6 +1,6 @@
 //! Benchmark cases of `krylov-recycle`: sequences of Darcy systems solved one after another,
-//! recycled or not, sorted or not, preconditioned or not, against the anchors of issue #4
-//! (SciPy GMRES / GCROT, PETSc); AMG-preconditioned CG across grid sizes ([`amg_scaling`]);
+//! recycled or not, sorted or not, preconditioned or not, against SciPy GMRES / GCROT and PETSc;
+//! AMG-preconditioned CG across grid sizes ([`amg_scaling`]);
 //! and the deep conjugate direction method on 2D Poisson against CG, IC(0)-PCG and AMG-PCG
 //! ([`dcdm`]).
 //!
@@ -17,9 +17,9 @@ use krylov_recycle::{
 };
 use linalg::{IdentityOperator, SolveStats, StopCriteria};
 
-use super::{Config, Outcome, PeerInput, Record};
-use crate::darcy::{Assembly, Forcing, assemble};
-use crate::problems::{DarcyCoefficient, DarcySamples};
+use crate::{Config, Outcome, PeerInput, Record};
+use pde_bench::darcy::{Assembly, Forcing, assemble};
+use pde_bench::solve::darcy_sequence;
 
 const SUITE: &str = "krylov-recycle";
 
@@ -27,8 +27,8 @@ const SUITE: &str = "krylov-recycle";
 ///
 /// # Errors
 /// Any error of the methods under test.
-pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
-    // The issue's two nonsymmetric cases and the symmetric one.
+pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
+    // The two nonsymmetric cases and the symmetric one.
     let skr80 = darcy_sequence(80, Assembly::Skr, config.pick(20, 50), 11)?;
     let case = format!("darcy-skr n=6400 rtol=1e-8 x{}", skr80.len());
     sequence_cases(&case, &skr80, 1e-8, &nonsymmetric_methods(), out)?;
@@ -91,14 +91,14 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
 
 /// The recycle policy on a high-contrast sequence: symmetric Darcy on 40² with the coefficient
 /// a cosine GRF thresholded to 500 / 1 (ratio 500), GCRO-DR(40,20)+ILU(0) without recycling,
-/// always recycling, and adaptive. The issue asks that recycling never cost more than 5% over
+/// always recycling, and adaptive. The goal is that recycling never cost more than 5% over
 /// no recycling in matvecs.
-fn high_contrast(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+fn high_contrast(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let n = 40;
-    let grf = crate::grf::CosineGrf::new(n)?;
+    let grf = pde_bench::grf::CosineGrf::new(n)?;
     let systems = (0..config.pick(20, 40))
         .map(|k| {
-            let a = crate::grf::threshold(
+            let a = pde_bench::grf::threshold(
                 grf.sample(linalg::rng::derive_seed(17, k as u64)).view(),
                 500.0,
                 1.0,
@@ -106,7 +106,7 @@ fn high_contrast(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
             let (matrix, rhs) = assemble(a.view(), Assembly::Symmetric, Forcing::Constant(1.0))?;
             Ok(System::new(matrix, rhs).with_field(a))
         })
-        .collect::<crate::Result<Vec<_>>>()?;
+        .collect::<pde_bench::Result<Vec<_>>>()?;
     let case = format!("darcy-sym contrast 500 n=1600 rtol=1e-8 x{}", systems.len());
     let gcrodr = Method::Gcrodr {
         restart: 40,
@@ -133,7 +133,7 @@ const SCALING_SIDES: [usize; 3] = [64, 128, 256];
 
 /// AMG-preconditioned CG (smoothed aggregation, default [`AmgOptions`]) on the symmetric
 /// lognormal Darcy problem at 64², 128², 256², rtol 1e-8, zero initial guess; IC(0)-PCG on the
-/// same systems for contrast. The issue's goal: at most 15 AMG-CG iterations at every size.
+/// same systems for contrast. The goal: at most 15 AMG-CG iterations at every size.
 ///
 /// Per size and method: `iterations` (mean over the systems), `time_per_step` (mean wall time
 /// of preconditioner set-up plus solve, one run each: the hierarchy is built from scratch for
@@ -142,7 +142,7 @@ const SCALING_SIDES: [usize; 3] = [64, 128, 256];
 ///
 /// # Errors
 /// Any error of the generators or solvers (a solve that does not converge is an error).
-pub fn amg_scaling(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+pub fn amg_scaling(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let count = config.pick(2, 5);
     let cg = Cg::new(StopCriteria::default().rtol(1e-8).max_iters(20_000))?;
     for (k, side) in SCALING_SIDES.into_iter().enumerate() {
@@ -168,10 +168,10 @@ pub fn amg_scaling(config: &Config, out: &mut Outcome) -> super::SuiteResult<()>
 
 /// The DCDM network trained by `krylov-recycle` at 64² (`examples/dcdm_poisson.rs --train`),
 /// embedded so the suite binary needs no data file at run time.
-const DCDM_WEIGHTS: &str = include_str!("../../../krylov-recycle/data/dcdm_poisson64.json");
+const DCDM_WEIGHTS: &str = include_str!("../../crates/krylov-recycle/data/dcdm_poisson64.json");
 
 /// The embedded network, checked as [`DirectionCnn::load`] checks a file.
-fn dcdm_network() -> super::SuiteResult<DirectionCnn> {
+fn dcdm_network() -> crate::SuiteResult<DirectionCnn> {
     let parsed: DirectionCnn = serde_json::from_str(DCDM_WEIGHTS)?;
     let mut net = DirectionCnn::new(parsed.channels(), parsed.layers(), 0)?;
     net.set_params(parsed.params())?;
@@ -180,7 +180,7 @@ fn dcdm_network() -> super::SuiteResult<DirectionCnn> {
 
 /// The deep conjugate direction method (network trained at 64², default window 2) on the 2D
 /// Poisson problem (5-point Laplacian) at 64², 128², 256², Gaussian random right-hand side
-/// (seeded), rtol 1e-6, zero initial guess; against CG, IC(0)-PCG and AMG-PCG. The issue's
+/// (seeded), rtol 1e-6, zero initial guess; against CG, IC(0)-PCG and AMG-PCG. The
 /// goal: DCDM needs at least 5x fewer iterations than unpreconditioned CG at every size.
 ///
 /// Per size and method: `iterations`, `time_per_step` (median wall time of repeated runs after
@@ -191,7 +191,7 @@ fn dcdm_network() -> super::SuiteResult<DirectionCnn> {
 ///
 /// # Errors
 /// Any error of the generators or solvers (a solve that does not converge is an error).
-pub fn dcdm(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+pub fn dcdm(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let net = dcdm_network()?;
     let repeats = config.pick(1, 3);
     let stop = StopCriteria::default().rtol(1e-6).max_iters(20_000);
@@ -200,7 +200,7 @@ pub fn dcdm(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
     // Iterations of CG and DCDM per size, for the growth exponents.
     let mut growth: Vec<(f64, f64, f64)> = Vec::new();
     for side in SCALING_SIDES {
-        let a = crate::poisson::poisson_2d(side)?;
+        let a = pde_bench::poisson::poisson_2d(side)?;
         let n = side * side;
         let mut rng = linalg::rng::seeded(42);
         let b = linalg::rng::gaussian_vec(&mut rng, n);
@@ -239,7 +239,7 @@ pub fn dcdm(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
     }
     if let (Some(first), Some(last)) = (growth.first(), growth.last()) {
         // `iterations ~ side^p` through the smallest and largest grid: CG's p is about 1
-        // (condition number ~ side²); the issue asks DCDM's to be smaller.
+        // (condition number ~ side²); the goal asks DCDM's to be smaller.
         let exponent = |i0: f64, i1: f64| (i1 / i0).ln() / (last.0 / first.0).ln();
         let case = format!(
             "poisson-2d {}²..{}² rtol=1e-6, iterations ~ side^p",
@@ -266,7 +266,7 @@ pub fn dcdm(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
 fn timed_solve(
     b: &[f64],
     mut solve: impl FnMut(&mut [f64]) -> krylov_recycle::Result<SolveStats>,
-) -> super::SuiteResult<(SolveStats, f64)> {
+) -> crate::SuiteResult<(SolveStats, f64)> {
     let mut x = vec![0.0; b.len()];
     let start = Instant::now();
     let stats = solve(&mut x)?;
@@ -279,7 +279,7 @@ fn repeated_solve(
     repeats: usize,
     b: &[f64],
     mut solve: impl FnMut(&mut [f64]) -> krylov_recycle::Result<SolveStats>,
-) -> super::SuiteResult<(SolveStats, f64)> {
+) -> crate::SuiteResult<(SolveStats, f64)> {
     let mut last = timed_solve(b, &mut solve)?;
     let mut times = Vec::with_capacity(repeats);
     for _ in 0..repeats.max(1) {
@@ -439,24 +439,6 @@ fn symmetric_methods() -> Vec<Variant> {
     ]
 }
 
-/// `count` Darcy systems `−∇·(a∇u) = 1` on an `n x n` grid with `a = exp(GRF α=2.5, τ=7)`
-/// (the SKR paper's coefficient), each with its field for sorting.
-pub fn darcy_sequence(
-    n: usize,
-    assembly: Assembly,
-    count: usize,
-    seed: u64,
-) -> crate::Result<Vec<System>> {
-    let generator = DarcySamples::new(n, assembly, DarcyCoefficient::Lognormal)?;
-    (0..count)
-        .map(|k| {
-            let a = generator.coefficient(linalg::rng::derive_seed(seed, k as u64))?;
-            let (matrix, rhs) = assemble(a.view(), assembly, Forcing::Constant(1.0))?;
-            Ok(System::new(matrix, rhs).with_field(a))
-        })
-        .collect()
-}
-
 /// Solves `systems` with each method and records matvecs per system, failures, the largest
 /// true relative residual and the time per system (sorting and preconditioner included).
 fn sequence_cases(
@@ -465,7 +447,7 @@ fn sequence_cases(
     rtol: f64,
     methods: &[Variant],
     out: &mut Outcome,
-) -> super::SuiteResult<()> {
+) -> crate::SuiteResult<()> {
     let count = systems.len() as f64;
     for v in methods {
         let label = &v.label();
@@ -531,7 +513,7 @@ fn save_for_peers(
     systems: &[System],
     rtol: f64,
     kind: &str,
-) -> super::SuiteResult<()> {
+) -> crate::SuiteResult<()> {
     let Some(dir) = &config.inputs_dir else {
         return Ok(());
     };
@@ -578,7 +560,7 @@ mod tests {
     #[test]
     fn embedded_network_is_the_data_file() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../krylov-recycle/data/dcdm_poisson64.json");
+            .join("../crates/krylov-recycle/data/dcdm_poisson64.json");
         assert_eq!(dcdm_network().unwrap(), DirectionCnn::load(path).unwrap());
     }
 

@@ -10,8 +10,8 @@ use rom_core::error_estimator::CoercivityBound;
 use rom_core::greedy::WeakGreedy;
 use rom_core::inner_product::InnerProduct;
 
-use super::{Config, Outcome, Record, median_time};
-use crate::thermal_block::{PARAMETER_RANGE, ThermalBlock};
+use crate::{Config, Outcome, Record, median_time};
+use pde_bench::thermal_block::{PARAMETER_RANGE, ThermalBlock};
 
 const SUITE: &str = "rom-core";
 
@@ -19,7 +19,7 @@ const SUITE: &str = "rom-core";
 ///
 /// # Errors
 /// Any error of the methods under test.
-pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     thermal_block(config, out)?;
     local_bases(out)?;
     koopman(config, out)
@@ -27,8 +27,8 @@ pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
 
 /// EDMD and ResDMD on the damped Duffing oscillator (monomials up to degree 8, box [-2,2]²):
 /// fit and residual times, how many EDMD eigenvalues ResDMD flags as spurious (residual > 0.1).
-fn koopman(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
-    use crate::dynamical_systems::Duffing;
+fn koopman(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
+    use pde_bench::dynamical_systems::Duffing;
     use rom_core::dictionary::Monomials;
     use rom_core::edmd::Edmd;
     use rom_core::resdmd::ResDmd;
@@ -84,7 +84,7 @@ fn koopman(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
 /// Greedy RB of size 10 on the 2×2 thermal block at 100×100 (256 training parameters), tested
 /// on 50 random parameters: max relative error in the H¹₀ semi-norm, effectivity range, and the
 /// online solve (reduced assembly + solve + estimator) against the full-order sparse Cholesky.
-fn thermal_block(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+fn thermal_block(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let n = 100;
     let tb = ThermalBlock::new(n, 2, 2)?;
     let (lo, hi) = PARAMETER_RANGE;
@@ -119,7 +119,7 @@ fn thermal_block(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
         max_rel = max_rel.max(err / product.norm(&u));
         // ‖·‖_X = (uᵀ L_h u)^{1/2} with the h⁻²-scaled 5-point Laplacian is h⁻¹ times the
         // continuous H¹₀ semi-norm |u|_{H¹}; scale back to compare with finite-element codes.
-        max_abs = max_abs.max(err * crate::grid::mesh_width(n));
+        max_abs = max_abs.max(err * pde_bench::grid::mesh_width(n));
         let eff = sol.estimate.error_bound / err;
         eff_min = eff_min.min(eff);
         eff_max = eff_max.max(eff);
@@ -194,8 +194,8 @@ fn thermal_block(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
 /// Moving Gaussian with amplitude varying 100×: mean held-out projection error of local bases
 /// (6 clusters × 8 modes) with angle-based and Euclidean clustering, and of one global basis of 8
 /// modes.
-fn local_bases(out: &mut Outcome) -> super::SuiteResult<()> {
-    use crate::moving_features::{AmplitudeLaw, MovingFeature, MovingFeatureSet};
+fn local_bases(out: &mut Outcome) -> crate::SuiteResult<()> {
+    use pde_bench::moving_features::{AmplitudeLaw, MovingFeature, MovingFeatureSet};
     use rom_core::local_bases::{Assignment, LocalPod};
     let feature = MovingFeature::gaussian(400, 0.05)
         .amplitude_ratio(100.0)
@@ -210,7 +210,7 @@ fn local_bases(out: &mut Outcome) -> super::SuiteResult<()> {
     };
     let case =
         "moving gaussian (400 points, width 0.05), amplitude x100, 240 training / 100 held-out";
-    let mean_error = |clusters: usize, dissimilarity: Dissimilarity| -> super::SuiteResult<f64> {
+    let mean_error = |clusters: usize, dissimilarity: Dissimilarity| -> crate::SuiteResult<f64> {
         let bases = LocalPod::params()
             .clusters(clusters)
             .dissimilarity(dissimilarity)

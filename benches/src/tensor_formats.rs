@@ -1,4 +1,4 @@
-//! Benchmark cases of `tensor-formats`: Tucker (HOOI) on the four cases of issue #5, TT-SVD,
+//! Benchmark cases of `tensor-formats`: Tucker (HOOI) on four cases (random and Newton-potential tensors), TT-SVD,
 //! CP-ALS and the Gaunt scaling, with TensorLy as the peer.
 
 use tensor_formats::cp::CpAls;
@@ -6,7 +6,7 @@ use tensor_formats::testing::{low_rank_plus_noise, newton_potential};
 use tensor_formats::tt::{TtRanks, tt_svd};
 use tensor_formats::tucker::{Hooi, TuckerRanks};
 
-use super::{Config, Outcome, Record, median_time};
+use crate::{Config, Outcome, Record, median_time};
 
 const SUITE: &str = "tensor-formats";
 
@@ -14,7 +14,7 @@ const SUITE: &str = "tensor-formats";
 ///
 /// # Errors
 /// Any error of the methods under test.
-pub fn run(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let cases = [
         (
             "rand 200^3 (exact rank 20 + 1e-3 noise)",
@@ -156,7 +156,7 @@ fn peer(
         label.into(),
     ];
     args.extend_from_slice(extra);
-    out.peer_inputs.push(super::PeerInput {
+    out.peer_inputs.push(crate::PeerInput {
         script: "tensorly_decompositions.py".into(),
         input: file.into(),
         args,
@@ -165,7 +165,7 @@ fn peer(
 
 /// Gaunt tensor products of two degree-`L` coefficient vectors (output degree `2L`): the direct
 /// (selection-rule sparse) sum against the FFT path, and their fitted log-log exponents.
-fn gaunt_scaling(config: &Config, out: &mut Outcome) -> super::SuiteResult<()> {
+fn gaunt_scaling(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     use tensor_formats::gaunt::{GauntFft, GauntTable, sh_len};
     let degrees = [2usize, 4, 8, 12, 16];
     let case = "gaunt product, degrees L x L -> 2L";
