@@ -22,6 +22,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(doctest)]
+mod guide;
 pub mod krylov_recycle;
 pub mod linalg;
 pub mod pde_bench;

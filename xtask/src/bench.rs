@@ -1,13 +1,12 @@
 //! `cargo xtask bench`: builds and runs the benchmark suite (the `benches` crate's
 //! `bench-suite` binary, release mode), optionally the Python peers, and writes `target/bench-report/`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use crate::report::{self, Anchors, Figure, Header, Record};
 use crate::{Result, cargo, root, run_step};
 
 /// Command-line options of `cargo xtask bench`.
@@ -51,25 +50,6 @@ impl Options {
     }
 }
 
-/// One record, as in `shared/design/architecture.md`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct Record {
-    suite: String,
-    case: String,
-    method: String,
-    metric: String,
-    value: f64,
-    unit: String,
-}
-
-/// A figure quoted by an issue (or measured by hand once), shown beside the suite's records.
-#[derive(Clone, Debug, Deserialize)]
-struct Anchor {
-    #[serde(flatten)]
-    record: Record,
-    source: String,
-}
-
 /// An input the suite wrote for a peer script.
 #[derive(Clone, Debug, Deserialize)]
 struct PeerInput {
@@ -104,6 +84,8 @@ pub fn run(o: &Options) -> Result<()> {
     if o.quick {
         suite.arg("--quick");
     }
+    let figures_dir = out_dir.join("figures");
+    suite.arg("--figures").arg(&figures_dir);
     for s in &o.only {
         suite.arg("--only").arg(s);
     }
@@ -125,8 +107,16 @@ pub fn run(o: &Options) -> Result<()> {
     if let Some(path) = &o.json {
         write(path, &json)?;
     }
-    let anchors: Vec<Anchor> = read_json(&root().join("benches/anchors.json"))?;
-    let report = render_report(&records, &anchors, o, &peer_note);
+    let anchors = Anchors::load(&root().join("benches/anchors.json"))?;
+    // The figures the suite drew (SVG, beside the report), listed by the suite.
+    let figures: Vec<Figure> = read_json(&figures_dir.join("figures.json")).unwrap_or_default();
+    let header = Header {
+        quick: o.quick,
+        threads: o.threads,
+        revision: git_revision(),
+        peers: peer_note,
+    };
+    let report = report::render(&records, &anchors, &figures, &header);
     write(&out_dir.join("report.md"), &report)?;
     println!("{report}");
     eprintln!("xtask: wrote {} and report.md", results.display());
@@ -194,7 +184,7 @@ fn run_peers(inputs: &Path, threads: usize, records: &mut Vec<Record>) -> String
     }
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -207,29 +197,6 @@ fn write(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn format_value(value: f64, unit: &str) -> String {
-    match unit {
-        "s" if value < 1e-3 => format!("{:.2} µs", value * 1e6),
-        "s" if value < 1.0 => format!("{:.2} ms", value * 1e3),
-        "s" => format!("{value:.3} s"),
-        "count" => format!("{value:.1}"),
-        "1/s" => format!("{value:.1} /s"),
-        "ratio" => format!("{value:.2}×"),
-        "bytes" => format!("{value:.0} B"),
-        _ => format!("{value:.4e}"),
-    }
-}
-
-/// `| case | method | metric | value` (the caller closes the row).
-fn row(r: &Record) -> String {
-    format!(
-        "| {} | {} | {} | {}",
-        r.case,
-        r.method,
-        r.metric,
-        format_value(r.value, &r.unit)
-    )
-}
 
 fn git_revision() -> String {
     Command::new("git")
@@ -240,52 +207,4 @@ fn git_revision() -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into())
-}
-
-fn render_report(records: &[Record], anchors: &[Anchor], o: &Options, peers: &str) -> String {
-    // One table per suite; within it, records grouped by case (first appearance first), so a
-    // peer's figures sit beside ours.
-    let mut suites: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
-    for r in records {
-        suites.entry(&r.suite).or_default().push(r);
-    }
-    for rs in suites.values_mut() {
-        let mut order: Vec<&str> = Vec::new();
-        for r in rs.iter() {
-            if !order.contains(&r.case.as_str()) {
-                order.push(&r.case);
-            }
-        }
-        rs.sort_by_key(|r| order.iter().position(|c| *c == r.case));
-    }
-    let mut s = String::from("# Benchmark report\n\n");
-    let _ = writeln!(
-        s,
-        "Mode: {}; threads: {}; commit: {}; peers: {}.\n",
-        if o.quick { "quick" } else { "full" },
-        o.threads,
-        git_revision(),
-        peers
-    );
-    s += "Times are medians of repeated runs after a warm-up, measured in the same run; compare \
-          ratios, not absolute times across machines.\n";
-    for (suite, rs) in &suites {
-        let _ = writeln!(s, "\n## {suite}\n");
-        s += "| case | method | metric | value |\n|---|---|---|---|\n";
-        for r in rs {
-            let _ = writeln!(s, "{} |", row(r));
-        }
-        let suite_anchors: Vec<&Anchor> = anchors
-            .iter()
-            .filter(|a| a.record.suite == *suite)
-            .collect();
-        if !suite_anchors.is_empty() {
-            s += "\nAnchors (figures from the issues, or measured once by hand on this kind of machine):\n\n";
-            s += "| case | method | metric | value | source |\n|---|---|---|---|---|\n";
-            for a in suite_anchors {
-                let _ = writeln!(s, "{} | {} |", row(&a.record), a.source);
-            }
-        }
-    }
-    s
 }

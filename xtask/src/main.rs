@@ -13,6 +13,7 @@ use std::process::{Command, ExitCode};
 mod bench;
 mod ci;
 mod golden;
+mod report;
 
 /// An error with a one-line reason.
 pub type Result<T> = std::result::Result<T, String>;

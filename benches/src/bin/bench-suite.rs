@@ -1,7 +1,7 @@
 //! Runs the benchmark suite and writes its records as JSON; `cargo xtask bench` drives it.
 //!
 //! ```text
-//! bench-suite [--quick] [--threads N] [--json PATH] [--inputs DIR] [--only SUITE]...
+//! bench-suite [--quick] [--threads N] [--json PATH] [--inputs DIR] [--figures DIR] [--only SUITE]...
 //! ```
 
 use std::path::PathBuf;
@@ -26,6 +26,9 @@ struct Args {
     /// Where to write the inputs of peer scripts (and `peers.json` listing them).
     #[arg(long)]
     inputs: Option<PathBuf>,
+    /// Where to draw the figures (SVG) and `figures.json` listing them.
+    #[arg(long)]
+    figures: Option<PathBuf>,
     /// Run only these suites (repeatable): linalg, pde-bench, rom-core, tensor-formats, krylov-recycle.
     #[arg(long)]
     only: Vec<String>,

@@ -1,0 +1,1 @@
+//! The user guide under `docs/`, compiled and run as doc tests so its examples cannot rot.
