@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: builds and runs the benchmark suite (the `benches` crate's
-//! `bench-suite` binary, release mode), optionally the Python peers, and writes `target/bench-report/`.
+//! `bench-suite` binary, release mode), optionally the Python peers, and writes
+//! `<target>/bench-report/` in cargo's target directory (`results.json`, `report.md`, `figures/`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -7,47 +8,31 @@ use std::process::Command;
 use serde::Deserialize;
 
 use crate::report::{self, Anchors, Figure, Header, Record};
-use crate::{Result, cargo, root, run_step};
+use crate::{Result, cargo, root, run_step, target_dir, write_atomic};
 
 /// Command-line options of `cargo xtask bench`.
-#[derive(Debug, Default)]
+#[derive(Debug, clap::Args)]
 pub struct Options {
-    quick: bool,
-    json: Option<PathBuf>,
-    threads: usize,
-    peers: bool,
-    only: Vec<String>,
+    /// The smaller version that finishes in a few minutes on 2 cores.
+    #[arg(long)]
+    pub quick: bool,
+    /// Also write the records (JSON array) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Threads for every kernel and for the peers' BLAS.
+    #[arg(long, value_name = "N", default_value_t = all_cores())]
+    pub threads: usize,
+    /// Also run the Python peers (needs numpy and scikit-learn; set PEERS_PYTHON).
+    #[arg(long)]
+    pub peers: bool,
+    /// Run only this suite (repeatable): a crate name such as linalg or rom-core.
+    #[arg(long, value_name = "SUITE")]
+    pub only: Vec<String>,
 }
 
-impl Options {
-    /// Parses `[--quick] [--json PATH] [--threads N] [--peers] [--only SUITE]...`.
-    pub fn parse(args: &[String]) -> Result<Self> {
-        let mut o = Options {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            ..Options::default()
-        };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            match a.as_str() {
-                "--quick" => o.quick = true,
-                "--peers" => o.peers = true,
-                "--json" => {
-                    o.json = Some(it.next().ok_or("--json needs a path")?.into());
-                }
-                "--only" => o
-                    .only
-                    .push(it.next().ok_or("--only needs a suite name")?.clone()),
-                "--threads" => {
-                    let v = it.next().ok_or("--threads needs a number")?;
-                    o.threads = v
-                        .parse()
-                        .map_err(|_| format!("--threads: `{v}` is not a number"))?;
-                }
-                other => return Err(format!("bench: unknown option `{other}`")),
-            }
-        }
-        Ok(o)
-    }
+/// Every core the machine offers.
+fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// An input the suite wrote for a peer script.
@@ -60,7 +45,8 @@ struct PeerInput {
 
 /// Runs the suite and writes the report.
 pub fn run(o: &Options) -> Result<()> {
-    let out_dir = root().join("target").join("bench-report");
+    let target = target_dir()?;
+    let out_dir = target.join("bench-report");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     run_step(
         "cargo build --release --bin bench-suite",
@@ -75,7 +61,10 @@ pub fn run(o: &Options) -> Result<()> {
     )?;
     let suite_json = out_dir.join("suite-records.json");
     let inputs = out_dir.join("inputs");
-    let mut suite = Command::new(root().join("target/release/bench-suite"));
+    let binary = target
+        .join("release")
+        .join(format!("bench-suite{}", std::env::consts::EXE_SUFFIX));
+    let mut suite = Command::new(&binary);
     suite
         .arg("--json")
         .arg(&suite_json)
@@ -92,7 +81,7 @@ pub fn run(o: &Options) -> Result<()> {
     if o.peers {
         suite.arg("--inputs").arg(&inputs);
     }
-    run_step("bench-suite", &mut suite)?;
+    run_step(&binary.display().to_string(), &mut suite)?;
     let mut records: Vec<Record> = read_json(&suite_json)?;
 
     let peer_note = if o.peers {
@@ -103,9 +92,9 @@ pub fn run(o: &Options) -> Result<()> {
 
     let results = out_dir.join("results.json");
     let json = serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?;
-    write(&results, &json)?;
+    write_atomic(&results, &json)?;
     if let Some(path) = &o.json {
-        write(path, &json)?;
+        write_atomic(path, &json)?;
     }
     let anchors = Anchors::load(&root().join("benches/anchors.json"))?;
     // The figures the suite drew (SVG, beside the report), listed by the suite.
@@ -117,9 +106,11 @@ pub fn run(o: &Options) -> Result<()> {
         peers: peer_note,
     };
     let report = report::render(&records, &anchors, &figures, &header);
-    write(&out_dir.join("report.md"), &report)?;
+    let report_path = out_dir.join("report.md");
+    write_atomic(&report_path, &report)?;
     println!("{report}");
-    eprintln!("xtask: wrote {} and report.md", results.display());
+    eprintln!("xtask: wrote {}", results.display());
+    eprintln!("xtask: report: {}", report_path.display());
     Ok(())
 }
 
@@ -188,15 +179,6 @@ pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> 
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
-
-/// Writes a file atomically (temporary name, then rename).
-fn write(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("tmp-xtask");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
 
 fn git_revision() -> String {
     Command::new("git")

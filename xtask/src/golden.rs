@@ -1,15 +1,18 @@
 //! `cargo xtask golden`: runs the test suite with insta in strict mode (no snapshot is written
-//! or accepted), then fails on pending snapshots and on snapshot files no test referenced.
+//! or accepted), then fails on pending snapshots and on snapshot files no test referenced. The
+//! list of referenced snapshots goes to `<target>/insta-references.txt` in cargo's target
+//! directory.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::{Result, cargo, root, run_step};
+use crate::{Result, cargo, root, run_step, target_dir};
 
 /// Runs the workspace tests (doc tests included) and checks the snapshot files.
 pub fn run() -> Result<()> {
-    let refs = root().join("target").join("insta-references.txt");
-    std::fs::create_dir_all(root().join("target")).map_err(|e| format!("target/: {e}"))?;
+    let target = target_dir()?;
+    let refs = target.join("insta-references.txt");
+    std::fs::create_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
     let _ = std::fs::remove_file(&refs);
     run_step(
         "cargo test --workspace",
