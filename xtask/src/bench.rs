@@ -82,15 +82,17 @@ pub fn run(o: &Options) -> Result<()> {
         suite.arg("--inputs").arg(&inputs);
     }
     run_step(&binary.display().to_string(), &mut suite)?;
-    let mut records: Vec<Record> = read_json(&suite_json)?;
+    let ours: Vec<Record> = read_json(&suite_json)?;
+    let mut peers: Vec<Record> = Vec::new();
 
     let peer_note = if o.peers {
-        run_peers(&inputs, o.threads, &mut records)
+        run_peers(&inputs, o.threads, &mut peers)
     } else {
         "not run (add `--peers` with a Python that has numpy and scikit-learn)".to_string()
     };
 
     let results = out_dir.join("results.json");
+    let records: Vec<&Record> = ours.iter().chain(&peers).collect();
     let json = serde_json::to_string_pretty(&records).map_err(|e| e.to_string())?;
     write_atomic(&results, &json)?;
     if let Some(path) = &o.json {
@@ -105,7 +107,7 @@ pub fn run(o: &Options) -> Result<()> {
         revision: git_revision(),
         peers: peer_note,
     };
-    let report = report::render(&records, &anchors, &figures, &header);
+    let report = report::render(&ours, &peers, &anchors, &figures, &header);
     let report_path = out_dir.join("report.md");
     write_atomic(&report_path, &report)?;
     println!("{report}");
