@@ -7,6 +7,11 @@
 //! Every sequence records matvecs per system, failures, the largest true relative residual and
 //! the wall time per system with sorting and preconditioner set-up included. With `--inputs`
 //! the systems (and the sorted order) are saved for the SciPy peer script.
+//!
+//! Figures: matvecs per system along the SKR 80² and symmetric 80² sequences
+//! (`krylov_skr80_sequence`, `krylov_sym80_sequence`), AMG-CG and IC(0)-CG iterations and time
+//! against the grid size (`krylov_amg_iterations`, `krylov_amg_time`), and the iterations of
+//! the DCDM comparison against the grid size (`krylov_dcdm_iterations`).
 
 use std::time::Instant;
 
@@ -17,7 +22,7 @@ use krylov_recycle::{
 };
 use linalg::{IdentityOperator, SolveStats, StopCriteria};
 
-use crate::{Config, Outcome, PeerInput, Record};
+use crate::{Config, FigureSpec, Outcome, PeerInput, Record};
 use pde_bench::darcy::{Assembly, Forcing, assemble};
 use pde_bench::solve::darcy_sequence;
 
@@ -31,7 +36,18 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     // The two nonsymmetric cases and the symmetric one.
     let skr80 = darcy_sequence(80, Assembly::Skr, config.pick(20, 50), 11)?;
     let case = format!("darcy-skr n=6400 rtol=1e-8 x{}", skr80.len());
-    sequence_cases(&case, &skr80, 1e-8, &nonsymmetric_methods(), out)?;
+    let figure = sequence_figure(
+        "krylov_skr80_sequence",
+        &format!("Darcy SKR 80x80 (n=6400), {} systems", skr80.len()),
+    );
+    sequence_cases(
+        &case,
+        &skr80,
+        1e-8,
+        &nonsymmetric_methods(),
+        Some(&figure),
+        out,
+    )?;
     save_for_peers(
         config,
         out,
@@ -44,7 +60,7 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
 
     let skr50 = darcy_sequence(50, Assembly::Skr, 30, 12)?;
     let case = format!("darcy-skr n=2500 rtol=1e-5 x{}", skr50.len());
-    sequence_cases(&case, &skr50, 1e-5, &nonsymmetric_methods(), out)?;
+    sequence_cases(&case, &skr50, 1e-5, &nonsymmetric_methods(), None, out)?;
     save_for_peers(
         config,
         out,
@@ -59,7 +75,7 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     // (`Assembly::SkrSlip`), the operator behind the paper's figures: for comparison only.
     let slip50 = darcy_sequence(50, Assembly::SkrSlip, config.pick(10, 30), 12)?;
     let case = format!("darcy-skr-slip n=2500 rtol=1e-5 x{}", slip50.len());
-    sequence_cases(&case, &slip50, 1e-5, &nonsymmetric_methods(), out)?;
+    sequence_cases(&case, &slip50, 1e-5, &nonsymmetric_methods(), None, out)?;
     save_for_peers(
         config,
         out,
@@ -72,7 +88,18 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
 
     let sym80 = darcy_sequence(80, Assembly::Symmetric, config.pick(20, 50), 13)?;
     let case = format!("darcy-sym n=6400 rtol=1e-8 x{}", sym80.len());
-    sequence_cases(&case, &sym80, 1e-8, &symmetric_methods(), out)?;
+    let figure = sequence_figure(
+        "krylov_sym80_sequence",
+        &format!("Darcy symmetric 80x80 (n=6400), {} systems", sym80.len()),
+    );
+    sequence_cases(
+        &case,
+        &sym80,
+        1e-8,
+        &symmetric_methods(),
+        Some(&figure),
+        out,
+    )?;
     save_for_peers(
         config,
         out,
@@ -125,7 +152,43 @@ fn high_contrast(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
         ]
     })
     .collect::<Vec<_>>();
-    sequence_cases(&case, &systems, 1e-8, &variants, out)
+    sequence_cases(&case, &systems, 1e-8, &variants, None, out)
+}
+
+/// The figure of matvecs per system along a sequence, titled `what` (the sequence).
+fn sequence_figure(stem: &str, what: &str) -> FigureSpec {
+    FigureSpec::new(
+        SUITE,
+        stem,
+        &format!("{what}: matvecs per system"),
+        "position in the solve order",
+        "matvecs",
+    )
+}
+
+/// The figures of [`amg_scaling`] against `n`: iterations, and time per solve.
+fn amg_figures() -> (FigureSpec, FigureSpec) {
+    let what = "Darcy symmetric 64², 128², 256², rtol 1e-8";
+    (
+        FigureSpec::new(
+            SUITE,
+            "krylov_amg_iterations",
+            &format!("{what}: CG iterations"),
+            "unknowns n",
+            "iterations (mean)",
+        )
+        .log_x()
+        .log_y(),
+        FigureSpec::new(
+            SUITE,
+            "krylov_amg_time",
+            &format!("{what}: time per solve (set-up included)"),
+            "unknowns n",
+            "seconds (mean)",
+        )
+        .log_x()
+        .log_y(),
+    )
 }
 
 /// The grid sizes (points per side) of [`amg_scaling`] and [`dcdm`].
@@ -138,13 +201,16 @@ const SCALING_SIDES: [usize; 3] = [64, 128, 256];
 /// Per size and method: `iterations` (mean over the systems), `time_per_step` (mean wall time
 /// of preconditioner set-up plus solve, one run each: the hierarchy is built from scratch for
 /// every system, no refresh) and `max_rel_error` (largest true relative residual
-/// `‖b − Ax‖/‖b‖`). Quick: 2 systems per size; full: 5.
+/// `‖b − Ax‖/‖b‖`). Quick: 2 systems per size; full: 5. The mean iterations and time of
+/// each method against `n` are the curves of `krylov_amg_iterations` and `krylov_amg_time`.
 ///
 /// # Errors
 /// Any error of the generators or solvers (a solve that does not converge is an error).
 pub fn amg_scaling(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let count = config.pick(2, 5);
     let cg = Cg::new(StopCriteria::default().rtol(1e-8).max_iters(20_000))?;
+    // (n, mean iterations, mean seconds) per size, of AMG-CG and of IC(0)-CG.
+    let (mut amg_curve, mut ic0_curve) = (Vec::new(), Vec::new());
     for (k, side) in SCALING_SIDES.into_iter().enumerate() {
         let systems = darcy_sequence(side, Assembly::Symmetric, count, 21 + k as u64)?;
         let case = format!("darcy-sym {side}² (n={}) rtol=1e-8", side * side);
@@ -160,8 +226,19 @@ pub fn amg_scaling(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()>
                 cg.solve(&s.matrix, &m, &s.rhs, x)
             })?);
         }
-        solve_records(&case, "cg+amg", &amg, out);
-        solve_records(&case, "cg+ic0", &ic0, out);
+        let n = (side * side) as f64;
+        let (iters, time) = solve_records(&case, "cg+amg", &amg, out);
+        amg_curve.push((n, iters, time));
+        let (iters, time) = solve_records(&case, "cg+ic0", &ic0, out);
+        ic0_curve.push((n, iters, time));
+    }
+    let (iterations, time) = amg_figures();
+    for (label, curve) in [
+        ("AMG-CG (smoothed aggregation)", &amg_curve),
+        ("IC(0)-CG", &ic0_curve),
+    ] {
+        out.push_series(&iterations, label, curve.iter().map(|&(n, i, _)| (n, i)));
+        out.push_series(&time, label, curve.iter().map(|&(n, _, t)| (n, t)));
     }
     Ok(())
 }
@@ -187,7 +264,8 @@ fn dcdm_network() -> crate::SuiteResult<DirectionCnn> {
 /// a warm-up, preconditioner set-up included), `max_rel_error` (true relative residual); and
 /// `speedup` of DCDM over CG in iterations (`dcdm vs cg (iterations)`); and the
 /// `scaling_exponent` `p` of `iterations ~ side^p` of CG and DCDM from 64² to 256². Quick:
-/// median of 1 run (after a warm-up), full: of 3.
+/// median of 1 run (after a warm-up), full: of 3. The iterations of every method against `n`
+/// are the curves of `krylov_dcdm_iterations`.
 ///
 /// # Errors
 /// Any error of the generators or solvers (a solve that does not converge is an error).
@@ -199,6 +277,9 @@ pub fn dcdm(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let dcdm = Dcdm::new(stop)?;
     // Iterations of CG and DCDM per size, for the growth exponents.
     let mut growth: Vec<(f64, f64, f64)> = Vec::new();
+    // Iterations of every method against n, for the figure.
+    let methods = ["cg", "cg+ic0", "cg+amg", "dcdm (trained CNN 64²)"];
+    let mut curves: Vec<Vec<(f64, f64)>> = vec![Vec::new(); methods.len()];
     for side in SCALING_SIDES {
         let a = pde_bench::poisson::poisson_2d(side)?;
         let n = side * side;
@@ -224,10 +305,14 @@ pub fn dcdm(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
             cg_stats.0.iters as f64,
             dcdm_stats.0.iters as f64,
         ));
-        solve_records(&case, "cg", &[cg_stats], out);
-        solve_records(&case, "cg+ic0", &[ic0], out);
-        solve_records(&case, "cg+amg", &[amg], out);
-        solve_records(&case, "dcdm (trained CNN 64²)", &[dcdm_stats], out);
+        for ((method, run), curve) in methods
+            .iter()
+            .zip([cg_stats, ic0, amg, dcdm_stats])
+            .zip(&mut curves)
+        {
+            let (iterations, _) = solve_records(&case, method, &[run], out);
+            curve.push((n as f64, iterations));
+        }
         out.records.push(Record::new(
             SUITE,
             &case,
@@ -236,6 +321,18 @@ pub fn dcdm(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
             ratio,
             "ratio",
         ));
+    }
+    let figure = FigureSpec::new(
+        SUITE,
+        "krylov_dcdm_iterations",
+        "Poisson 2D 64², 128², 256², rtol 1e-6: iterations",
+        "unknowns n",
+        "iterations",
+    )
+    .log_x()
+    .log_y();
+    for (method, curve) in methods.iter().zip(curves) {
+        out.push_series(&figure, method, curve);
     }
     if let (Some(first), Some(last)) = (growth.first(), growth.last()) {
         // `iterations ~ side^p` through the smallest and largest grid: CG's p is about 1
@@ -297,8 +394,13 @@ fn repeated_solve(
 }
 
 /// Records `iterations` (mean), `time_per_step` (mean) and `max_rel_error` (largest true
-/// relative residual) of `runs` (stats, seconds) under `case` / `method`.
-fn solve_records(case: &str, method: &str, runs: &[(SolveStats, f64)], out: &mut Outcome) {
+/// relative residual) of `runs` (stats, seconds) under `case` / `method`; returns the two means.
+fn solve_records(
+    case: &str,
+    method: &str,
+    runs: &[(SolveStats, f64)],
+    out: &mut Outcome,
+) -> (f64, f64) {
     let count = runs.len().max(1) as f64;
     let iterations = runs.iter().map(|(s, _)| s.iters as f64).sum::<f64>() / count;
     let time = runs.iter().map(|(_, t)| t).sum::<f64>() / count;
@@ -317,6 +419,7 @@ fn solve_records(case: &str, method: &str, runs: &[(SolveStats, f64)], out: &mut
         Record::new(SUITE, case, method, "time_per_step", time, "s"),
         Record::new(SUITE, case, method, "max_rel_error", residual, "1"),
     ]);
+    (iterations, time)
 }
 
 /// One configuration of a sequence solve.
@@ -329,6 +432,8 @@ struct Variant {
     /// Parallel chains (each on its own thread of a local pool of this size); 1 = the
     /// bench's thread setting.
     chains: usize,
+    /// Drawn in the sequence's figure (where it has one).
+    plotted: bool,
 }
 
 impl Variant {
@@ -340,7 +445,14 @@ impl Variant {
             policy,
             augment: false,
             chains: 1,
+            plotted: false,
         }
+    }
+
+    /// Drawn in the sequence's figure.
+    fn plotted(mut self) -> Self {
+        self.plotted = true;
+        self
     }
 
     /// Solved as `chains` parallel chains on as many threads.
@@ -390,10 +502,10 @@ fn nonsymmetric_methods() -> Vec<Variant> {
     };
     let adaptive = RecyclePolicy::adaptive;
     vec![
-        Variant::new(gmres, NoPrecond, Sorting::None, adaptive()),
-        Variant::new(gcrodr, NoPrecond, Sorting::None, RecyclePolicy::Never),
+        Variant::new(gmres, NoPrecond, Sorting::None, adaptive()).plotted(),
+        Variant::new(gcrodr, NoPrecond, Sorting::None, RecyclePolicy::Never).plotted(),
         Variant::new(gcrodr, NoPrecond, Sorting::None, adaptive()),
-        Variant::new(gcrodr, NoPrecond, Sorting::Greedy, adaptive()),
+        Variant::new(gcrodr, NoPrecond, Sorting::Greedy, adaptive()).plotted(),
         Variant::new(gcrodr, NoPrecond, Sorting::Greedy, RecyclePolicy::Always),
         Variant::new(gcrodr, NoPrecond, Sorting::Greedy, adaptive()).chains(2),
         Variant::new(
@@ -430,22 +542,25 @@ fn symmetric_methods() -> Vec<Variant> {
     let rcg = Method::RecycledCg { recycle: 20 };
     let adaptive = RecyclePolicy::adaptive;
     vec![
-        Variant::new(Method::Cg, NoPrecond, Sorting::None, adaptive()),
-        Variant::new(Method::Cg, Ic0, Sorting::None, adaptive()),
+        Variant::new(Method::Cg, NoPrecond, Sorting::None, adaptive()).plotted(),
+        Variant::new(Method::Cg, Ic0, Sorting::None, adaptive()).plotted(),
         Variant::new(Method::Cg, Amg, Sorting::None, adaptive()),
-        Variant::new(rcg, NoPrecond, Sorting::Greedy, adaptive()),
-        Variant::new(rcg, Ic0, Sorting::Greedy, adaptive()),
+        Variant::new(rcg, NoPrecond, Sorting::Greedy, adaptive()).plotted(),
+        Variant::new(rcg, Ic0, Sorting::Greedy, adaptive()).plotted(),
         Variant::new(rcg, Amg, Sorting::Greedy, adaptive()),
     ]
 }
 
 /// Solves `systems` with each method and records matvecs per system, failures, the largest
 /// true relative residual and the time per system (sorting and preconditioner included).
+/// With a `figure`, the matvecs of each system in the solve order of the plotted methods are
+/// its curves.
 fn sequence_cases(
     case: &str,
     systems: &[System],
     rtol: f64,
     methods: &[Variant],
+    figure: Option<&FigureSpec>,
     out: &mut Outcome,
 ) -> crate::SuiteResult<()> {
     let count = systems.len() as f64;
@@ -469,6 +584,16 @@ fn sequence_cases(
             solver.solve(systems)?
         };
         let wall = start.elapsed().as_secs_f64();
+        if let Some(figure) = figure.filter(|_| v.plotted) {
+            let mut along: Vec<_> = solved
+                .report
+                .systems
+                .iter()
+                .map(|s| ((s.position + 1) as f64, s.matvecs as f64))
+                .collect();
+            along.sort_by(|a, b| a.0.total_cmp(&b.0));
+            out.push_series(figure, label, along);
+        }
         let t = &solved.report.totals;
         out.records.extend([
             Record::new(

@@ -5,6 +5,9 @@
 //!
 //! Adding a crate's cases means adding one module file here and one line in [`SUITES`].
 //!
+//! Cases may also add curves ([`Series`], through [`Outcome::push_series`]) beside their
+//! records; with `--figures DIR` the binary draws them as SVG ([`figures`]) for the report.
+//!
 //! Timings are medians over repeats after one warm-up run; every case also records an accuracy
 //! figure so a fast wrong answer cannot pass unnoticed.
 //!
@@ -22,6 +25,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+pub mod figures;
 #[cfg(doctest)]
 mod guide;
 pub mod krylov_recycle;
@@ -102,13 +106,89 @@ impl Config {
     }
 }
 
-/// What a run produced: records, and the inputs it wrote for peers.
+/// A figure of the report: where it goes and how its axes look. Curves ([`Series`]) name the
+/// figure they belong to by carrying its spec; [`figures::draw`] draws one SVG per `stem`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FigureSpec {
+    /// The crate whose section of the report links the figure.
+    pub suite: String,
+    /// The file name without `.svg` (letters, digits, `-` and `_`).
+    pub stem: String,
+    /// The title, above the plot and as the link text in the report.
+    pub title: String,
+    /// The x axis label.
+    pub x_label: String,
+    /// The y axis label.
+    pub y_label: String,
+    /// Whether the x axis is logarithmic.
+    pub log_x: bool,
+    /// Whether the y axis is logarithmic.
+    pub log_y: bool,
+}
+
+impl FigureSpec {
+    /// A figure with linear axes.
+    pub fn new(suite: &str, stem: &str, title: &str, x_label: &str, y_label: &str) -> Self {
+        Self {
+            suite: suite.into(),
+            stem: stem.into(),
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            log_x: false,
+            log_y: false,
+        }
+    }
+
+    /// The x axis logarithmic.
+    pub fn log_x(mut self) -> Self {
+        self.log_x = true;
+        self
+    }
+
+    /// The y axis logarithmic.
+    pub fn log_y(mut self) -> Self {
+        self.log_y = true;
+        self
+    }
+}
+
+/// One curve of a figure: extra data beside the records, drawn with `--figures`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// The figure it belongs to.
+    pub figure: FigureSpec,
+    /// The legend entry.
+    pub label: String,
+    /// The points `(x, y)`, in drawing order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// What a run produced: records, curves for the figures, and the inputs it wrote for peers.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
     /// The results.
     pub records: Vec<Record>,
+    /// Curves for the report's figures (not records: nothing is compared or anchored on them).
+    pub series: Vec<Series>,
     /// Inputs written for peer scripts.
     pub peer_inputs: Vec<PeerInput>,
+}
+
+impl Outcome {
+    /// Adds the curve `label` with `points` to the figure `figure`.
+    pub fn push_series(
+        &mut self,
+        figure: &FigureSpec,
+        label: &str,
+        points: impl IntoIterator<Item = (f64, f64)>,
+    ) {
+        self.series.push(Series {
+            figure: figure.clone(),
+            label: label.into(),
+            points: points.into_iter().collect(),
+        });
+    }
 }
 
 /// Median wall-clock seconds of `repeats` runs of `f`, after one warm-up run.

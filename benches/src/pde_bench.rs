@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::{Config, Outcome, Record};
+use crate::{Config, FigureSpec, Outcome, Record};
 use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{GenerateOptions, SampleGenerator, generate};
 use pde_bench::ks::KsParams;
@@ -50,10 +50,12 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     riesz_assembly(config, out)
 }
 
-/// Assembly time of the B-spline collocation matrix of the Riesz operator against the degree.
+/// Assembly time of the B-spline collocation matrix of the Riesz operator against the degree
+/// (also the curve of the figure `pde_riesz_assembly`).
 fn riesz_assembly(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let n = config.pick(256, 1024);
     let alpha = 1.5;
+    let mut curve = Vec::new();
     for p in [2usize, 3, 4, 6, 8] {
         let problem = pde_bench::riesz::RieszCollocation::new(alpha, p, n)?;
         let case = format!("riesz alpha={alpha} n={n} intervals");
@@ -68,7 +70,17 @@ fn riesz_assembly(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> 
             t,
             "s",
         ));
+        curve.push((p as f64, t));
     }
+    let figure = FigureSpec::new(
+        SUITE,
+        "pde_riesz_assembly",
+        &format!("Riesz operator (alpha={alpha}), {n} intervals: collocation matrix assembly"),
+        "B-spline degree p",
+        "seconds (median)",
+    )
+    .log_y();
+    out.push_series(&figure, "b-spline collocation assembly", curve);
     Ok(())
 }
 

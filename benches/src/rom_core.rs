@@ -1,16 +1,19 @@
 //! Benchmark cases of `rom-core`: the thermal-block reduced basis (accuracy, effectivity, online
 //! against full-order solve time), local bases by clustering on a moving feature, and
 //! EDMD/ResDMD on the Duffing oscillator.
+//!
+//! Figures: the greedy's error decay (`rom_greedy_decay`) and the singular values of the
+//! moving-feature snapshots (`rom_singular_values`).
 
 use std::time::Instant;
 
-use rom_core::affine::{AffineProblem, Component, Constant, ParameterBox};
+use rom_core::affine::{AffineProblem, Component, Constant, ParameterBox, Projection};
 use rom_core::clustering::Dissimilarity;
 use rom_core::error_estimator::CoercivityBound;
 use rom_core::greedy::WeakGreedy;
 use rom_core::inner_product::InnerProduct;
 
-use crate::{Config, Outcome, Record, median_time};
+use crate::{Config, FigureSpec, Outcome, Record, median_time};
 use pde_bench::thermal_block::{PARAMETER_RANGE, ThermalBlock};
 
 const SUITE: &str = "rom-core";
@@ -84,6 +87,10 @@ fn koopman(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
 /// Greedy RB of size 10 on the 2×2 thermal block at 100×100 (256 training parameters), tested
 /// on 50 random parameters: max relative error in the H¹₀ semi-norm, effectivity range, and the
 /// online solve (reduced assembly + solve + estimator) against the full-order sparse Cholesky.
+///
+/// Figure `rom_greedy_decay`: the greedy's largest estimate over the training set against the
+/// basis size `N`, beside the largest true error on the test parameters of the Galerkin model
+/// on the first `N` basis vectors (both in the `X` norm of the estimator).
 fn thermal_block(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let n = 100;
     let tb = ThermalBlock::new(n, 2, 2)?;
@@ -110,8 +117,21 @@ fn thermal_block(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
         .sample_uniform(config.pick(10, 50), 77);
     let (mut max_rel, mut max_abs) = (0.0f64, 0.0f64);
     let (mut eff_min, mut eff_max) = (f64::INFINITY, 0.0f64);
+    // The Galerkin models on the first N = 1, 2, ... basis vectors, for the error decay.
+    let basis = result.basis();
+    let partial = (1..=basis.ncols())
+        .map(|k| problem.reduce(basis.subcols(0, k), Projection::Galerkin))
+        .collect::<rom_core::Result<Vec<_>>>()?;
+    // Largest true error `‖u − u_N‖_X` over the test parameters for N = 0, 1, ... (u_0 = 0).
+    let mut decay = vec![0.0f64; partial.len() + 1];
     for mu in &test {
         let u = problem.solve(mu)?;
+        decay[0] = decay[0].max(product.norm(&u));
+        for (k, model) in partial.iter().enumerate() {
+            let u_k = model.reconstruct(&model.solve(mu)?.coefficients);
+            let e: Vec<f64> = u.iter().zip(&u_k).map(|(a, b)| a - b).collect();
+            decay[k + 1] = decay[k + 1].max(product.norm(&e));
+        }
         let sol = result.model.solve(mu)?;
         let u_n = result.model.model().reconstruct(&sol.solution.coefficients);
         let e: Vec<f64> = u.iter().zip(&u_n).map(|(a, b)| a - b).collect();
@@ -134,6 +154,31 @@ fn thermal_block(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     let case = format!(
         "thermal block 2x2, {n}x{n} grid, mu in [0.1,1]^4, N=10, {} test parameters",
         test.len()
+    );
+    let figure = FigureSpec::new(
+        SUITE,
+        "rom_greedy_decay",
+        &format!("Thermal block {n}x{n}: weak greedy error decay"),
+        "basis size N",
+        "error in the X norm",
+    )
+    .log_y();
+    let at_n = |values: &[f64]| {
+        values
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| (k as f64, v))
+            .collect::<Vec<_>>()
+    };
+    out.push_series(
+        &figure,
+        "max estimator over the 256 training parameters",
+        at_n(&result.max_estimates),
+    );
+    out.push_series(
+        &figure,
+        &format!("max true error over the {} test parameters", test.len()),
+        at_n(&decay),
     );
     let method = "weak greedy (256 training), galerkin + residual estimator";
     out.records.extend([
@@ -194,6 +239,10 @@ fn thermal_block(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
 /// Moving Gaussian with amplitude varying 100×: mean held-out projection error of local bases
 /// (6 clusters × 8 modes) with angle-based and Euclidean clustering, and of one global basis of 8
 /// modes.
+///
+/// Figure `rom_singular_values`: the normalised singular values `σ_i/σ_1` of the training
+/// snapshots, as sampled and with every snapshot scaled to unit norm (the amplitude factored
+/// out, as the angle-based clustering sees them).
 fn local_bases(out: &mut Outcome) -> crate::SuiteResult<()> {
     use pde_bench::moving_features::{AmplitudeLaw, MovingFeature, MovingFeatureSet};
     use rom_core::local_bases::{Assignment, LocalPod};
@@ -201,6 +250,7 @@ fn local_bases(out: &mut Outcome) -> crate::SuiteResult<()> {
         .amplitude_ratio(100.0)
         .amplitude_law(AmplitudeLaw::AlongTrajectory);
     let (train, test) = (feature.sample(240, 1)?, feature.sample(100, 2)?);
+    singular_value_decay(&train.snapshots, out)?;
     // Parameters seen by the bases: position and log10 amplitude.
     let features = |set: &MovingFeatureSet| {
         faer::Mat::from_fn(2, set.parameters.ncols(), |i, j| {
@@ -254,5 +304,51 @@ fn local_bases(out: &mut Outcome) -> crate::SuiteResult<()> {
             "1",
         ),
     ]);
+    Ok(())
+}
+
+/// Adds the curves of the figure `rom_singular_values` for the moving-feature `snapshots`, down
+/// to `σ_i/σ_1 = 1e-14` (below, rounding noise).
+fn singular_value_decay(snapshots: &faer::Mat<f64>, out: &mut Outcome) -> crate::SuiteResult<()> {
+    let figure = FigureSpec::new(
+        SUITE,
+        "rom_singular_values",
+        &format!(
+            "Moving gaussian, {} training snapshots: singular value decay",
+            snapshots.ncols()
+        ),
+        "index i",
+        "σ_i / σ_1",
+    )
+    .log_y();
+    let norms: Vec<f64> = (0..snapshots.ncols())
+        .map(|j| snapshots.col(j).norm_l2())
+        .collect();
+    let unit = faer::Mat::from_fn(snapshots.nrows(), snapshots.ncols(), |i, j| {
+        if norms[j] > 0.0 {
+            snapshots[(i, j)] / norms[j]
+        } else {
+            0.0
+        }
+    });
+    for (label, matrix) in [
+        ("snapshots as sampled (amplitude x100)", snapshots),
+        ("snapshots scaled to unit norm", &unit),
+    ] {
+        let sigma = linalg::singular_values(matrix.as_ref())?;
+        let first = sigma.first().copied().unwrap_or(0.0);
+        if first > 0.0 {
+            out.push_series(
+                &figure,
+                label,
+                sigma
+                    .iter()
+                    .map(|s| s / first)
+                    .take_while(|&r| r >= 1e-14)
+                    .enumerate()
+                    .map(|(i, r)| ((i + 1) as f64, r)),
+            );
+        }
+    }
     Ok(())
 }

@@ -6,7 +6,7 @@ use tensor_formats::testing::{low_rank_plus_noise, newton_potential};
 use tensor_formats::tt::{TtRanks, tt_svd};
 use tensor_formats::tucker::{Hooi, TuckerRanks};
 
-use crate::{Config, Outcome, Record, median_time};
+use crate::{Config, FigureSpec, Outcome, Record, median_time};
 
 const SUITE: &str = "tensor-formats";
 
@@ -164,7 +164,8 @@ fn peer(
 }
 
 /// Gaunt tensor products of two degree-`L` coefficient vectors (output degree `2L`): the direct
-/// (selection-rule sparse) sum against the FFT path, and their fitted log-log exponents.
+/// (selection-rule sparse) sum against the FFT path, and their fitted log-log exponents; both
+/// times against `L` are the curves of the figure `tensor_gaunt_time`.
 fn gaunt_scaling(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     use tensor_formats::gaunt::{GauntFft, GauntTable, sh_len};
     let degrees = [2usize, 4, 8, 12, 16];
@@ -214,6 +215,28 @@ fn gaunt_scaling(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
         ]);
         direct.push(td);
         fast.push(tf);
+    }
+    let figure = FigureSpec::new(
+        SUITE,
+        "tensor_gaunt_time",
+        "Gaunt product of two degree-L expansions (output degree 2L): time",
+        "degree L",
+        "seconds (median)",
+    )
+    .log_x()
+    .log_y();
+    for (label, times) in [
+        ("direct (selection-rule sparse)", &direct),
+        ("FFT (2D Fourier basis)", &fast),
+    ] {
+        out.push_series(
+            &figure,
+            label,
+            degrees
+                .iter()
+                .zip(times.iter())
+                .map(|(&l, &t)| (l as f64, t)),
+        );
     }
     for (method, times) in [("gaunt-direct", &direct), ("gaunt-fft", &fast)] {
         out.records.push(Record::new(

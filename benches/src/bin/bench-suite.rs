@@ -57,6 +57,10 @@ fn main() -> ExitCode {
                 std::io::Write::write_all(w, peers.as_bytes())
             })?;
         }
+        if let Some(dir) = &args.figures {
+            let drawn = benches::figures::draw(&outcome.series, dir)?;
+            eprintln!("bench-suite: {} figures in {}", drawn.len(), dir.display());
+        }
         eprintln!(
             "bench-suite: {} records on {} threads",
             outcome.records.len(),
