@@ -50,8 +50,9 @@ use linalg::{
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::common::{apply, axpy, check_system, confirm, dot, finish, norm, residual};
-use crate::gmres::breakdown;
+use crate::common::{
+    Begin, Start, apply, axpy, breakdown, confirm, dot, finish, norm, precond_shape, start,
+};
 
 const METHOD: &str = "bicgstab";
 
@@ -127,18 +128,15 @@ impl BiCgStab {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
-        let bnorm = check_system(a, m, b, x)?;
+        let Start {
+            mut monitor,
+            mut r,
+            rn,
+        } = match start(METHOD, &self.stop, precond_shape(m), a, b, x, observer)? {
+            Begin::Run(s) => s,
+            Begin::Done(stats) => return Ok(stats),
+        };
         let n = b.len();
-        let mut monitor = Monitor::new(&self.stop, bnorm).with_observer(observer);
-        let mut r = vec![0.0; n];
-        let rn = residual(a, b, x, &mut r);
-        monitor.count_matvecs(1);
-        if !rn.is_finite() {
-            return breakdown(METHOD, "non-finite residual", monitor, a, b, x);
-        }
-        if let Some(t) = monitor.record(rn) {
-            return finish(METHOD, monitor, t, a, b, x);
-        }
         let mut best = Best { x: x.to_vec(), rn };
         let mut rhat = r.clone();
         let mut p = vec![0.0; n];

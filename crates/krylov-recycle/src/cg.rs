@@ -39,8 +39,8 @@ use linalg::{
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    apply, axpy, check_system, confirm, dot, finish, indefinite_preconditioner, norm, positive_rz,
-    residual,
+    Begin, Start, apply, axpy, confirm, dot, finish, indefinite_preconditioner, norm, positive_rz,
+    precond_shape, start,
 };
 use crate::{Error, Result};
 
@@ -104,17 +104,15 @@ impl Cg {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
-        let bnorm = check_system(a, m, b, x)?;
+        let Start {
+            mut monitor, mut r, ..
+        } = match start(METHOD, &self.stop, precond_shape(m), a, b, x, observer)? {
+            Begin::Run(s) => s,
+            Begin::Done(stats) => return Ok(stats),
+        };
         let n = b.len();
-        let mut monitor = Monitor::new(&self.stop, bnorm).with_observer(observer);
-        let mut r = vec![0.0; n];
         let mut z = vec![0.0; n];
         let mut q = vec![0.0; n];
-        let rn = residual(a, b, x, &mut r);
-        monitor.count_matvecs(1);
-        if let Some(t) = monitor.record(rn) {
-            return finish(METHOD, monitor, t, a, b, x);
-        }
         let mut p = vec![0.0; n];
         let mut rz = self.restart(m, &r, &mut z, &mut p, &mut monitor)?;
         loop {

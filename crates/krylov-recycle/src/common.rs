@@ -1,8 +1,9 @@
-//! Machinery every solver of the crate shares: the input checks, the vector kernels, and the
-//! end of a solve (true residual, stats, error).
+//! Machinery every solver of the crate shares: the input checks, the start of a solve
+//! ([`start`]: checks, monitor, initial residual, early exit), the vector kernels, and the end
+//! of a solve (true residual, stats, error).
 
 use faer::{MatMut, MatRef};
-use linalg::{LinearOperator, Monitor, SolveStats, Termination};
+use linalg::{LinearOperator, Monitor, Observer, SolveStats, StopCriteria, Termination};
 
 use crate::{Error, Result};
 
@@ -30,12 +31,7 @@ where
     A: LinearOperator + ?Sized,
     M: LinearOperator + ?Sized,
 {
-    check_dims(
-        (a.nrows(), a.ncols()),
-        ("preconditioner", (m.nrows(), m.ncols())),
-        b,
-        x,
-    )
+    check_dims((a.nrows(), a.ncols()), precond_shape(m), b, x)
 }
 
 /// The checks of [`check_system`] from the shapes alone: `A` (`a_shape`) square of size `n`,
@@ -64,6 +60,60 @@ pub(crate) fn check_dims(
     finite("right-hand side", b)?;
     finite("initial guess", x)?;
     Ok(norm(b))
+}
+
+/// The shape [`check_dims`] checks a preconditioner `m` against the operator with.
+pub(crate) fn precond_shape<M: LinearOperator + ?Sized>(m: &M) -> (&'static str, (usize, usize)) {
+    ("preconditioner", (m.nrows(), m.ncols()))
+}
+
+/// A solve that [`start`] let go on: its monitor (with the initial residual recorded), the
+/// initial residual `r = b − A x₀` and its (finite) norm.
+pub(crate) struct Start<'o> {
+    pub(crate) monitor: Monitor<'o>,
+    pub(crate) r: Vec<f64>,
+    pub(crate) rn: f64,
+}
+
+/// What [`start`] found.
+pub(crate) enum Begin<'o> {
+    /// Iterate from here.
+    Run(Start<'o>),
+    /// Nothing to iterate: the initial guess already meets the stopping rule, or the observer
+    /// stopped the solve at the initial residual.
+    Done(SolveStats),
+}
+
+/// The start of every solve, the same for every method: the checks of [`check_dims`] (the
+/// preconditioner-like operator `m` against `A`, `b` and `x` finite), a monitor with the
+/// observer, the initial residual `b − A x` (one operator application), a non-finite initial
+/// residual ended as [`Error::Breakdown`] ("non-finite initial residual", nothing recorded),
+/// then the initial residual recorded and the solve ended if the monitor says so.
+///
+/// # Errors
+/// Those of [`check_dims`]; [`Error::Breakdown`] as above; the error of [`finish`] when the
+/// monitor stops at the initial residual without convergence (a zero time cap).
+pub(crate) fn start<'o, A: LinearOperator + ?Sized>(
+    method: &'static str,
+    stop: &StopCriteria,
+    m: (&'static str, (usize, usize)),
+    a: &A,
+    b: &[f64],
+    x: &[f64],
+    observer: &'o mut dyn Observer,
+) -> Result<Begin<'o>> {
+    let bnorm = check_dims((a.nrows(), a.ncols()), m, b, x)?;
+    let mut monitor = Monitor::new(stop, bnorm).with_observer(observer);
+    let mut r = vec![0.0; b.len()];
+    let rn = residual(a, b, x, &mut r);
+    monitor.count_matvecs(1);
+    if !rn.is_finite() {
+        return breakdown(method, "non-finite initial residual", monitor, a, b, x).map(Begin::Done);
+    }
+    match monitor.record(rn) {
+        Some(t) => finish(method, monitor, t, a, b, x).map(Begin::Done),
+        None => Ok(Begin::Run(Start { monitor, r, rn })),
+    }
 }
 
 /// [`linalg::Error::NonFinite`] at the first non-finite entry of `v`.
@@ -153,6 +203,25 @@ pub(crate) fn finish<A: LinearOperator + ?Sized>(
             method,
             stats: Box::new(stats),
         }),
+    }
+}
+
+/// Ends the solve with [`Error::Breakdown`] naming `what`.
+pub(crate) fn breakdown<A: LinearOperator + ?Sized>(
+    method: &'static str,
+    what: &'static str,
+    monitor: Monitor<'_>,
+    a: &A,
+    b: &[f64],
+    x: &[f64],
+) -> Result<SolveStats> {
+    match finish(method, monitor, Termination::Breakdown, a, b, x) {
+        Err(Error::Breakdown { method, stats, .. }) => Err(Error::Breakdown {
+            method,
+            what,
+            stats,
+        }),
+        other => other,
     }
 }
 

@@ -42,12 +42,12 @@
 //! # Ok::<(), krylov_recycle::Error>(())
 //! ```
 
-use linalg::{IdentityOperator, LinearOperator, NoObserver, Observer, SolveStats, StopCriteria};
+use linalg::{LinearOperator, NoObserver, Observer, SolveStats, StopCriteria};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::arnoldi::Orthogonalization;
-use crate::common::{apply, check_system};
+use crate::common::apply;
 use crate::gmres::{RightPrecond, check_restart, gmres_core};
 
 const METHOD: &str = "fgmres";
@@ -104,6 +104,10 @@ impl<F: FnMut(usize, &[f64], &mut [f64])> FlexiblePreconditioner for FlexibleFn<
 struct Flexible<'a, P: ?Sized>(&'a mut P);
 
 impl<P: FlexiblePreconditioner + ?Sized> RightPrecond for Flexible<'_, P> {
+    fn shape(&self) -> (&'static str, (usize, usize)) {
+        let d = self.0.dim().unwrap_or(0);
+        ("flexible preconditioner", (d, d))
+    }
     fn flexible(&self) -> bool {
         true
     }
@@ -188,15 +192,6 @@ impl Fgmres {
         A: LinearOperator + ?Sized,
         P: FlexiblePreconditioner + ?Sized,
     {
-        let n = a.nrows();
-        let bnorm = check_system(a, &IdentityOperator(n), b, x)?;
-        match m.dim() {
-            Some(d) if d == n => {}
-            d => {
-                let d = d.unwrap_or(0);
-                return Err(linalg::Error::shape("flexible preconditioner", (n, n), (d, d)).into());
-            }
-        }
         let mut p = Flexible(m);
         gmres_core(
             METHOD,
@@ -207,7 +202,6 @@ impl Fgmres {
             &mut p,
             b,
             x,
-            bnorm,
             observer,
         )
     }

@@ -45,7 +45,9 @@
 //!
 //! Counting: one iteration per Arnoldi step, plus one when the projection onto the recycled
 //! space alone meets the tolerance; matvecs include the `k` applications of `A` to the recycled
-//! basis, the initial residual and every confirmation.
+//! basis, the initial residual and every confirmation. [`Gcrodr::solve_observed`] reports every
+//! recorded residual to an observer, as the other methods do; [`Gcrodr::solve_traced`] also
+//! reports every cycle ([`CycleInfo`]: the recycle space it used, its cost).
 //!
 //! # References
 //! M. L. Parks, E. de Sturler, G. Mackey, D. D. Johnson, S. Maiti, "Recycling Krylov subspaces
@@ -75,12 +77,14 @@
 //! ```
 
 use faer::{Accum, Mat, MatMut, MatRef};
-use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination};
+use linalg::{
+    LinearOperator, Monitor, NoObserver, Observer, SolveStats, StopCriteria, Termination,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::arnoldi::{GivensLs, mgs_sweep_fused};
-use crate::common::{apply, axpy, check_system, confirm, finish, mm, norm, residual};
+use crate::common::{Begin, Start, apply, axpy, confirm, finish, mm, norm, precond_shape, start};
 use crate::recycle::RecycleSpace;
 
 const METHOD: &str = "gcro-dr";
@@ -90,6 +94,44 @@ const METHOD: &str = "gcro-dr";
 /// on the SKR80 sequence, GCRO-DR(40, 20): 5% less solve time than two whole products; 512
 /// rows alike).
 const UPDATE_BLOCK: usize = 1024;
+
+/// What one GCRO-DR cycle did, as [`Gcrodr::solve_traced`] reports it when the cycle ends.
+///
+/// A cycle is the projection of the residual on the recycled space, up to `m − recycle_dim`
+/// Arnoldi steps, the update of the iterate and of the space, and the confirmation of a
+/// claimed convergence. Its counts run from the end of the previous cycle, so the first cycle
+/// also counts the set-up (the initial residual, the import of a given space): over the cycles
+/// of a solve they add up to the solve's [`SolveStats`] `iters`, `matvecs` and
+/// `precond_applies`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CycleInfo {
+    /// Cycle number, from 0.
+    pub cycle: usize,
+    /// Dimension of the recycle space the cycle deflated with: 0 for a GMRES cycle (the first
+    /// cycle of a solve without a space), `k` once a space is found (fewer if dependent
+    /// vectors were dropped).
+    pub recycle_dim: usize,
+    /// Iterations (Arnoldi steps, plus one when the projection alone meets the tolerance).
+    pub iters: usize,
+    /// Operator applications.
+    pub matvecs: usize,
+    /// Preconditioner applications.
+    pub precond_applies: usize,
+}
+
+/// Watches the cycles of GCRO-DR ([`Gcrodr::solve_traced`]); any `FnMut(&CycleInfo)` is one.
+/// (The per-iteration residuals go to a [`linalg::Observer`], which can also stop the solve.)
+pub trait CycleObserver {
+    /// Called once at the end of every cycle.
+    fn on_cycle(&mut self, info: &CycleInfo);
+}
+
+impl<F: FnMut(&CycleInfo)> CycleObserver for F {
+    fn on_cycle(&mut self, info: &CycleInfo) {
+        self(info)
+    }
+}
 
 /// GCRO-DR(m, k) with right preconditioning.
 ///
@@ -218,18 +260,97 @@ impl Gcrodr {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
-        let bnorm = check_system(a, m, b, x)?;
+        self.solve_observed(a, m, b, x, space, &mut NoObserver)
+    }
+
+    /// [`Gcrodr::solve`] with an observer called after every iteration (as for
+    /// [`Gmres::solve_observed`](crate::Gmres::solve_observed): the initial residual is
+    /// iteration 0, then one call per Arnoldi step with the minimal-residual estimate, and
+    /// [`linalg::Control::Stop`] ends the solve with [`Termination::UserStop`], the space of
+    /// the last cycle still left in `space`). [`Gcrodr::solve_traced`] also reports each cycle.
+    ///
+    /// # Errors
+    /// As [`Gcrodr::solve`].
+    pub fn solve_observed<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        space: &mut Option<RecycleSpace>,
+        observer: &mut dyn Observer,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
+        self.solve_traced(a, m, b, x, space, observer, &mut |_: &CycleInfo| {})
+    }
+
+    /// [`Gcrodr::solve_observed`] that also reports every cycle to `cycles` when it ends: the
+    /// dimension of the recycle space it used and what it cost ([`CycleInfo`]). A solve whose
+    /// initial guess already meets the stopping rule has no cycle.
+    ///
+    /// # Errors
+    /// As [`Gcrodr::solve`].
+    ///
+    /// # Example
+    /// ```
+    /// use krylov_recycle::{CycleInfo, Gcrodr};
+    /// use linalg::{Control, IdentityOperator, IterationInfo, StopCriteria};
+    ///
+    /// let n = 200;
+    /// let a = linalg::testing::laplacian_1d(n);
+    /// let b = vec![1.0; n];
+    /// let solver = Gcrodr::new(20, 5, StopCriteria::default().rtol(1e-10).max_iters(5000))?;
+    /// let mut space = None;
+    /// let (mut residuals, mut cycles) = (Vec::new(), Vec::<CycleInfo>::new());
+    /// let mut x = vec![0.0; n];
+    /// let stats = solver.solve_traced(
+    ///     &a,
+    ///     &IdentityOperator(n),
+    ///     &b,
+    ///     &mut x,
+    ///     &mut space,
+    ///     &mut |info: &IterationInfo| {
+    ///         residuals.push(info.residual_norm);
+    ///         Control::Continue
+    ///     },
+    ///     &mut |info: &CycleInfo| cycles.push(*info),
+    /// )?;
+    /// assert_eq!(residuals, stats.residuals);
+    /// // The first cycle is a GMRES cycle; the later ones recycle 5 vectors.
+    /// assert_eq!(cycles[0].recycle_dim, 0);
+    /// assert!(cycles[1..].iter().all(|c| c.recycle_dim == 5));
+    /// assert_eq!(cycles.iter().map(|c| c.matvecs).sum::<usize>(), stats.matvecs);
+    /// assert_eq!(cycles.iter().map(|c| c.iters).sum::<usize>(), stats.iters);
+    /// # Ok::<(), krylov_recycle::Error>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn solve_traced<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        space: &mut Option<RecycleSpace>,
+        observer: &mut dyn Observer,
+        cycles: &mut dyn CycleObserver,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
         if let Some(s) = space.as_ref() {
-            s.check_n(b.len())?;
+            s.check_n(a.nrows())?;
         }
+        let Start {
+            mut monitor, mut r, ..
+        } = match start(METHOD, &self.stop, precond_shape(m), a, b, x, observer)? {
+            Begin::Run(s) => s,
+            Begin::Done(stats) => return Ok(stats),
+        };
         let n = b.len();
-        let mut monitor = Monitor::new(&self.stop, bnorm);
-        let mut r = vec![0.0; n];
-        let rn = residual(a, b, x, &mut r);
-        monitor.count_matvecs(1);
-        if let Some(t) = monitor.record(rn) {
-            return finish(METHOD, monitor, t, a, b, x);
-        }
         let mut work = Work {
             n,
             z: Mat::zeros(n, self.restart + 1),
@@ -253,7 +374,7 @@ impl Gcrodr {
             let k = s.dim().min(self.recycle);
             work.import(a, m, s.basis().subcols(0, k), &mut monitor);
         }
-        let termination = self.cycles(a, m, b, x, &mut r, &mut work, &mut monitor);
+        let termination = self.cycles(a, m, b, x, &mut r, &mut work, &mut monitor, cycles);
         if self.augment && termination == Termination::Converged {
             // `r` is the true residual (confirmed): Â (Σ corrections) = r₀ − r.
             let image: Vec<f64> = r0.iter().zip(&r).map(|(a0, a1)| a0 - a1).collect();
@@ -282,6 +403,7 @@ impl Gcrodr {
         r: &mut [f64],
         work: &mut Work,
         monitor: &mut Monitor<'_>,
+        cycles: &mut dyn CycleObserver,
     ) -> Termination
     where
         A: LinearOperator + ?Sized,
@@ -289,105 +411,150 @@ impl Gcrodr {
     {
         let n = work.n;
         let mut corr = Mat::<f64>::zeros(n, 1);
+        // Counts at the end of the previous cycle: the first cycle includes the set-up.
+        let mut before = (0, 0, 0);
+        let mut cycle = 0;
         loop {
-            // Project the residual on range(C): x += M U Cᵀ r, r −= C Cᵀ r (exact when r ⊥ C).
-            let kc = work.kc;
-            corr.fill(0.0);
-            if kc > 0 {
-                let c = work.z.as_ref().subcols(0, kc);
-                let rm = MatRef::from_column_major_slice(r, n, 1);
-                let mut alpha = Mat::<f64>::zeros(kc, 1);
-                mm(alpha.as_mut(), Accum::Replace, c.transpose(), rm, 1.0);
-                mm(
-                    MatMut::from_column_major_slice_mut(r, n, 1),
-                    Accum::Add,
-                    c,
-                    alpha.as_ref(),
-                    -1.0,
-                );
-                mm(
-                    corr.as_mut(),
-                    Accum::Replace,
-                    work.ucols(),
-                    alpha.as_ref(),
-                    1.0,
-                );
-            }
-            let mut beta = norm(r);
-            if !beta.is_finite() {
-                return Termination::Breakdown;
-            }
-            if beta <= monitor.threshold() {
-                // The recycled space alone solves the system.
-                work.update_x(m, x, &corr, monitor);
-                corr.fill(0.0);
-                let (ok, rn) = confirm(a, b, x, r, monitor);
-                if ok {
-                    return monitor.record(rn).unwrap_or(Termination::Converged);
-                }
-                // Go on from the true residual.
-                beta = rn;
-            }
-            let steps = self.restart - kc;
-            let (j, stop) = work.arnoldi(a, m, r, beta, steps, monitor);
-            if j == 0 {
-                return stop.unwrap_or(Termination::Breakdown);
-            }
-            // y₂ from the triangular system, then the correction V y₂ − U B y₂.
-            let y2 = work.ls.solve_first(j);
-            if y2.iter().any(|t| !t.is_finite()) {
-                return Termination::Breakdown;
-            }
-            let y = MatRef::from_column_major_slice(&y2, j, 1);
-            mm(
-                corr.as_mut(),
-                Accum::Add,
-                work.z.as_ref().subcols(kc, j),
-                y,
-                1.0,
+            let recycle_dim = work.kc;
+            let outcome = self.cycle(a, m, b, x, r, work, &mut corr, monitor);
+            let now = (
+                monitor.iters(),
+                monitor.matvecs(),
+                monitor.precond_applies(),
             );
-            if kc > 0 {
-                let mut by = Mat::<f64>::zeros(kc, 1);
-                mm(
-                    by.as_mut(),
-                    Accum::Replace,
-                    work.g.as_ref().submatrix(0, 0, kc, j),
-                    y,
-                    1.0,
-                );
-                mm(corr.as_mut(), Accum::Add, work.ucols(), by.as_ref(), -1.0);
+            cycles.on_cycle(&CycleInfo {
+                cycle,
+                recycle_dim,
+                iters: now.0 - before.0,
+                matvecs: now.1 - before.1,
+                precond_applies: now.2 - before.2,
+            });
+            before = now;
+            if let Some(t) = outcome {
+                return t;
             }
-            work.update_x(m, x, &corr, monitor);
-            // r = V̄ (β e₁ − H̄ y₂).
-            let mut s = Mat::<f64>::zeros(j + 1, 1);
-            s[(0, 0)] = beta;
+            cycle += 1;
+        }
+    }
+
+    /// One cycle: the projection on the recycled space, the Arnoldi steps, the update of `x`,
+    /// `r` and the space, the confirmation of a claimed convergence. Returns why to stop, if
+    /// the solve should.
+    #[allow(clippy::too_many_arguments)]
+    fn cycle<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        r: &mut [f64],
+        work: &mut Work,
+        corr: &mut Mat<f64>,
+        monitor: &mut Monitor<'_>,
+    ) -> Option<Termination>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
+        let n = work.n;
+        // Project the residual on range(C): x += M U Cᵀ r, r −= C Cᵀ r (exact when r ⊥ C).
+        let kc = work.kc;
+        corr.fill(0.0);
+        if kc > 0 {
+            let c = work.z.as_ref().subcols(0, kc);
+            let rm = MatRef::from_column_major_slice(r, n, 1);
+            let mut alpha = Mat::<f64>::zeros(kc, 1);
+            mm(alpha.as_mut(), Accum::Replace, c.transpose(), rm, 1.0);
             mm(
-                s.as_mut(),
+                MatMut::from_column_major_slice_mut(r, n, 1),
                 Accum::Add,
-                work.g.as_ref().submatrix(kc, 0, j + 1, j),
-                y,
+                c,
+                alpha.as_ref(),
                 -1.0,
             );
             mm(
-                MatMut::from_column_major_slice_mut(r, n, 1),
+                corr.as_mut(),
                 Accum::Replace,
-                work.z.as_ref().subcols(kc, j + 1),
-                s.as_ref(),
+                work.ucols(),
+                alpha.as_ref(),
                 1.0,
             );
-            if self.recycle > 0 {
-                work.update_space(self.recycle, j);
-            }
-            match stop {
-                // The recurrence may have drifted: confirm, or go on from the true residual.
-                Some(Termination::Converged) if confirm(a, b, x, r, monitor).0 => {
-                    return Termination::Converged;
-                }
-                Some(Termination::Converged) => {}
-                Some(t) => return t,
-                None => {}
-            }
         }
+        let mut beta = norm(r);
+        if !beta.is_finite() {
+            return Some(Termination::Breakdown);
+        }
+        if beta <= monitor.threshold() {
+            // The recycled space alone solves the system.
+            work.update_x(m, x, corr, monitor);
+            corr.fill(0.0);
+            let (ok, rn) = confirm(a, b, x, r, monitor);
+            if ok {
+                return Some(monitor.record(rn).unwrap_or(Termination::Converged));
+            }
+            // Go on from the true residual.
+            beta = rn;
+        }
+        let steps = self.restart - kc;
+        let (j, stop) = work.arnoldi(a, m, r, beta, steps, monitor);
+        if j == 0 {
+            return Some(stop.unwrap_or(Termination::Breakdown));
+        }
+        // y₂ from the triangular system, then the correction V y₂ − U B y₂.
+        let y2 = work.ls.solve_first(j);
+        if y2.iter().any(|t| !t.is_finite()) {
+            return Some(Termination::Breakdown);
+        }
+        let y = MatRef::from_column_major_slice(&y2, j, 1);
+        mm(
+            corr.as_mut(),
+            Accum::Add,
+            work.z.as_ref().subcols(kc, j),
+            y,
+            1.0,
+        );
+        if kc > 0 {
+            let mut by = Mat::<f64>::zeros(kc, 1);
+            mm(
+                by.as_mut(),
+                Accum::Replace,
+                work.g.as_ref().submatrix(0, 0, kc, j),
+                y,
+                1.0,
+            );
+            mm(corr.as_mut(), Accum::Add, work.ucols(), by.as_ref(), -1.0);
+        }
+        work.update_x(m, x, corr, monitor);
+        // r = V̄ (β e₁ − H̄ y₂).
+        let mut s = Mat::<f64>::zeros(j + 1, 1);
+        s[(0, 0)] = beta;
+        mm(
+            s.as_mut(),
+            Accum::Add,
+            work.g.as_ref().submatrix(kc, 0, j + 1, j),
+            y,
+            -1.0,
+        );
+        mm(
+            MatMut::from_column_major_slice_mut(r, n, 1),
+            Accum::Replace,
+            work.z.as_ref().subcols(kc, j + 1),
+            s.as_ref(),
+            1.0,
+        );
+        if self.recycle > 0 {
+            work.update_space(self.recycle, j);
+        }
+        match stop {
+            // The recurrence may have drifted: confirm, or go on from the true residual.
+            Some(Termination::Converged) if confirm(a, b, x, r, monitor).0 => {
+                return Some(Termination::Converged);
+            }
+            Some(Termination::Converged) => {}
+            Some(t) => return Some(t),
+            None => {}
+        }
+        None
     }
 }
 

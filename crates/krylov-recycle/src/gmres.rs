@@ -48,14 +48,12 @@
 //! # Ok::<(), krylov_recycle::Error>(())
 //! ```
 
-use linalg::{
-    LinearOperator, Monitor, NoObserver, Observer, SolveStats, StopCriteria, Termination,
-};
+use linalg::{LinearOperator, NoObserver, Observer, SolveStats, StopCriteria, Termination};
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
 use crate::arnoldi::{Arnoldi, Orthogonalization};
-use crate::common::{apply, axpy, check_system, confirm, finish, residual};
-use crate::{Error, Result};
+use crate::common::{Begin, Start, apply, axpy, breakdown, confirm, finish, precond_shape, start};
 
 const METHOD: &str = "gmres";
 
@@ -112,8 +110,8 @@ impl Gmres {
     /// none), starting from the `x` given and leaving the solution (or the best iterate) in `x`.
     ///
     /// # Errors
-    /// Bad shapes or non-finite input ([`Error::Linalg`]); [`Error::NotConverged`] /
-    /// [`Error::Breakdown`] with the stats and the best iterate kept in `x`.
+    /// Bad shapes or non-finite input ([`crate::Error::Linalg`]); [`crate::Error::NotConverged`]
+    /// / [`crate::Error::Breakdown`] with the stats and the best iterate kept in `x`.
     pub fn solve<A, M>(&self, a: &A, m: &M, b: &[f64], x: &mut [f64]) -> Result<SolveStats>
     where
         A: LinearOperator + ?Sized,
@@ -138,7 +136,6 @@ impl Gmres {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
-        let bnorm = check_system(a, m, b, x)?;
         let mut p = Fixed(m);
         gmres_core(
             METHOD,
@@ -149,7 +146,6 @@ impl Gmres {
             &mut p,
             b,
             x,
-            bnorm,
             observer,
         )
     }
@@ -170,6 +166,8 @@ pub(crate) fn check_restart(restart: usize) -> Result<usize> {
 
 /// How a GMRES-type cycle applies its right preconditioner.
 pub(crate) trait RightPrecond {
+    /// The name and shape the solve checks against `A` (see [`crate::common::start`]).
+    fn shape(&self) -> (&'static str, (usize, usize));
     /// Whether `M` may change between iterations (then `Z = [M v_j]` is stored).
     fn flexible(&self) -> bool;
     /// `z = M_iter v`.
@@ -180,6 +178,9 @@ pub(crate) trait RightPrecond {
 pub(crate) struct Fixed<'a, M: ?Sized>(pub(crate) &'a M);
 
 impl<M: LinearOperator + ?Sized> RightPrecond for Fixed<'_, M> {
+    fn shape(&self) -> (&'static str, (usize, usize)) {
+        precond_shape(self.0)
+    }
     fn flexible(&self) -> bool {
         false
     }
@@ -188,7 +189,7 @@ impl<M: LinearOperator + ?Sized> RightPrecond for Fixed<'_, M> {
     }
 }
 
-/// Restarted (F)GMRES; `x` on input is checked, `bnorm = ‖b‖`.
+/// Restarted (F)GMRES, from the checks of [`start`] on.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gmres_core<A, P>(
     method: &'static str,
@@ -199,24 +200,21 @@ pub(crate) fn gmres_core<A, P>(
     p: &mut P,
     b: &[f64],
     x: &mut [f64],
-    bnorm: f64,
     observer: &mut dyn Observer,
 ) -> Result<SolveStats>
 where
     A: LinearOperator + ?Sized,
     P: RightPrecond + ?Sized,
 {
+    let Start {
+        mut monitor,
+        mut r,
+        mut rn,
+    } = match start(method, stop, p.shape(), a, b, x, observer)? {
+        Begin::Run(s) => s,
+        Begin::Done(stats) => return Ok(stats),
+    };
     let n = b.len();
-    let mut monitor = Monitor::new(stop, bnorm).with_observer(observer);
-    let mut r = vec![0.0; n];
-    let mut rn = residual(a, b, x, &mut r);
-    monitor.count_matvecs(1);
-    if !rn.is_finite() {
-        return breakdown(method, "non-finite residual", monitor, a, b, x);
-    }
-    if let Some(t) = monitor.record(rn) {
-        return finish(method, monitor, t, a, b, x);
-    }
     let m = restart.min(n);
     let mut arnoldi = Arnoldi::new(n, m, orthogonalization);
     let flexible = p.flexible();
@@ -305,24 +303,5 @@ where
         if monitor.iters() >= stop.max_iters {
             return finish(method, monitor, Termination::MaxIters, a, b, x);
         }
-    }
-}
-
-/// Ends the solve with [`Error::Breakdown`] naming `what`.
-pub(crate) fn breakdown<A: LinearOperator + ?Sized>(
-    method: &'static str,
-    what: &'static str,
-    monitor: Monitor<'_>,
-    a: &A,
-    b: &[f64],
-    x: &[f64],
-) -> Result<SolveStats> {
-    match finish(method, monitor, Termination::Breakdown, a, b, x) {
-        Err(Error::Breakdown { method, stats, .. }) => Err(Error::Breakdown {
-            method,
-            what,
-            stats,
-        }),
-        other => other,
     }
 }

@@ -24,7 +24,7 @@ pub use common::check_system;
 pub use dcdm::{Dcdm, DirectionMap, PrecondMap};
 pub use error::{Error, Result};
 pub use fgmres::{Fgmres, FlexibleFn, FlexiblePreconditioner};
-pub use gcrodr::Gcrodr;
+pub use gcrodr::{CycleInfo, CycleObserver, Gcrodr};
 pub use gmres::Gmres;
 pub use minres::Minres;
 pub use policy::RecyclePolicy;

@@ -49,16 +49,14 @@
 //! # Ok::<(), krylov_recycle::Error>(())
 //! ```
 
-use linalg::{
-    LinearOperator, Monitor, NoObserver, Observer, SolveStats, StopCriteria, Termination,
-};
+use linalg::{LinearOperator, NoObserver, Observer, SolveStats, StopCriteria, Termination};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::common::{
-    apply, axpy, check_system, confirm, dot, finish, indefinite_preconditioner, norm, residual,
+    Begin, Start, apply, axpy, breakdown, confirm, dot, finish, indefinite_preconditioner, norm,
+    precond_shape, start,
 };
-use crate::gmres::breakdown;
 
 const METHOD: &str = "minres";
 /// The method named in the error of an indefinite preconditioner.
@@ -125,18 +123,15 @@ impl Minres {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
-        let bnorm = check_system(a, m, b, x)?;
+        let Start {
+            mut monitor,
+            r: mut res,
+            ..
+        } = match start(METHOD, &self.stop, precond_shape(m), a, b, x, observer)? {
+            Begin::Run(s) => s,
+            Begin::Done(stats) => return Ok(stats),
+        };
         let n = b.len();
-        let mut monitor = Monitor::new(&self.stop, bnorm).with_observer(observer);
-        let mut res = vec![0.0; n];
-        let rn = residual(a, b, x, &mut res);
-        monitor.count_matvecs(1);
-        if !rn.is_finite() {
-            return breakdown(METHOD, "non-finite residual", monitor, a, b, x);
-        }
-        if let Some(t) = monitor.record(rn) {
-            return finish(METHOD, monitor, t, a, b, x);
-        }
         let mut r1 = vec![0.0; n];
         let mut r2 = vec![0.0; n];
         let mut y = vec![0.0; n];

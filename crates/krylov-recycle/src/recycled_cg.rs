@@ -54,12 +54,14 @@
 //! ```
 
 use faer::{Accum, Mat, MatMut, MatRef, Side};
-use linalg::{LinearOperator, Monitor, SolveStats, StopCriteria, Termination};
+use linalg::{
+    LinearOperator, Monitor, NoObserver, Observer, SolveStats, StopCriteria, Termination,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    apply, axpy, check_system, confirm, dot, finish, indefinite_preconditioner, mm, norm,
-    positive_rz, residual,
+    Begin, Start, apply, axpy, confirm, dot, finish, indefinite_preconditioner, mm, norm,
+    positive_rz, precond_shape, start,
 };
 use crate::recycle::RecycleSpace;
 use crate::{Error, Result};
@@ -204,18 +206,60 @@ impl RecycledCg {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
-        let bnorm = check_system(a, m, b, x)?;
+        self.solve_observed(a, m, b, x, space, &mut NoObserver)
+    }
+
+    /// [`RecycledCg::solve`] with an observer called after every iteration (as for
+    /// [`Cg::solve_observed`](crate::Cg::solve_observed): the initial residual is iteration 0,
+    /// [`linalg::Control::Stop`] ends the solve with [`Termination::UserStop`], and the space
+    /// for the next system is still left in `space`).
+    ///
+    /// # Errors
+    /// As [`RecycledCg::solve`].
+    ///
+    /// # Example
+    /// ```
+    /// use krylov_recycle::RecycledCg;
+    /// use linalg::{Control, IdentityOperator, IterationInfo, StopCriteria};
+    ///
+    /// let n = 100;
+    /// let a = linalg::testing::laplacian_1d(n);
+    /// let b = vec![1.0; n];
+    /// let mut x = vec![0.0; n];
+    /// let mut trace = Vec::new();
+    /// let mut observer = |info: &IterationInfo| {
+    ///     trace.push(info.residual_norm);
+    ///     Control::Continue
+    /// };
+    /// let solver = RecycledCg::new(4, StopCriteria::default().rtol(1e-10))?;
+    /// let mut space = None;
+    /// let stats = solver.solve_observed(&a, &IdentityOperator(n), &b, &mut x, &mut space, &mut observer)?;
+    /// assert_eq!(trace, stats.residuals);
+    /// # Ok::<(), krylov_recycle::Error>(())
+    /// ```
+    pub fn solve_observed<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        space: &mut Option<RecycleSpace>,
+        observer: &mut dyn Observer,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
         if let Some(s) = space.as_ref() {
-            s.check_n(b.len())?;
+            s.check_n(a.nrows())?;
         }
+        let Start {
+            mut monitor, mut r, ..
+        } = match start(METHOD, &self.stop, precond_shape(m), a, b, x, observer)? {
+            Begin::Run(s) => s,
+            Begin::Done(stats) => return Ok(stats),
+        };
         let n = b.len();
-        let mut monitor = Monitor::new(&self.stop, bnorm);
-        let mut r = vec![0.0; n];
-        let rn = residual(a, b, x, &mut r);
-        monitor.count_matvecs(1);
-        if let Some(t) = monitor.record(rn) {
-            return finish(METHOD, monitor, t, a, b, x);
-        }
         let mut defl = match space.as_ref() {
             Some(s) => Some(deflation(a, s.basis(), &mut monitor)?),
             None => None,

@@ -290,6 +290,16 @@ impl<'o> Monitor<'o> {
         self.stats.iters
     }
 
+    /// Operator applications counted so far.
+    pub fn matvecs(&self) -> usize {
+        self.stats.matvecs
+    }
+
+    /// Preconditioner applications counted so far.
+    pub fn precond_applies(&self) -> usize {
+        self.stats.precond_applies
+    }
+
     /// Counts `n` operator applications.
     pub fn count_matvecs(&mut self, n: usize) {
         self.stats.matvecs += n;

@@ -50,12 +50,10 @@ pub mod train;
 
 use std::collections::VecDeque;
 
-use linalg::{
-    LinearOperator, Monitor, NoObserver, Observer, SolveStats, StopCriteria, Termination,
-};
+use linalg::{LinearOperator, NoObserver, Observer, SolveStats, StopCriteria, Termination};
 use serde::{Deserialize, Serialize};
 
-use crate::common::{apply, axpy, check_dims, confirm, dot, finish, norm, residual};
+use crate::common::{Begin, Start, apply, axpy, confirm, dot, finish, norm, start};
 use crate::{Error, Result};
 
 const METHOD: &str = "dcdm";
@@ -176,21 +174,17 @@ impl Dcdm {
         A: LinearOperator + ?Sized,
         D: DirectionMap + ?Sized,
     {
-        let bnorm = check_dims(
-            (a.nrows(), a.ncols()),
-            ("direction map", (map.dim(), map.dim())),
-            b,
-            x,
-        )?;
+        let shape = ("direction map", (map.dim(), map.dim()));
+        let Start {
+            mut monitor,
+            mut r,
+            rn,
+        } = match start(METHOD, &self.stop, shape, a, b, x, observer)? {
+            Begin::Run(s) => s,
+            Begin::Done(stats) => return Ok(stats),
+        };
         let n = b.len();
-        let mut monitor = Monitor::new(&self.stop, bnorm).with_observer(observer);
-        let mut r = vec![0.0; n];
         let mut rhat = vec![0.0; n];
-        let rn = residual(a, b, x, &mut r);
-        monitor.count_matvecs(1);
-        if let Some(t) = monitor.record(rn) {
-            return finish(METHOD, monitor, t, a, b, x);
-        }
         let mut rnorm = rn;
         let mut window: VecDeque<Direction> = VecDeque::new();
         loop {
