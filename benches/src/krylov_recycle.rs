@@ -24,7 +24,7 @@ use linalg::{IdentityOperator, SolveStats, StopCriteria};
 
 use crate::{Config, FigureSpec, Outcome, PeerInput, Record};
 use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::solve::darcy_sequence;
+use pde_bench::problems::darcy_sequence;
 
 const SUITE: &str = "krylov-recycle";
 

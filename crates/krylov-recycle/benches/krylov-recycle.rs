@@ -22,7 +22,7 @@ use krylov_recycle::precond::{Amg, AmgOptions, Ic0, Ilu0, PrecondKind};
 use krylov_recycle::{Method, RecyclePolicy, SequenceOptions, SequenceSolver, Sorting, System};
 use linalg::{LinearOperator, StopCriteria};
 use pde_bench::darcy::Assembly;
-use pde_bench::solve::darcy_sequence;
+use pde_bench::problems::darcy_sequence;
 
 /// Solves `systems` with `method` and `precond`; every system must converge.
 fn solve_sequence(systems: &[System], method: Method, precond: PrecondKind) -> usize {

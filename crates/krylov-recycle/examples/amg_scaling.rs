@@ -17,8 +17,8 @@ use krylov_recycle::Cg;
 use krylov_recycle::precond::{Amg, AmgOptions, Ic0, Ilu0};
 use linalg::LinearOperator;
 use linalg::{IdentityOperator, StopCriteria};
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+use pde_bench::darcy::Assembly;
+use pde_bench::problems::{DarcySystem, LognormalDarcy, darcy_system};
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
@@ -37,13 +37,12 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|");
     for r in [64, 80, 128, 256] {
-        let samples =
-            DarcySamples::new(r, Assembly::Symmetric, DarcyCoefficient::Lognormal).unwrap();
+        let fixture = LognormalDarcy::new(r, Assembly::Symmetric).unwrap();
         let k = if r <= 128 { 20 } else { 5 };
         let systems: Vec<_> = (0..=k as u64)
             .map(|seed| {
-                let c = samples.coefficient(seed).unwrap();
-                assemble(c.view(), Assembly::Symmetric, Forcing::Constant(1.0)).unwrap()
+                let s = fixture.system(seed).unwrap();
+                (s.matrix, s.rhs)
             })
             .collect();
         let mut setup = Vec::new();
@@ -109,9 +108,9 @@ fn main() {
 /// The nonsymmetric SKR assembly at 80²: ILU(0) factorisation and application times, and the
 /// AMG V-cycle as a stationary iteration `x ← x + M (b − A x)` (V-cycles to 1e-8).
 fn skr_80() {
-    let samples = DarcySamples::new(80, Assembly::Skr, DarcyCoefficient::Lognormal).unwrap();
-    let c = samples.coefficient(1).unwrap();
-    let (a, b) = assemble(c.view(), Assembly::Skr, Forcing::Constant(1.0)).unwrap();
+    let DarcySystem {
+        matrix: a, rhs: b, ..
+    } = darcy_system(80, Assembly::Skr, 1).unwrap();
     let n = b.len();
     let col = |v: &[f64]| faer::MatRef::from_column_major_slice(v, n, 1).to_owned();
     let (mut fac, mut app) = (vec![], vec![]);

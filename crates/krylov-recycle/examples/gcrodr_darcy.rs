@@ -17,17 +17,17 @@ use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{Cg, Gcrodr, RecycleSpace, RecycledCg};
 use linalg::sparse::CsrMatrix;
 use linalg::{SolveStats, StopCriteria};
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+use pde_bench::darcy::Assembly;
+use pde_bench::problems::LognormalDarcy;
 
 type Systems = Vec<(CsrMatrix, Vec<f64>)>;
 
 fn systems(r: usize, count: usize, assembly: Assembly) -> Systems {
-    let samples = DarcySamples::new(r, Assembly::Skr, DarcyCoefficient::Lognormal).expect("grid");
+    let fixture = LognormalDarcy::new(r, assembly).expect("grid");
     (0..count as u64)
         .map(|seed| {
-            let a = samples.coefficient(seed).expect("coefficient");
-            assemble(a.view(), assembly, Forcing::Constant(1.0)).expect("assembly")
+            let s = fixture.system(seed).expect("assembly");
+            (s.matrix, s.rhs)
         })
         .collect()
 }

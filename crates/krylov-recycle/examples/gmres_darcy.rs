@@ -34,8 +34,8 @@ use std::time::Instant;
 
 use krylov_recycle::{BiCgStab, Gmres, Orthogonalization};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+use pde_bench::darcy::Assembly;
+use pde_bench::problems::LognormalDarcy;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     linalg::set_num_threads(1);
@@ -48,11 +48,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(3)
         .max(1);
-    let samples = DarcySamples::new(res, Assembly::Skr, DarcyCoefficient::Lognormal)?;
+    let fixture = LognormalDarcy::new(res, Assembly::Skr)?;
     let mut problems = Vec::new();
     for seed in 0..systems {
-        let a = samples.coefficient(seed)?;
-        problems.push(assemble(a.view(), Assembly::Skr, Forcing::Constant(1.0))?);
+        let s = fixture.system(seed)?;
+        problems.push((s.matrix, s.rhs));
     }
     let n = problems[0].0.nrows();
     println!(

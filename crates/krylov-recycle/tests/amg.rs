@@ -8,11 +8,11 @@ use krylov_recycle::Cg;
 use krylov_recycle::precond::{Amg, AmgOptions, PrecondKind, Preconditioner, Smoother};
 use linalg::sparse::{csr_from_triplets, csr_matvec, triplets};
 use linalg::{LinearOperator, StopCriteria};
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+use pde_bench::darcy::Assembly;
+use pde_bench::problems::{DarcyCoefficient, DarcySamples, DarcySystem, darcy_system};
 
 mod common;
-use common::{darcy, dense_solve, rel_err};
+use common::{dense_solve, rel_err};
 
 fn cg(rtol: f64) -> Cg {
     Cg::new(StopCriteria::default().rtol(rtol).max_iters(500)).unwrap()
@@ -39,7 +39,9 @@ fn pcg_iterations_do_not_grow_with_the_grid() {
     // their number doubles with every refinement; AMG-PCG stays near 11 (≤ 15 required).
     let mut table = String::new();
     for r in [32, 64, 128] {
-        let (a, b) = darcy(r, Assembly::Symmetric, 0);
+        let DarcySystem {
+            matrix: a, rhs: b, ..
+        } = darcy_system(r, Assembly::Symmetric, 0).unwrap();
         let amg = Amg::new(&a, AmgOptions::default()).unwrap();
         let mut x = vec![0.0; b.len()];
         let stats = cg(1e-8).solve(&a, &amg, &b, &mut x).unwrap();
@@ -59,7 +61,7 @@ fn pcg_iterations_do_not_grow_with_the_grid() {
 
 #[test]
 fn amg_pcg_matches_a_dense_solve() {
-    let (a, _) = darcy(20, Assembly::Symmetric, 4);
+    let a = darcy_system(20, Assembly::Symmetric, 4).unwrap().matrix;
     let n = a.nrows();
     let b = pseudo_random(n, 1);
     let m = Preconditioner::build(PrecondKind::Amg, &a).unwrap();
@@ -73,7 +75,7 @@ fn amg_pcg_matches_a_dense_solve() {
 
 #[test]
 fn the_v_cycle_is_symmetric_positive_definite() {
-    let (a, _) = darcy(40, Assembly::Symmetric, 2);
+    let a = darcy_system(40, Assembly::Symmetric, 2).unwrap().matrix;
     let n = a.nrows();
     for smoother in [
         Smoother::SymmetricGaussSeidel,
@@ -112,7 +114,9 @@ fn the_v_cycle_is_symmetric_positive_definite() {
 
 #[test]
 fn refresh_keeps_the_hierarchy_and_recomputes_the_values() {
-    let (a0, b) = darcy(48, Assembly::Symmetric, 0);
+    let DarcySystem {
+        matrix: a0, rhs: b, ..
+    } = darcy_system(48, Assembly::Symmetric, 0).unwrap();
     // 3 A has the same strength graph, hence the same aggregates: refresh = fresh build, and
     // the V-cycle scales by 1/3.
     let t: Vec<_> = triplets(a0.as_ref())
@@ -134,7 +138,7 @@ fn refresh_keeps_the_hierarchy_and_recomputes_the_values() {
         assert!((3.0 * z[i] - z0[i]).abs() <= 1e-10 * z0[i].abs(), "row {i}");
     }
     // Another coefficient: the kept aggregates still give a grid-independent preconditioner.
-    let (a1, _) = darcy(48, Assembly::Symmetric, 1);
+    let a1 = darcy_system(48, Assembly::Symmetric, 1).unwrap().matrix;
     amg.refresh(&a1).unwrap();
     let fresh = Amg::new(&a1, AmgOptions::default()).unwrap();
     let (mut x, mut y) = (vec![0.0; b.len()], vec![0.0; b.len()]);
@@ -147,7 +151,7 @@ fn refresh_keeps_the_hierarchy_and_recomputes_the_values() {
         s_fresh.iters
     );
     // Another pattern or size is refused.
-    let (other, _) = darcy(47, Assembly::Symmetric, 1);
+    let other = darcy_system(47, Assembly::Symmetric, 1).unwrap().matrix;
     assert!(amg.refresh(&other).is_err());
     let mut t = triplets(a1.as_ref());
     t.push((0, a1.ncols() - 1, 0.0));
@@ -160,7 +164,9 @@ fn refresh_keeps_the_hierarchy_and_recomputes_the_values() {
 fn the_v_cycle_converges_on_the_nonsymmetric_skr_matrix() {
     // Stationary iteration x ← x + M (b − A x) with the AMG V-cycle M on the SKR assembly
     // L·diag(a): a contraction, so AMG is a sound GMRES preconditioner for it.
-    let (a, b) = darcy(64, Assembly::Skr, 0);
+    let DarcySystem {
+        matrix: a, rhs: b, ..
+    } = darcy_system(64, Assembly::Skr, 0).unwrap();
     let amg = Amg::new(&a, AmgOptions::default()).unwrap();
     let n = b.len();
     let bn = dot(&b, &b).sqrt();
@@ -245,12 +251,9 @@ fn empty_and_one_by_one_matrices() {
 fn threshold_coefficient_and_poisson() {
     // The FNO coefficient (piecewise 12 / 3 on a cosine GRF) and the plain Laplacian.
     let s = DarcySamples::new(64, Assembly::Symmetric, DarcyCoefficient::Threshold).unwrap();
-    let (a, b) = assemble(
-        s.coefficient(7).unwrap().view(),
-        Assembly::Symmetric,
-        Forcing::Constant(1.0),
-    )
-    .unwrap();
+    let DarcySystem {
+        matrix: a, rhs: b, ..
+    } = DarcySystem::assemble(s.coefficient(7).unwrap(), Assembly::Symmetric).unwrap();
     let p = pde_bench::poisson::poisson_2d(64).unwrap();
     for (name, a) in [("threshold", a), ("poisson", p)] {
         let amg = Amg::new(&a, AmgOptions::default()).unwrap();

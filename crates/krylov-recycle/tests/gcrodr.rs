@@ -6,11 +6,11 @@ use faer::Mat;
 use krylov_recycle::precond::{PrecondKind, Preconditioner};
 use krylov_recycle::{Error, Gcrodr, RecycleSpace};
 use linalg::{IdentityOperator, LinearOperator, StopCriteria};
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+use pde_bench::darcy::Assembly;
+use pde_bench::problems::{DarcySystem, darcy_system};
 
 mod common;
-use common::{darcy, dense_solve, rel_err};
+use common::{dense_solve, rel_err};
 
 fn stop(rtol: f64) -> StopCriteria {
     StopCriteria::default().rtol(rtol).max_iters(3000)
@@ -18,7 +18,9 @@ fn stop(rtol: f64) -> StopCriteria {
 
 #[test]
 fn matches_dense_solve() {
-    let (a, b) = darcy(16, Assembly::Skr, 1);
+    let DarcySystem {
+        matrix: a, rhs: b, ..
+    } = darcy_system(16, Assembly::Skr, 1).unwrap();
     let n = b.len();
     let mut x = vec![0.0; n];
     let mut space = None;
@@ -47,7 +49,9 @@ fn matches_dense_solve() {
 /// After a solve, `U` spans `k` vectors with `C = A U` orthonormal.
 #[test]
 fn space_is_related_to_the_operator() {
-    let (a, b) = darcy(16, Assembly::Skr, 2);
+    let DarcySystem {
+        matrix: a, rhs: b, ..
+    } = darcy_system(16, Assembly::Skr, 2).unwrap();
     let n = b.len();
     let mut x = vec![0.0; n];
     let mut space = None;
@@ -89,7 +93,11 @@ fn space_approximates_the_smallest_eigenvectors() {
 
 #[test]
 fn recycling_pays_on_the_same_and_on_a_perturbed_matrix() {
-    let (a, b) = darcy(24, Assembly::Skr, 3);
+    let DarcySystem {
+        matrix: a,
+        rhs: b,
+        coefficient,
+    } = darcy_system(24, Assembly::Skr, 3).unwrap();
     let n = b.len();
     let solver = Gcrodr::new(30, 10, stop(1e-8)).unwrap();
     let id = IdentityOperator(n);
@@ -116,11 +124,14 @@ fn recycling_pays_on_the_same_and_on_a_perturbed_matrix() {
         cold.iters
     );
     // A slightly perturbed matrix (coefficient × (1 + 1% smooth change)).
-    let samples = DarcySamples::new(24, Assembly::Skr, DarcyCoefficient::Lognormal).unwrap();
-    let mut coef = samples.coefficient(3).unwrap();
+    let mut coef = coefficient;
     coef.indexed_iter_mut()
         .for_each(|((j, i), v)| *v *= 1.0 + 0.01 * ((i + 2 * j) as f64 * 0.3).sin());
-    let (ap, bp) = assemble(coef.view(), Assembly::Skr, Forcing::Constant(1.0)).unwrap();
+    let DarcySystem {
+        matrix: ap,
+        rhs: bp,
+        ..
+    } = DarcySystem::assemble(coef, Assembly::Skr).unwrap();
     let mut x3 = vec![0.0; n];
     let mut none = None;
     let cold_p = solver.solve(&ap, &id, &bp, &mut x3, &mut none).unwrap();
@@ -139,7 +150,9 @@ fn recycling_pays_on_the_same_and_on_a_perturbed_matrix() {
 
 #[test]
 fn space_round_trips_through_json_and_files() {
-    let (a, b) = darcy(10, Assembly::Skr, 4);
+    let DarcySystem {
+        matrix: a, rhs: b, ..
+    } = darcy_system(10, Assembly::Skr, 4).unwrap();
     let n = b.len();
     let mut x = vec![0.0; n];
     let mut space = None;
@@ -196,7 +209,9 @@ fn bad_input_is_rejected() {
 
 #[test]
 fn iteration_cap_keeps_the_space_and_the_best_iterate() {
-    let (a, b) = darcy(16, Assembly::Skr, 5);
+    let DarcySystem {
+        matrix: a, rhs: b, ..
+    } = darcy_system(16, Assembly::Skr, 5).unwrap();
     let n = b.len();
     let mut x = vec![0.0; n];
     let mut space = None;
@@ -217,7 +232,9 @@ fn golden_iterations_on_a_sequence() {
     let mut space = None;
     let mut lines = Vec::new();
     for seed in [11, 12, 13] {
-        let (a, b) = darcy(20, Assembly::Skr, seed);
+        let DarcySystem {
+            matrix: a, rhs: b, ..
+        } = darcy_system(20, Assembly::Skr, seed).unwrap();
         let n = b.len();
         let mut x = vec![0.0; n];
         let s = solver
@@ -242,7 +259,9 @@ fn right_jacobi_makes_skr_systems_share_their_space() {
     let mut counts = Vec::new();
     let mut fresh = Vec::new();
     for seed in [21, 22, 23] {
-        let (a, b) = darcy(20, Assembly::Skr, seed);
+        let DarcySystem {
+            matrix: a, rhs: b, ..
+        } = darcy_system(20, Assembly::Skr, seed).unwrap();
         let n = b.len();
         let m = Preconditioner::build(PrecondKind::Jacobi, &a).unwrap();
         let mut x = vec![0.0; n];
@@ -286,7 +305,9 @@ fn small_systems_and_large_spaces() {
 /// solved again is solved by the projection onto the space alone.
 #[test]
 fn solution_augmentation() {
-    let (a, b) = darcy(16, Assembly::Skr, 7);
+    let DarcySystem {
+        matrix: a, rhs: b, ..
+    } = darcy_system(16, Assembly::Skr, 7).unwrap();
     let n = b.len();
     let solver = Gcrodr::new(20, 6, stop(1e-9))
         .unwrap()

@@ -9,9 +9,10 @@ use krylov_recycle::{BiCgStab, Cg, Fgmres, Gmres, Minres};
 use linalg::{IdentityOperator, SolveStats, StopCriteria};
 use pde_bench::convection_diffusion::Convection;
 use pde_bench::darcy::Assembly;
+use pde_bench::problems::darcy_system;
 
 mod common;
-use common::{ORTHOGONALIZATIONS, convection_diffusion, darcy, rhs, shifted_poisson};
+use common::{ORTHOGONALIZATIONS, convection_diffusion, rhs, shifted_poisson};
 
 fn stop() -> StopCriteria {
     StopCriteria::default().rtol(1e-8).max_iters(5000)
@@ -31,7 +32,7 @@ fn line(out: &mut String, problem: &str, method: &str, s: &SolveStats) {
 fn iteration_counts() {
     let mut out = String::new();
     let cd = convection_diffusion(50.0, 0.4, Convection::Central, 16);
-    let darcy = darcy(16, Assembly::Skr, 0).0;
+    let darcy = darcy_system(16, Assembly::Skr, 0).unwrap().matrix;
     for (name, a) in [("convdiff-16", &cd), ("skr-darcy-16", &darcy)] {
         let n = a.nrows();
         let b = rhs(n);

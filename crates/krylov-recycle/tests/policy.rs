@@ -8,7 +8,8 @@ use linalg::sparse::CsrMatrix;
 use linalg::{IdentityOperator, StopCriteria};
 use ndarray::Array2;
 use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::grf::{CosineGrf, PeriodicGrf, lognormal, threshold};
+use pde_bench::grf::{CosineGrf, threshold};
+use pde_bench::problems::LognormalDarcy;
 
 const R: usize = 32;
 const SYSTEMS: u64 = 10;
@@ -20,14 +21,15 @@ fn systems(fields: Vec<Array2<f64>>) -> Vec<(CsrMatrix, Vec<f64>)> {
         .collect()
 }
 
-/// The coefficients: exp(periodic GRF α = 2.5, τ = 7).
+/// The lognormal Darcy fixture: exp(periodic GRF α = 2.5, τ = 7), seeds `0..SYSTEMS`.
 fn smooth() -> Vec<(CsrMatrix, Vec<f64>)> {
-    let grf = PeriodicGrf::new(R).unwrap();
-    systems(
-        (0..SYSTEMS)
-            .map(|s| lognormal(grf.sample(s).view()))
-            .collect(),
-    )
+    let fixture = LognormalDarcy::new(R, Assembly::Skr).unwrap();
+    (0..SYSTEMS)
+        .map(|s| {
+            let system = fixture.system(s).unwrap();
+            (system.matrix, system.rhs)
+        })
+        .collect()
 }
 
 /// High contrast: a cosine GRF (FNO's α = 2, τ = 3) thresholded to 500 / 1 (ratio 500), on a

@@ -8,9 +8,10 @@ use krylov_recycle::{Cg, Error};
 use linalg::sparse::{CsrMatrix, csr_from_triplets, triplets};
 use linalg::{LinearOperator, StopCriteria};
 use pde_bench::darcy::Assembly;
+use pde_bench::problems::darcy_system;
 
 mod common;
-use common::{darcy, dense_solve, rel_err};
+use common::{dense_solve, rel_err};
 
 /// The dense matrix of an operator, column by column.
 fn dense_of(m: &dyn LinearOperator) -> Mat<f64> {
@@ -66,7 +67,7 @@ fn ilu0_and_ic0_are_exact_on_tridiagonal_matrices() {
 #[test]
 fn ilu0_reproduces_a_on_its_pattern() {
     // Nonsymmetric 5-point Darcy matrix (SKR assembly), 8 x 8 grid.
-    let a = darcy(8, Assembly::Skr, 3).0;
+    let a = darcy_system(8, Assembly::Skr, 3).unwrap().matrix;
     let lu = dense_inverse(&dense_of(&Ilu0::new(&a).unwrap())); // = L U
     let scale = max_abs(&a.to_dense());
     for (i, j, v) in triplets(a.as_ref()) {
@@ -83,7 +84,7 @@ fn ilu0_reproduces_a_on_its_pattern() {
 
 #[test]
 fn ic0_reproduces_a_on_its_pattern() {
-    let a = darcy(8, Assembly::Symmetric, 5).0;
+    let a = darcy_system(8, Assembly::Symmetric, 5).unwrap().matrix;
     let llt = dense_inverse(&dense_of(&Ic0::new(&a).unwrap())); // = L Lᵀ
     let scale = max_abs(&a.to_dense());
     for (i, j, v) in triplets(a.as_ref()) {
@@ -128,9 +129,9 @@ fn ic0_rejects_non_spd_and_the_shift_rescues_it() {
 
 #[test]
 fn refresh_equals_a_fresh_build_and_checks_the_pattern() {
-    let a0 = darcy(12, Assembly::Symmetric, 0).0;
-    let a1 = darcy(12, Assembly::Symmetric, 1).0;
-    let other = darcy(13, Assembly::Symmetric, 1).0;
+    let a0 = darcy_system(12, Assembly::Symmetric, 0).unwrap().matrix;
+    let a1 = darcy_system(12, Assembly::Symmetric, 1).unwrap().matrix;
+    let other = darcy_system(13, Assembly::Symmetric, 1).unwrap().matrix;
     // Same size, one more entry.
     let mut t = triplets(a1.as_ref());
     t.push((0, 143, 0.0));
@@ -172,7 +173,7 @@ fn kinds_round_trip_through_their_names() {
 
 #[test]
 fn ic0_pcg_beats_plain_cg_and_matches_a_dense_solve() {
-    let a = darcy(24, Assembly::Symmetric, 2).0;
+    let a = darcy_system(24, Assembly::Symmetric, 2).unwrap().matrix;
     let n = a.nrows();
     let b: Vec<f64> = (0..n).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
     let cg = Cg::new(StopCriteria::default().rtol(1e-10).max_iters(2000)).unwrap();
@@ -201,7 +202,7 @@ fn ic0_pcg_beats_plain_cg_and_matches_a_dense_solve() {
 #[test]
 fn unsorted_csr_rows_are_handled() {
     // The same matrix with the column indices of every row reversed.
-    let a = darcy(6, Assembly::Skr, 1).0;
+    let a = darcy_system(6, Assembly::Skr, 1).unwrap().matrix;
     let n = a.nrows();
     let (row_ptr, col_idx, val) = (a.symbolic().row_ptr(), a.symbolic().col_idx(), a.val());
     let mut idx = Vec::new();

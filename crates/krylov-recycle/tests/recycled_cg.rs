@@ -8,13 +8,17 @@ use krylov_recycle::{Cg, Error, RecycleSpace, RecycledCg};
 use linalg::sparse::CsrMatrix;
 use linalg::{IdentityOperator, StopCriteria};
 use pde_bench::darcy::Assembly;
+use pde_bench::problems::darcy_system;
 
 mod common;
-use common::{darcy, dense_solve, rel_err};
+use common::{dense_solve, rel_err};
 
 fn sequence(r: usize, seeds: std::ops::Range<u64>) -> Vec<(CsrMatrix, Vec<f64>)> {
     seeds
-        .map(|seed| darcy(r, Assembly::Symmetric, seed))
+        .map(|seed| {
+            let s = darcy_system(r, Assembly::Symmetric, seed).unwrap();
+            (s.matrix, s.rhs)
+        })
         .collect()
 }
 

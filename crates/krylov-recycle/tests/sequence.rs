@@ -8,17 +8,14 @@ mod common;
 use krylov_recycle::precond::PrecondKind;
 use krylov_recycle::{Method, RecyclePolicy, SequenceOptions, SequenceSolver, Sorting, System};
 use linalg::StopCriteria;
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
+use pde_bench::darcy::Assembly;
+use pde_bench::problems::LognormalDarcy;
 
+/// `count` lognormal Darcy systems of seeds `100, 101, …` with their coefficient fields.
 fn sequence(n: usize, assembly: Assembly, count: usize) -> Vec<System> {
-    let g = DarcySamples::new(n, assembly, DarcyCoefficient::Lognormal).unwrap();
+    let fixture = LognormalDarcy::new(n, assembly).unwrap();
     (0..count)
-        .map(|k| {
-            let a = g.coefficient(100 + k as u64).unwrap();
-            let (m, b) = assemble(a.view(), assembly, Forcing::Constant(1.0)).unwrap();
-            System::new(m, b).with_field(a)
-        })
+        .map(|k| fixture.system(100 + k as u64).unwrap().into_system())
         .collect()
 }
 

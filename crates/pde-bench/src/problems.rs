@@ -9,6 +9,16 @@
 //!   `a = exp(periodic GRF, α = 2.5, τ = 7)`; symmetric (sparse Cholesky) or SKR-style
 //!   nonsymmetric (sparse LU) assembly, the symbolic analysis shared by all samples.
 //!
+//! # The lognormal Darcy fixture
+//!
+//! The Darcy systems with SKR's lognormal coefficient are also the test problem of the
+//! iterative solvers: every crate's tests, benchmarks and examples build them here, never by
+//! their own assembly loop. [`darcy_system`] gives one system (matrix, right-hand side and
+//! coefficient field) for a grid size, an assembly and a seed; [`darcy_sequence`] gives `count`
+//! of them, seeded `derive_seed(seed, k)`, as [`krylov_recycle::System`]s carrying their
+//! coefficient for sorting; [`LognormalDarcy`] draws many systems on one grid with any seed
+//! scheme, sharing the set-up of the random field.
+//!
 //! # Example
 //!
 //! ```
@@ -24,11 +34,11 @@
 use std::f64::consts::PI;
 use std::time::Instant;
 
-use linalg::direct::SparseCholesky;
+use krylov_recycle::System;
+use linalg::direct::{SparseCholesky, SparseLu};
 use linalg::rng::{gaussian_vec, seeded};
 use linalg::sparse::{CsrMatrix, residual_norm};
-
-use linalg::direct::SparseLu;
+use ndarray::Array2;
 
 use crate::Result;
 use crate::darcy::{Assembly, Forcing, assemble};
@@ -199,7 +209,7 @@ impl DarcySamples {
                 let (high, low) = FNO_DARCY_LEVELS;
                 threshold(self.cosine.sample(seed).view(), high, low)
             }
-            DarcyCoefficient::Lognormal => Ok(lognormal(self.periodic.sample(seed).view())),
+            DarcyCoefficient::Lognormal => Ok(lognormal_coefficient(&self.periodic, seed)),
         }
     }
 }
@@ -239,16 +249,24 @@ impl SampleGenerator for DarcySamples {
     }
 
     fn system(&self, seed: u64) -> Option<Result<(Vec<f64>, LinearSystem)>> {
-        Some(self.coefficient(seed).and_then(|a| {
-            let (matrix, rhs) = assemble(a.view(), self.assembly, Forcing::Constant(1.0))?;
-            Ok((a.iter().copied().collect(), LinearSystem { matrix, rhs }))
-        }))
+        Some(
+            self.coefficient(seed)
+                .and_then(|a| DarcySystem::assemble(a, self.assembly))
+                .map(|s| {
+                    let input = s.coefficient.iter().copied().collect();
+                    let (matrix, rhs) = (s.matrix, s.rhs);
+                    (input, LinearSystem { matrix, rhs })
+                }),
+        )
     }
 
     fn sample(&self, index: usize, seed: u64) -> Result<Sample> {
         let start = Instant::now();
-        let a = self.coefficient(seed)?;
-        let (matrix, rhs) = assemble(a.view(), self.assembly, Forcing::Constant(1.0))?;
+        let DarcySystem {
+            matrix,
+            rhs,
+            coefficient: a,
+        } = DarcySystem::assemble(self.coefficient(seed)?, self.assembly)?;
         let (u, rel_residual, solver) = match &self.analysis {
             Factorization::Cholesky(analysis) => {
                 let (u, r) = cholesky_solve(analysis, &matrix, &rhs)?;
@@ -275,6 +293,170 @@ impl SampleGenerator for DarcySamples {
             solution: u,
         })
     }
+}
+
+/// SKR's lognormal coefficient `a = exp(u)` of the periodic GRF sample `u` with this seed.
+fn lognormal_coefficient(grf: &PeriodicGrf, seed: u64) -> Array2<f64> {
+    lognormal(grf.sample(seed).view())
+}
+
+/// One Darcy system `−∇·(a∇u) = 1` on an `n x n` interior grid: the assembled matrix, the
+/// right-hand side of the unit forcing, and the coefficient field `a` it was assembled from
+/// (indexed `[j, i]`, see [`crate::darcy`]).
+#[derive(Clone, Debug)]
+pub struct DarcySystem {
+    /// The matrix `A(a)` (`n² x n²`).
+    pub matrix: CsrMatrix,
+    /// The right-hand side of `f = 1` (`n²` values).
+    pub rhs: Vec<f64>,
+    /// The coefficient field `a` (`n x n`).
+    pub coefficient: Array2<f64>,
+}
+
+impl DarcySystem {
+    /// Assembles `−∇·(a∇u) = 1` for the coefficient `a` (an `n x n` grid function) as
+    /// `assembly`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use pde_bench::darcy::Assembly;
+    /// use pde_bench::problems::DarcySystem;
+    /// let a = ndarray::Array2::from_elem((4, 4), 2.0);
+    /// let s = DarcySystem::assemble(a, Assembly::Symmetric)?;
+    /// assert_eq!((s.matrix.nrows(), s.rhs.len()), (16, 16));
+    /// assert!(s.rhs.iter().all(|&f| f == 1.0));
+    /// # Ok::<(), pde_bench::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`assemble`].
+    pub fn assemble(coefficient: Array2<f64>, assembly: Assembly) -> Result<Self> {
+        let (matrix, rhs) = assemble(coefficient.view(), assembly, Forcing::Constant(1.0))?;
+        Ok(Self {
+            matrix,
+            rhs,
+            coefficient,
+        })
+    }
+
+    /// The system as a [`krylov_recycle::System`] whose field is the coefficient (what the
+    /// sequence solver sorts by).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use pde_bench::darcy::Assembly;
+    /// let system = pde_bench::problems::darcy_system(8, Assembly::Skr, 3)?.into_system();
+    /// assert_eq!(system.field.map(|a| a.dim()), Some((8, 8)));
+    /// # Ok::<(), pde_bench::Error>(())
+    /// ```
+    pub fn into_system(self) -> System {
+        System::new(self.matrix, self.rhs).with_field(self.coefficient)
+    }
+}
+
+/// The lognormal Darcy fixture on one grid: systems `−∇·(a∇u) = 1` with SKR's coefficient
+/// `a = exp(periodic GRF α = 2.5, τ = 7)`, the same as [`DarcySamples`] with
+/// [`DarcyCoefficient::Lognormal`] draws for a seed, without the direct solver's set-up.
+///
+/// # Example
+///
+/// ```
+/// use pde_bench::darcy::Assembly;
+/// use pde_bench::problems::LognormalDarcy;
+/// let fixture = LognormalDarcy::new(12, Assembly::Skr)?;
+/// let systems = (100..103)
+///     .map(|seed| fixture.system(seed))
+///     .collect::<Result<Vec<_>, _>>()?;
+/// assert_eq!(systems.len(), 3);
+/// assert!(systems[0].coefficient.iter().all(|&a| a > 0.0));
+/// assert_ne!(systems[0].rhs.len(), 0);
+/// # Ok::<(), pde_bench::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct LognormalDarcy {
+    assembly: Assembly,
+    grf: PeriodicGrf,
+}
+
+impl LognormalDarcy {
+    /// The fixture on an `n x n` interior grid, assembled as `assembly`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for `n = 0` (or a grid too large for the field).
+    pub fn new(n: usize, assembly: Assembly) -> Result<Self> {
+        crate::grid::check_resolution(n)?;
+        Ok(Self {
+            assembly,
+            grf: PeriodicGrf::new(n)?,
+        })
+    }
+
+    /// The system of the coefficient sample with this seed.
+    ///
+    /// # Errors
+    /// As [`assemble`].
+    pub fn system(&self, seed: u64) -> Result<DarcySystem> {
+        DarcySystem::assemble(lognormal_coefficient(&self.grf, seed), self.assembly)
+    }
+}
+
+/// The lognormal Darcy system of `seed` on an `n x n` grid, assembled as `assembly`: one
+/// system of [`LognormalDarcy`] (build that instead to draw several on one grid).
+///
+/// # Example
+///
+/// ```
+/// use pde_bench::darcy::Assembly;
+/// let s = pde_bench::problems::darcy_system(16, Assembly::Symmetric, 7)?;
+/// assert_eq!((s.matrix.nrows(), s.rhs.len(), s.coefficient.dim()), (256, 256, (16, 16)));
+/// // The same seed gives the same system.
+/// let again = pde_bench::problems::darcy_system(16, Assembly::Symmetric, 7)?;
+/// assert_eq!(s.matrix.to_dense(), again.matrix.to_dense());
+/// # Ok::<(), pde_bench::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`LognormalDarcy::new`] and [`LognormalDarcy::system`].
+pub fn darcy_system(n: usize, assembly: Assembly, seed: u64) -> Result<DarcySystem> {
+    LognormalDarcy::new(n, assembly)?.system(seed)
+}
+
+/// `count` lognormal Darcy systems `−∇·(a∇u) = 1` on an `n x n` grid, system `k` of seed
+/// [`linalg::rng::derive_seed`]`(seed, k)`, each with its coefficient as the field for sorting:
+/// the sequences the recycled solvers and their benchmarks run on.
+///
+/// # Example
+///
+/// ```
+/// use pde_bench::darcy::Assembly;
+/// use pde_bench::problems::{darcy_sequence, darcy_system};
+/// let systems = darcy_sequence(16, Assembly::Symmetric, 3, 7)?;
+/// assert_eq!(systems.len(), 3);
+/// assert_eq!(systems[0].matrix.nrows(), 16 * 16);
+/// let second = darcy_system(16, Assembly::Symmetric, linalg::rng::derive_seed(7, 1))?;
+/// assert_eq!(systems[1].rhs, second.rhs);
+/// assert_eq!(systems[1].field.as_ref(), Some(&second.coefficient));
+/// # Ok::<(), pde_bench::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`darcy_system`].
+pub fn darcy_sequence(
+    n: usize,
+    assembly: Assembly,
+    count: usize,
+    seed: u64,
+) -> Result<Vec<System>> {
+    let fixture = LognormalDarcy::new(n, assembly)?;
+    (0..count)
+        .map(|k| {
+            fixture
+                .system(linalg::rng::derive_seed(seed, k as u64))
+                .map(DarcySystem::into_system)
+        })
+        .collect()
 }
 
 /// Kuramoto–Sivashinsky trajectories from random smooth initial conditions

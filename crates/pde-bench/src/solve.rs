@@ -34,9 +34,7 @@ use std::path::{Path, PathBuf};
 use krylov_recycle::{SequenceOptions, SequenceReport, SequenceSolver, System};
 use ndarray::{Array3, ArrayD, IxDyn};
 
-use crate::darcy::{Assembly, Forcing, assemble};
 use crate::dataset::{Meta, read_json, write_json};
-use crate::problems::{DarcyCoefficient, DarcySamples};
 use crate::{Error, Result};
 
 /// The systems of a dataset directory (see the module docs), in index order, with their input
@@ -162,30 +160,6 @@ pub fn solve_dir(dir: &Path, options: SequenceOptions, out: &Path) -> Result<Seq
     Ok(solved.report)
 }
 
-/// `count` Darcy systems `−∇·(a∇u) = 1` on an `n x n` grid with `a = exp(GRF α=2.5, τ=7)`
-/// (the SKR paper's coefficient), each with its field for sorting: the sequences the recycled
-/// solvers and their benchmarks run on.
-///
-/// # Example
-/// ```
-/// use pde_bench::darcy::Assembly;
-/// let systems = pde_bench::solve::darcy_sequence(16, Assembly::Symmetric, 3, 7)?;
-/// assert_eq!(systems.len(), 3);
-/// assert_eq!(systems[0].matrix.nrows(), 16 * 16);
-/// # Ok::<(), pde_bench::Error>(())
-/// ```
-pub fn darcy_sequence(
-    n: usize,
-    assembly: Assembly,
-    count: usize,
-    seed: u64,
-) -> Result<Vec<System>> {
-    let generator = DarcySamples::new(n, assembly, DarcyCoefficient::Lognormal)?;
-    (0..count)
-        .map(|k| {
-            let a = generator.coefficient(linalg::rng::derive_seed(seed, k as u64))?;
-            let (matrix, rhs) = assemble(a.view(), assembly, Forcing::Constant(1.0))?;
-            Ok(System::new(matrix, rhs).with_field(a))
-        })
-        .collect()
-}
+/// The lognormal Darcy sequence fixture, kept at this path for its callers: see
+/// [`crate::problems::darcy_sequence`].
+pub use crate::problems::darcy_sequence;

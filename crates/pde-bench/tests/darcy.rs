@@ -1,7 +1,7 @@
 //! Darcy flow `−∇·(a∇u) = f`: the symmetric assembly is an SPD M-matrix bracketed by the Laplacian
 //! (`a_min L ⪯ A ⪯ a_max L`), obeys the discrete maximum principle, and converges with order 2 on
 //! manufactured solutions; the SKR assembly is the stencil `h⁻²(4a_P; −a_N) = L·diag(a)`;
-//! bad input is an error.
+//! bad input is an error; the lognormal Darcy fixture draws the generator's systems.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -420,5 +420,44 @@ fn bad_input_is_an_error() {
             name: "resolution",
             ..
         })
+    ));
+}
+
+/// The lognormal Darcy fixture draws exactly the systems of the `darcy` generator with the
+/// lognormal coefficient, and its sequence seeds system `k` with `derive_seed(seed, k)`.
+#[test]
+fn lognormal_fixture_is_the_generators_lognormal_darcy() {
+    use pde_bench::problems::{
+        DarcyCoefficient, DarcySamples, LognormalDarcy, darcy_sequence, darcy_system,
+    };
+    for assembly in [Assembly::Symmetric, Assembly::Skr, Assembly::SkrSlip] {
+        let generator = DarcySamples::new(10, assembly, DarcyCoefficient::Lognormal).unwrap();
+        for seed in [0, 3, 101] {
+            let s = darcy_system(10, assembly, seed).unwrap();
+            let a = generator.coefficient(seed).unwrap();
+            let (m, f) = assemble(a.view(), assembly, Forcing::Constant(1.0)).unwrap();
+            assert_eq!(s.coefficient, a);
+            assert_eq!(triplets(s.matrix.as_ref()), triplets(m.as_ref()));
+            assert_eq!(s.rhs, f);
+        }
+        let sequence = darcy_sequence(10, assembly, 3, 42).unwrap();
+        let fixture = LognormalDarcy::new(10, assembly).unwrap();
+        for (k, system) in sequence.iter().enumerate() {
+            let s = fixture
+                .system(linalg::rng::derive_seed(42, k as u64))
+                .unwrap();
+            assert_eq!(
+                triplets(system.matrix.as_ref()),
+                triplets(s.matrix.as_ref())
+            );
+            assert_eq!(
+                (&system.rhs, system.field.as_ref()),
+                (&s.rhs, Some(&s.coefficient))
+            );
+        }
+    }
+    assert!(matches!(
+        pde_bench::problems::darcy_system(0, Assembly::Skr, 1),
+        Err(Error::InvalidParameter { .. })
     ));
 }

@@ -7,8 +7,6 @@ use krylov_recycle::{Error, Orthogonalization};
 use linalg::sparse::{CsrMatrix, csr_from_triplets, triplets};
 use linalg::{IdentityOperator, LinearOperator, SolveStats};
 use pde_bench::convection_diffusion::{Convection, ConvectionDiffusion};
-use pde_bench::darcy::{Assembly, Forcing, assemble};
-use pde_bench::problems::{DarcyCoefficient, DarcySamples};
 
 /// `A⁻¹ b` by a dense LU with partial pivoting (faer), the reference for the iterative solves.
 pub fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
@@ -64,18 +62,6 @@ pub fn shifted_poisson(k: usize) -> (CsrMatrix, f64) {
         csr_from_triplets(a.nrows(), a.ncols(), &trips).unwrap(),
         sigma,
     )
-}
-
-/// The Darcy system (matrix, right-hand side for unit forcing) on an `r x r` grid with the
-/// lognormal coefficient of sample `seed`, assembled as `assembly` (SPD or SKR).
-pub fn darcy(r: usize, assembly: Assembly, seed: u64) -> (CsrMatrix, Vec<f64>) {
-    let s = DarcySamples::new(r, assembly, DarcyCoefficient::Lognormal).unwrap();
-    assemble(
-        s.coefficient(seed).unwrap().view(),
-        assembly,
-        Forcing::Constant(1.0),
-    )
-    .unwrap()
 }
 
 /// Every orthogonalisation of the Arnoldi process, in a fixed order.
