@@ -14,7 +14,7 @@
 //! recurrence residual `r` is that of `A x = b` itself. If `‖s‖` already meets the tolerance,
 //! the half step `x += α p̂` ends the solve. A vanishing `ρ' = r̂·r`, `r̂·v` or `ω` (the method's
 //! two breakdowns) or a non-finite quantity stops the solve with
-//! [`Error::Breakdown`](crate::Error::Breakdown). BiCGStab's residual is not monotone, so the
+//! [`Error::Breakdown`](linalg::Error::Breakdown). BiCGStab's residual is not monotone, so the
 //! iterate with the smallest recurrence residual is kept and returned in `x` on any failure.
 //! A claimed convergence is confirmed by the true residual (and the method restarts from it,
 //! with a new shadow residual, if the recurrence has drifted).
@@ -102,8 +102,8 @@ impl BiCgStab {
     ///
     /// # Errors
     /// Bad shapes or non-finite input ([`crate::Error::Linalg`]);
-    /// [`crate::Error::Breakdown`] (`ρ = 0`, `r̂·v = 0`, `ω = 0`, NaN) or
-    /// [`crate::Error::NotConverged`], with the stats and the best iterate kept in `x`.
+    /// [`linalg::Error::Breakdown`] (`ρ = 0`, `r̂·v = 0`, `ω = 0`, NaN) or
+    /// [`linalg::Error::NotConverged`], with the stats and the best iterate kept in `x`.
     pub fn solve<A, M>(&self, a: &A, m: &M, b: &[f64], x: &mut [f64]) -> Result<SolveStats>
     where
         A: LinearOperator + ?Sized,

@@ -79,7 +79,8 @@ impl Cg {
     ///
     /// # Errors
     /// Bad shapes or non-finite input ([`Error::Linalg`]); [`Error::NotPositiveDefinite`];
-    /// [`Error::NotConverged`] / [`Error::Breakdown`] with the stats and the iterate kept in `x`.
+    /// [`linalg::Error::NotConverged`] / [`linalg::Error::Breakdown`] with the stats and the
+    /// iterate kept in `x`.
     pub fn solve<A, M>(&self, a: &A, m: &M, b: &[f64], x: &mut [f64]) -> Result<SolveStats>
     where
         A: LinearOperator + ?Sized,

@@ -11,7 +11,7 @@ use crate::{Error, Result};
 ///
 /// `A` and `M` must be square of the same size `n`, `b` and `x` of length `n`, and `b` and the
 /// initial guess `x` finite. (Non-finite entries of `A` or `M` show up as a non-finite residual
-/// during the solve and end it with [`Error::Breakdown`].)
+/// during the solve and end it with [`linalg::Error::Breakdown`].)
 ///
 /// # Errors
 /// [`linalg::Error::ShapeMismatch`] or [`linalg::Error::NonFinite`] naming the argument.
@@ -87,11 +87,11 @@ pub(crate) enum Begin<'o> {
 /// The start of every solve, the same for every method: the checks of [`check_dims`] (the
 /// preconditioner-like operator `m` against `A`, `b` and `x` finite), a monitor with the
 /// observer, the initial residual `b − A x` (one operator application), a non-finite initial
-/// residual ended as [`Error::Breakdown`] ("non-finite initial residual", nothing recorded),
-/// then the initial residual recorded and the solve ended if the monitor says so.
+/// residual ended as [`linalg::Error::Breakdown`] ("non-finite initial residual", nothing
+/// recorded), then the initial residual recorded and the solve ended if the monitor says so.
 ///
 /// # Errors
-/// Those of [`check_dims`]; [`Error::Breakdown`] as above; the error of [`finish`] when the
+/// Those of [`check_dims`]; [`linalg::Error::Breakdown`] as above; the error of [`finish`] when the
 /// monitor stops at the initial residual without convergence (a zero time cap).
 pub(crate) fn start<'o, A: LinearOperator + ?Sized>(
     method: &'static str,
@@ -194,19 +194,21 @@ pub(crate) fn finish<A: LinearOperator + ?Sized>(
     stats.true_rel_residual = Some(true_rel_residual(a, b, x));
     match termination {
         Termination::Converged | Termination::UserStop => Ok(stats),
-        Termination::Breakdown => Err(Error::Breakdown {
+        Termination::Breakdown => Err(linalg::Error::Breakdown {
             method,
             what: "non-finite or vanishing quantity",
             stats: Box::new(stats),
-        }),
-        _ => Err(Error::NotConverged {
+        }
+        .into()),
+        _ => Err(linalg::Error::NotConverged {
             method,
             stats: Box::new(stats),
-        }),
+        }
+        .into()),
     }
 }
 
-/// Ends the solve with [`Error::Breakdown`] naming `what`.
+/// Ends the solve with [`linalg::Error::Breakdown`] naming `what`.
 pub(crate) fn breakdown<A: LinearOperator + ?Sized>(
     method: &'static str,
     what: &'static str,
@@ -216,11 +218,14 @@ pub(crate) fn breakdown<A: LinearOperator + ?Sized>(
     x: &[f64],
 ) -> Result<SolveStats> {
     match finish(method, monitor, Termination::Breakdown, a, b, x) {
-        Err(Error::Breakdown { method, stats, .. }) => Err(Error::Breakdown {
-            method,
-            what,
-            stats,
-        }),
+        Err(Error::Linalg(linalg::Error::Breakdown { method, stats, .. })) => {
+            Err(linalg::Error::Breakdown {
+                method,
+                what,
+                stats,
+            }
+            .into())
+        }
         other => other,
     }
 }

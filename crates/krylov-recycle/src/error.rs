@@ -1,8 +1,9 @@
 //! The error type of `krylov-recycle`.
 //!
 //! Every solver takes the initial guess in `x` and leaves its best iterate there, also when it
-//! fails: [`Error::NotConverged`] and [`Error::Breakdown`] carry the [`SolveStats`] of the solve,
-//! including the true relative residual of that iterate.
+//! fails: [`linalg::Error::NotConverged`] and [`linalg::Error::Breakdown`] (wrapped in
+//! [`Error::Linalg`]) name the method and carry the [`SolveStats`] of the solve, including the
+//! true relative residual of that iterate. [`Error::stats`] reaches them.
 
 use linalg::SolveStats;
 
@@ -10,36 +11,11 @@ use linalg::SolveStats;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An error from the shared linear-algebra layer (shapes, non-finite data, files, ...).
+    /// An error from the shared linear-algebra layer: bad input (shapes, non-finite data,
+    /// parameters), files, and the failures of the iteration ([`linalg::Error::NotConverged`],
+    /// [`linalg::Error::Breakdown`]), which keep the best iterate in `x`.
     #[error(transparent)]
     Linalg(#[from] linalg::Error),
-    /// The iteration cap (or time cap) was reached; `x` holds the best iterate.
-    #[error(
-        "{method}: no convergence after {} iterations (true relative residual {:.3e}); the best iterate is kept",
-        stats.iters,
-        stats.true_rel_residual.unwrap_or(f64::NAN)
-    )]
-    NotConverged {
-        /// The solver.
-        method: &'static str,
-        /// What the solve did; `true_rel_residual` is that of the iterate left in `x`.
-        stats: Box<SolveStats>,
-    },
-    /// The method broke down (a vanishing or non-finite denominator, NaN in the operator or the
-    /// preconditioner); `x` holds the best iterate found before.
-    #[error(
-        "{method}: breakdown ({what}) at iteration {}; the best iterate is kept (true relative residual {:.3e})",
-        stats.iters,
-        stats.true_rel_residual.unwrap_or(f64::NAN)
-    )]
-    Breakdown {
-        /// The solver.
-        method: &'static str,
-        /// Which quantity vanished or became non-finite.
-        what: &'static str,
-        /// What the solve did.
-        stats: Box<SolveStats>,
-    },
     /// A method that needs a symmetric positive definite operator (CG, recycled CG, DCDM, IC(0))
     /// met a direction of non-positive curvature `pᵀ A p ≤ 0` (or a non-positive pivot).
     #[error(
@@ -56,12 +32,23 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stats of a failed solve, when the failure came from the iteration (not the input).
+    /// The stats of a failed solve, when the failure came from the iteration (not the input):
+    /// those of [`linalg::Error::NotConverged`] and [`linalg::Error::Breakdown`].
     pub fn stats(&self) -> Option<&SolveStats> {
         match self {
-            Error::NotConverged { stats, .. } | Error::Breakdown { stats, .. } => Some(stats),
+            Error::Linalg(e) => e.stats(),
             _ => None,
         }
+    }
+
+    /// Whether the solver kept its best iterate in `x` (see [`linalg::Error::best_iterate_kept`]).
+    pub fn best_iterate_kept(&self) -> bool {
+        self.stats().is_some()
+    }
+
+    /// Whether this is a [`linalg::Error::InvalidParameter`].
+    pub fn is_invalid_parameter(&self) -> bool {
+        matches!(self, Error::Linalg(e) if e.is_invalid_parameter())
     }
 }
 

@@ -165,8 +165,8 @@ impl Fgmres {
     ///
     /// # Errors
     /// Bad shapes (a preconditioner whose [`FlexiblePreconditioner::dim`] is not `n` included)
-    /// or non-finite input ([`crate::Error::Linalg`]); [`crate::Error::NotConverged`] /
-    /// [`crate::Error::Breakdown`] (also when the preconditioner returns NaN) with the stats
+    /// or non-finite input ([`crate::Error::Linalg`]); [`linalg::Error::NotConverged`] /
+    /// [`linalg::Error::Breakdown`] (also when the preconditioner returns NaN) with the stats
     /// and the best iterate kept in `x`.
     pub fn solve<A, P>(&self, a: &A, m: &mut P, b: &[f64], x: &mut [f64]) -> Result<SolveStats>
     where

@@ -246,7 +246,7 @@ impl Gcrodr {
     /// # Errors
     /// Bad shapes or non-finite input ([`crate::Error::Linalg`]), including a space whose
     /// vectors are not of length `n` ([`linalg::Error::ShapeMismatch`]);
-    /// [`crate::Error::NotConverged`] / [`crate::Error::Breakdown`] with the stats and the best
+    /// [`linalg::Error::NotConverged`] / [`linalg::Error::Breakdown`] with the stats and the best
     /// iterate in `x`.
     pub fn solve<A, M>(
         &self,

@@ -17,7 +17,7 @@
 //! (one matrix–vector product each), as scipy and PETSc do. A "happy" breakdown (the Krylov
 //! space becomes invariant) ends the cycle with the exact solution; if the true residual then
 //! does not meet the tolerance and the cycle made no progress (a singular operator with `b`
-//! outside its range), the solve stops with [`Error::Breakdown`](crate::Error::Breakdown).
+//! outside its range), the solve stops with [`Error::Breakdown`](linalg::Error::Breakdown).
 //! The orthogonalisation is chosen by [`Orthogonalization`] (its docs compare the variants).
 //!
 //! # References
@@ -110,8 +110,8 @@ impl Gmres {
     /// none), starting from the `x` given and leaving the solution (or the best iterate) in `x`.
     ///
     /// # Errors
-    /// Bad shapes or non-finite input ([`crate::Error::Linalg`]); [`crate::Error::NotConverged`]
-    /// / [`crate::Error::Breakdown`] with the stats and the best iterate kept in `x`.
+    /// Bad shapes or non-finite input ([`crate::Error::Linalg`]); [`linalg::Error::NotConverged`]
+    /// / [`linalg::Error::Breakdown`] with the stats and the best iterate kept in `x`.
     pub fn solve<A, M>(&self, a: &A, m: &M, b: &[f64], x: &mut [f64]) -> Result<SolveStats>
     where
         A: LinearOperator + ?Sized,

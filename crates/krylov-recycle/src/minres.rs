@@ -22,7 +22,7 @@
 //! An indefinite preconditioner (`rᵀ M r < 0`) is reported as
 //! [`Error::NotPositiveDefinite`](crate::Error::NotPositiveDefinite); `β_{k+1} = 0` (an
 //! invariant Krylov space) ends the solve with the exact solution of the projected problem,
-//! or with [`Error::Breakdown`](crate::Error::Breakdown) if `A` is singular and `b` is not in
+//! or with [`Error::Breakdown`](linalg::Error::Breakdown) if `A` is singular and `b` is not in
 //! its range.
 //!
 //! # References
@@ -97,7 +97,7 @@ impl Minres {
     /// # Errors
     /// Bad shapes or non-finite input ([`crate::Error::Linalg`]);
     /// [`crate::Error::NotPositiveDefinite`] for an indefinite preconditioner;
-    /// [`crate::Error::NotConverged`] / [`crate::Error::Breakdown`] with the stats and the
+    /// [`linalg::Error::NotConverged`] / [`linalg::Error::Breakdown`] with the stats and the
     /// iterate kept in `x`.
     pub fn solve<A, M>(&self, a: &A, m: &M, b: &[f64], x: &mut [f64]) -> Result<SolveStats>
     where

@@ -193,7 +193,8 @@ impl RecycledCg {
     /// # Errors
     /// Bad shapes or non-finite input ([`Error::Linalg`]), including a space of the wrong
     /// length ([`linalg::Error::ShapeMismatch`]); [`Error::NotPositiveDefinite`];
-    /// [`Error::NotConverged`] / [`Error::Breakdown`] with the stats and the iterate in `x`.
+    /// [`linalg::Error::NotConverged`] / [`linalg::Error::Breakdown`] with the stats and the
+    /// iterate in `x`.
     pub fn solve<A, M>(
         &self,
         a: &A,

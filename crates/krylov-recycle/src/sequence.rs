@@ -530,9 +530,7 @@ impl SequenceSolver {
             let time_s = t1.elapsed().as_secs_f64();
             let (stats, error, recycled) = match outcome {
                 Ok((stats, recycled)) => (Some(stats), None, recycled),
-                Err(e @ (Error::NotConverged { .. } | Error::Breakdown { .. })) => {
-                    (e.stats().cloned(), Some(e.to_string()), false)
-                }
+                Err(e) if e.best_iterate_kept() => (e.stats().cloned(), Some(e.to_string()), false),
                 Err(e @ Error::NotPositiveDefinite { .. }) => (None, Some(e.to_string()), false),
                 Err(e) => return Err(e),
             };

@@ -4,7 +4,10 @@
 //! own (`#[from] linalg::Error`) so a caller can match on the structured fields below instead of
 //! parsing a message.
 
+use std::fmt;
 use std::path::PathBuf;
+
+use crate::SolveStats;
 
 /// Errors raised by `linalg` for input that data or users can break.
 #[derive(Debug, thiserror::Error)]
@@ -74,22 +77,35 @@ pub enum Error {
         /// The valid range or the rule that was broken.
         reason: &'static str,
     },
-    /// An iterative method stopped before meeting its tolerance. The best iterate is kept by the
-    /// method that returned this error (see its documentation).
-    #[error("no convergence after {iters} iterations (relative residual {rel_residual:.3e})")]
+    /// An iterative method reached its iteration cap (or time cap) before meeting its tolerance.
+    /// The method leaves its best iterate in its output (`x`), and `stats` describe the solve,
+    /// with `true_rel_residual` that of the iterate kept when the method computed it.
+    #[error(
+        "{method}: no convergence after {} iterations ({}); the best iterate is kept",
+        stats.iters,
+        ResidualOf(stats)
+    )]
     NotConverged {
-        /// Iterations done.
-        iters: usize,
-        /// Relative residual of the best iterate.
-        rel_residual: f64,
+        /// The method (for example "gmres").
+        method: &'static str,
+        /// What the solve did.
+        stats: Box<SolveStats>,
     },
-    /// An iterative method broke down (division by a vanishing quantity).
-    #[error("breakdown in {what} at iteration {iter}")]
+    /// An iterative method broke down (a vanishing or non-finite denominator, NaN in the operator
+    /// or the preconditioner). The method leaves the best iterate found before in its output
+    /// (`x`), and `stats` describe the solve.
+    #[error(
+        "{method}: breakdown ({what}) at iteration {}; the best iterate is kept ({})",
+        stats.iters,
+        ResidualOf(stats)
+    )]
     Breakdown {
-        /// Which quantity vanished.
+        /// The method (for example "bicgstab").
+        method: &'static str,
+        /// Which quantity vanished or became non-finite.
         what: &'static str,
-        /// Iteration of the breakdown.
-        iter: usize,
+        /// What the solve did.
+        stats: Box<SolveStats>,
     },
     /// A dense decomposition failed to converge (faer reported no convergence).
     #[error("{what} did not converge")]
@@ -138,11 +154,54 @@ impl Error {
         }
     }
 
+    /// The stats of a failed iterative solve ([`Error::NotConverged`], [`Error::Breakdown`]);
+    /// `None` for every other error (bad input, files, ...).
+    pub fn stats(&self) -> Option<&SolveStats> {
+        match self {
+            Error::NotConverged { stats, .. } | Error::Breakdown { stats, .. } => Some(stats),
+            _ => None,
+        }
+    }
+
+    /// Whether the error comes from the iteration of a method that kept its best iterate in its
+    /// output ([`Error::NotConverged`], [`Error::Breakdown`]), so that output is usable as an
+    /// approximation (see [`SolveStats::true_rel_residual`]); `false` for errors in the input,
+    /// where the output is untouched or meaningless.
+    pub fn best_iterate_kept(&self) -> bool {
+        self.stats().is_some()
+    }
+
+    /// Whether this is an [`Error::InvalidParameter`].
+    pub fn is_invalid_parameter(&self) -> bool {
+        matches!(self, Error::InvalidParameter { .. })
+    }
+
+    /// The parameter name of an [`Error::InvalidParameter`], `None` for every other error.
+    pub fn invalid_parameter_name(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidParameter { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+/// The residual phrase of the convergence messages: the true relative residual of the iterate
+/// kept when the method computed it, else the last relative residual the method reported.
+struct ResidualOf<'a>(&'a SolveStats);
+
+impl fmt::Display for ResidualOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.true_rel_residual {
+            Some(r) => write!(f, "true relative residual {r:.3e}"),
+            None => write!(f, "relative residual {:.3e}", self.0.rel_residual()),
         }
     }
 }

@@ -178,22 +178,23 @@ impl SolveStats {
         }
     }
 
-    /// `Ok(self)` if converged, else [`Error::NotConverged`] (or [`Error::Breakdown`]) for callers
-    /// that treat any other termination as a failure. The iterate the method returned is still
-    /// the best one it found.
+    /// `Ok(self)` if converged, else [`Error::NotConverged`] (or [`Error::Breakdown`]) naming
+    /// `method` and carrying these stats, for callers that treat any other termination as a
+    /// failure. The iterate the method returned is still the best one it found.
     ///
     /// # Errors
     /// As above.
-    pub fn into_result(self) -> Result<Self> {
+    pub fn into_result(self, method: &'static str) -> Result<Self> {
         match self.termination {
             Termination::Converged => Ok(self),
             Termination::Breakdown => Err(Error::Breakdown {
+                method,
                 what: "iterative solve",
-                iter: self.iters,
+                stats: Box::new(self),
             }),
             _ => Err(Error::NotConverged {
-                iters: self.iters,
-                rel_residual: self.rel_residual(),
+                method,
+                stats: Box::new(self),
             }),
         }
     }

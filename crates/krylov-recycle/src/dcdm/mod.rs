@@ -20,7 +20,7 @@
 //! stands in for the short recurrence that a nonlinear map breaks.
 //!
 //! A non-positive curvature `dᵀAd ≤ 0` stops with [`Error::NotPositiveDefinite`]; a zero or
-//! non-finite direction with [`Error::Breakdown`]. When the recurrence residual meets the
+//! non-finite direction with [`linalg::Error::Breakdown`]. When the recurrence residual meets the
 //! tolerance, the true residual is computed; if it does not meet it too, the iteration restarts
 //! from it (the window is emptied).
 //!
@@ -148,8 +148,8 @@ impl Dcdm {
     ///
     /// # Errors
     /// Bad shapes or non-finite input ([`Error::Linalg`]); [`Error::NotPositiveDefinite`];
-    /// [`Error::NotConverged`] / [`Error::Breakdown`] (a zero or non-finite direction) with the
-    /// stats and the iterate kept in `x`.
+    /// [`linalg::Error::NotConverged`] / [`linalg::Error::Breakdown`] (a zero or non-finite
+    /// direction) with the stats and the iterate kept in `x`.
     pub fn solve<A, D>(&self, a: &A, map: &D, b: &[f64], x: &mut [f64]) -> Result<SolveStats>
     where
         A: LinearOperator + ?Sized,
@@ -298,7 +298,10 @@ mod tests {
             .unwrap()
             .solve(&a, &Zero(3), &[1.0, 2.0, 3.0], &mut x)
             .unwrap_err();
-        assert!(matches!(err, Error::Breakdown { .. }), "{err}");
+        assert!(
+            matches!(err, Error::Linalg(linalg::Error::Breakdown { .. })),
+            "{err}"
+        );
         let err = Dcdm::new(StopCriteria::default())
             .unwrap()
             .solve(
