@@ -155,10 +155,12 @@ impl FromStr for Shard {
     type Err = Error;
     /// Parses `i/n`.
     fn from_str(s: &str) -> Result<Self> {
-        let bad = |reason| Error::InvalidParameter {
-            name: "shard",
-            value: s.to_string(),
-            reason,
+        let bad = |reason| {
+            Error::from(linalg::Error::InvalidParameter {
+                name: "shard",
+                value: s.to_string(),
+                reason,
+            })
         };
         let (i, n) = s
             .split_once('/')
@@ -308,17 +310,18 @@ fn prepare(dir: &Path, meta: &Meta) -> Result<()> {
 /// done, merges them (see [`merge`]).
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for `count = 0`; [`Error::Dataset`] if `out` holds a different
+/// [`linalg::Error::InvalidParameter`] for `count = 0`; [`Error::Dataset`] if `out` holds a different
 /// dataset; the first error a sample's solve reports; I/O errors. Samples finished before an
 /// error stay on disk and are not recomputed by the next run.
 pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Result<GenerateReport> {
     let start = Instant::now();
     if opts.count == 0 {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "count",
             value: "0".into(),
             reason: "must be >= 1",
-        });
+        }
+        .into());
     }
     let mut parameters = generator.parameters();
     if let (Some(seq), Some(map)) = (&opts.sequence, parameters.as_object_mut()) {
@@ -436,10 +439,12 @@ fn generate_sequence(
 ) -> Result<usize> {
     use krylov_recycle::{SequenceSolver, System};
     let dir = opts.out.as_path();
-    let unsupported = || Error::InvalidParameter {
-        name: "solver",
-        value: sequence_solver_name(seq),
-        reason: "this problem is not one linear system per sample; use the direct solver",
+    let unsupported = || {
+        Error::from(linalg::Error::InvalidParameter {
+            name: "solver",
+            value: sequence_solver_name(seq),
+            reason: "this problem is not one linear system per sample; use the direct solver",
+        })
     };
     let built: Vec<(Vec<f64>, LinearSystem, f64)> = todo
         .par_iter()
