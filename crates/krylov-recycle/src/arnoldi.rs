@@ -253,8 +253,25 @@ impl GivensLs {
             "GivensLs::solve_first: only {} columns",
             self.rot.len()
         );
+        let mut y = Vec::with_capacity(k);
+        self.solve_first_into(k, &mut y);
+        y
+    }
+
+    /// [`GivensLs::solve_first`] into `y` (cleared first; no allocation when `y` has room for
+    /// `k` entries).
+    ///
+    /// # Panics
+    /// If `k > len()`.
+    pub(crate) fn solve_first_into(&self, k: usize, y: &mut Vec<f64>) {
+        assert!(
+            k <= self.rot.len(),
+            "GivensLs::solve_first: only {} columns",
+            self.rot.len()
+        );
         let ld = self.m + 1;
-        let mut y = self.g[..k].to_vec();
+        y.clear();
+        y.extend_from_slice(&self.g[..k]);
         for i in (0..k).rev() {
             let mut s = y[i];
             for j in i + 1..k {
@@ -262,7 +279,6 @@ impl GivensLs {
             }
             y[i] = s / self.r[i * ld + i];
         }
-        y
     }
 }
 
@@ -295,6 +311,9 @@ pub(crate) struct Arnoldi {
     ls: GivensLs,
     /// Scratch of length `m + 1`.
     coef: Vec<f64>,
+    /// Second scratch of length `m + 1` (the second pass of the Gram–Schmidt kinds): no
+    /// allocation per step.
+    coef2: Vec<f64>,
 }
 
 impl Arnoldi {
@@ -313,7 +332,18 @@ impl Arnoldi {
             h: vec![0.0; (m + 1) * m],
             ls: GivensLs::new(m),
             coef: vec![0.0; m + 1],
+            coef2: vec![0.0; m + 1],
         }
+    }
+
+    /// The orthogonalisation it was built for.
+    pub(crate) fn kind(&self) -> Orthogonalization {
+        self.kind
+    }
+
+    /// The vector length `n`.
+    pub(crate) fn n(&self) -> usize {
+        self.n
     }
 
     /// Largest number of steps.
@@ -377,7 +407,8 @@ impl Arnoldi {
         let hnext = match self.kind {
             Orthogonalization::Cgs2 => {
                 let c = &mut self.coef[..k + 1];
-                cgs2_fused(&self.v[..n * (k + 1)], n, k + 1, w, c);
+                let c2 = &mut self.coef2[..k + 1];
+                cgs2_fused(&self.v[..n * (k + 1)], n, k + 1, w, c, c2);
                 let hn = norm(w);
                 self.h[k * (self.m + 1)..k * (self.m + 1) + k + 1].copy_from_slice(c);
                 hn
@@ -386,7 +417,8 @@ impl Arnoldi {
                 let vk = MatRef::from_column_major_slice(&self.v[..n * (k + 1)], n, k + 1);
                 let c = &mut self.coef[..k + 1];
                 c.fill(0.0);
-                let hn = cgs(vk, w, c, wnorm0, self.kind == Orthogonalization::Dgks);
+                let t = &mut self.coef2[..k + 1];
+                let hn = cgs(vk, w, c, t, wnorm0, self.kind == Orthogonalization::Dgks);
                 self.h[k * (self.m + 1)..k * (self.m + 1) + k + 1].copy_from_slice(c);
                 hn
             }
@@ -441,8 +473,7 @@ impl Arnoldi {
         if invariant {
             self.h[col + k + 1] = 0.0;
         }
-        let column = self.h[col..col + k + 2].to_vec();
-        let estimate = self.ls.push(&column);
+        let estimate = self.ls.push(&self.h[col..col + k + 2]);
         if !invariant {
             match self.kind {
                 Orthogonalization::Householder => self.form_basis_vector(k + 1),
@@ -469,8 +500,14 @@ impl Arnoldi {
     }
 
     /// `y` of the least-squares problem for the steps done.
+    #[allow(dead_code)]
     pub(crate) fn solve(&self) -> Vec<f64> {
         self.ls.solve()
+    }
+
+    /// [`Arnoldi::solve`] into `y` (cleared first; no allocation once `y` has room for `m`).
+    pub(crate) fn solve_into(&self, y: &mut Vec<f64>) {
+        self.ls.solve_first_into(self.ls.len(), y);
     }
 
     /// `out = V_k y` for `y` of length `k ≤ len()`.
@@ -564,24 +601,25 @@ pub(crate) fn cgs(
     v: MatRef<'_, f64>,
     w: &mut [f64],
     c: &mut [f64],
+    t: &mut [f64],
     wnorm: f64,
     refine: bool,
 ) -> f64 {
     let (n, k) = (v.nrows(), v.ncols());
-    let mut t = vec![0.0; k];
+    debug_assert_eq!(t.len(), k);
     let mut hn = wnorm;
     for pass in 0..2 {
         if pass == 1 && (!refine || hn > std::f64::consts::FRAC_1_SQRT_2 * wnorm) {
             // Little cancellation in the first pass: it was accurate enough.
             break;
         }
-        let tm = MatMut::from_column_major_slice_mut(&mut t, k, 1);
+        let tm = MatMut::from_column_major_slice_mut(t, k, 1);
         let wm = MatRef::from_column_major_slice(w, n, 1);
         mm(tm, Accum::Replace, v.transpose(), wm, 1.0);
         let wm = MatMut::from_column_major_slice_mut(w, n, 1);
-        let tr = MatRef::from_column_major_slice(&t, k, 1);
+        let tr = MatRef::from_column_major_slice(t, k, 1);
         mm(wm, Accum::Add, v, tr, -1.0);
-        for (ci, ti) in c.iter_mut().zip(&t) {
+        for (ci, ti) in c.iter_mut().zip(t.iter()) {
             *ci += ti;
         }
         hn = norm(w);
@@ -604,14 +642,14 @@ const CGS2_BLOCK: usize = 512;
 /// The middle two products are fused block by block of rows (`w_B −= V_B c₁`, then
 /// `c₂ += V_Bᵀ w_B` while `V_B` is still in cache), so the basis is streamed from memory three
 /// times instead of four.
-fn cgs2_fused(v: &[f64], n: usize, k: usize, w: &mut [f64], c: &mut [f64]) {
+fn cgs2_fused(v: &[f64], n: usize, k: usize, w: &mut [f64], c: &mut [f64], c2: &mut [f64]) {
     let vk = MatRef::from_column_major_slice(v, n, k);
     {
         let cm = MatMut::from_column_major_slice_mut(c, k, 1);
         let wm = MatRef::from_column_major_slice(w, n, 1);
         mm(cm, Accum::Replace, vk.transpose(), wm, 1.0);
     }
-    let mut c2 = vec![0.0; k];
+    c2.fill(0.0);
     let mut r0 = 0;
     while r0 < n {
         let rows = CGS2_BLOCK.min(n - r0);
@@ -621,17 +659,17 @@ fn cgs2_fused(v: &[f64], n: usize, k: usize, w: &mut [f64], c: &mut [f64]) {
             let cr = MatRef::from_column_major_slice(c, k, 1);
             mm(wb, Accum::Add, vb, cr, -1.0);
         }
-        let c2m = MatMut::from_column_major_slice_mut(&mut c2, k, 1);
+        let c2m = MatMut::from_column_major_slice_mut(c2, k, 1);
         let wb = MatRef::from_column_major_slice(&w[r0..r0 + rows], rows, 1);
         mm(c2m, Accum::Add, vb.transpose(), wb, 1.0);
         r0 += rows;
     }
     {
         let wm = MatMut::from_column_major_slice_mut(w, n, 1);
-        let cr = MatRef::from_column_major_slice(&c2, k, 1);
+        let cr = MatRef::from_column_major_slice(c2, k, 1);
         mm(wm, Accum::Add, vk, cr, -1.0);
     }
-    for (ci, c2i) in c.iter_mut().zip(&c2) {
+    for (ci, c2i) in c.iter_mut().zip(c2.iter()) {
         *ci += c2i;
     }
 }
@@ -663,7 +701,7 @@ mod tests {
         let w0: Vec<f64> = (0..n).map(|i| ((i * 13) % 7) as f64 - 3.0).collect();
         let mut w = w0.clone();
         let mut c = vec![0.0; k];
-        cgs2_fused(&v, n, k, &mut w, &mut c);
+        cgs2_fused(&v, n, k, &mut w, &mut c, &mut vec![0.5; k]);
         let mut wr = w0.clone();
         let mut cr = vec![0.0; k];
         for _ in 0..2 {

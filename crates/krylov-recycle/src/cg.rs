@@ -105,6 +105,25 @@ impl Cg {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
+        let mut ws = CgWorkspace::new(b.len());
+        self.solve_ws(a, m, b, x, &mut ws, observer)
+    }
+
+    /// [`Cg::solve_observed`] in the buffers of `ws` (remade first if it was made for another
+    /// size): the solve behind [`crate::KrylovSolver::solve_in`].
+    pub(crate) fn solve_ws<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        ws: &mut CgWorkspace,
+        observer: &mut dyn Observer,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
         let Start {
             mut monitor, mut r, ..
         } = match start(METHOD, &self.stop, precond_shape(m), a, b, x, observer)? {
@@ -112,14 +131,15 @@ impl Cg {
             Begin::Done(stats) => return Ok(stats),
         };
         let n = b.len();
-        let mut z = vec![0.0; n];
-        let mut q = vec![0.0; n];
-        let mut p = vec![0.0; n];
-        let mut rz = self.restart(m, &r, &mut z, &mut p, &mut monitor)?;
+        if ws.z.len() != n {
+            *ws = CgWorkspace::new(n);
+        }
+        let CgWorkspace { z, q, p } = ws;
+        let mut rz = self.restart(m, &r, z, p, &mut monitor)?;
         loop {
-            apply(a, &p, &mut q);
+            apply(a, p, q);
             monitor.count_matvecs(1);
-            let pq = dot(&p, &q);
+            let pq = dot(p, q);
             if !pq.is_finite() {
                 return finish(METHOD, monitor, Termination::Breakdown, a, b, x);
             }
@@ -131,29 +151,29 @@ impl Cg {
                 });
             }
             let alpha = rz / pq;
-            axpy(alpha, &p, x);
-            axpy(-alpha, &q, &mut r);
+            axpy(alpha, p, x);
+            axpy(-alpha, q, &mut r);
             match monitor.record(norm(&r)) {
                 Some(Termination::Converged) => {
                     if confirm(a, b, x, &mut r, &mut monitor).0 {
                         return finish(METHOD, monitor, Termination::Converged, a, b, x);
                     }
                     // The recurrence drifted from the true residual: restart from it.
-                    rz = self.restart(m, &r, &mut z, &mut p, &mut monitor)?;
+                    rz = self.restart(m, &r, z, p, &mut monitor)?;
                     continue;
                 }
                 Some(t) => return finish(METHOD, monitor, t, a, b, x),
                 None => {}
             }
-            apply(m, &r, &mut z);
+            apply(m, &r, z);
             monitor.count_precond(1);
-            let rz_new = dot(&r, &z);
+            let rz_new = dot(&r, z);
             if rz_new.is_nan() || rz_new <= 0.0 {
                 return self.bad_preconditioner(rz_new, monitor, a, b, x);
             }
             let beta = rz_new / rz;
             rz = rz_new;
-            for (pi, zi) in p.iter_mut().zip(&z) {
+            for (pi, zi) in p.iter_mut().zip(z.iter()) {
                 *pi = zi + beta * *pi;
             }
         }
@@ -187,5 +207,46 @@ impl Cg {
         } else {
             finish(METHOD, monitor, Termination::Breakdown, a, b, x)
         }
+    }
+}
+
+/// The three vectors of a CG solve (`z = M r`, `q = A p`, the direction `p`), made once by
+/// [`KrylovSolver::workspace`](crate::KrylovSolver::workspace): a solve in a warm workspace
+/// allocates nothing per iteration (only its start and end allocate: the initial residual, the
+/// stats and the final residual check).
+///
+/// # Example
+/// ```
+/// use krylov_recycle::{Cg, KrylovSolver};
+/// use linalg::NoObserver;
+///
+/// let a = linalg::testing::laplacian_1d(30);
+/// let cg = Cg::params().rtol(1e-10).check()?;
+/// let mut ws = cg.workspace(30);
+/// let mut x = vec![0.0; 30];
+/// let stats = cg.solve_in(&a, None, &vec![1.0; 30], &mut x, &mut ws, &mut NoObserver)?;
+/// assert!(stats.converged());
+/// # Ok::<(), krylov_recycle::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct CgWorkspace {
+    z: Vec<f64>,
+    q: Vec<f64>,
+    p: Vec<f64>,
+}
+
+impl CgWorkspace {
+    /// Buffers for vectors of length `n`.
+    pub(crate) fn new(n: usize) -> Self {
+        Self {
+            z: vec![0.0; n],
+            q: vec![0.0; n],
+            p: vec![0.0; n],
+        }
+    }
+
+    /// The vector length `n` it was made for.
+    pub fn n(&self) -> usize {
+        self.z.len()
     }
 }

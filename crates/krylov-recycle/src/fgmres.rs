@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 use crate::Result;
 use crate::arnoldi::Orthogonalization;
 use crate::common::apply;
-use crate::gmres::{RightPrecond, check_restart, gmres_core};
+use crate::gmres::{GmresWorkspace, RightPrecond, check_restart, gmres_core};
 
 const METHOD: &str = "fgmres";
 
@@ -192,6 +192,25 @@ impl Fgmres {
         A: LinearOperator + ?Sized,
         P: FlexiblePreconditioner + ?Sized,
     {
+        let mut ws = GmresWorkspace::new(b.len(), self.restart, self.orthogonalization, true);
+        self.solve_ws(a, m, b, x, &mut ws, observer)
+    }
+
+    /// [`Fgmres::solve_observed`] in the buffers of `ws` (refitted first if it was made for
+    /// another size or kind): the solve behind [`crate::KrylovSolver::solve_in`].
+    pub(crate) fn solve_ws<A, P>(
+        &self,
+        a: &A,
+        m: &mut P,
+        b: &[f64],
+        x: &mut [f64],
+        ws: &mut GmresWorkspace,
+        observer: &mut dyn Observer,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        P: FlexiblePreconditioner + ?Sized,
+    {
         let mut p = Flexible(m);
         gmres_core(
             METHOD,
@@ -202,7 +221,13 @@ impl Fgmres {
             &mut p,
             b,
             x,
+            ws,
             observer,
         )
+    }
+
+    /// The orthogonalisation.
+    pub(crate) fn orthogonalization_kind(&self) -> Orthogonalization {
+        self.orthogonalization
     }
 }

@@ -151,7 +151,9 @@ pub struct Gcrodr {
 }
 
 /// The state of one solve: the basis block `Z = [C V]`, the projected operator, Givens data.
-struct Work {
+/// Kept in a [`GcrodrWorkspace`] from solve to solve.
+#[derive(Clone, Debug)]
+pub(crate) struct Work {
     n: usize,
     /// `[C | V]`, `n x (m + 1)`: `C` in the first `kc` columns, the Arnoldi vectors after.
     z: Mat<f64>,
@@ -341,6 +343,28 @@ impl Gcrodr {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
+        self.solve_ws(a, m, b, x, space, None, observer, cycles)
+    }
+
+    /// [`Gcrodr::solve_traced`] in the buffers of `slot` when given (made there at the first
+    /// solve, and remade when the size or the parameters change), else in buffers of its own:
+    /// the solve behind [`crate::KrylovSolver::solve_in`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn solve_ws<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        space: &mut Option<RecycleSpace>,
+        slot: Option<&mut Option<Work>>,
+        observer: &mut dyn Observer,
+        cycles: &mut dyn CycleObserver,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
         if let Some(s) = space.as_ref() {
             s.check_n(a.nrows())?;
         }
@@ -351,22 +375,19 @@ impl Gcrodr {
             Begin::Done(stats) => return Ok(stats),
         };
         let n = b.len();
-        let mut work = Work {
-            n,
-            z: Mat::zeros(n, self.restart + 1),
-            g: Mat::zeros(self.restart + 1, self.restart),
-            ls: GivensLs::new(self.restart),
-            w: Mat::zeros(n, 1),
-            t: Mat::zeros(n, 1),
-            z_next: Mat::zeros(n, self.restart + 1),
-            u: Mat::zeros(n, self.recycle),
-            u_next: Mat::zeros(n, self.recycle),
-            kc: 0,
-            ysum: if self.augment {
-                vec![0.0; n]
-            } else {
-                Vec::new()
-            },
+        let mut fresh = None;
+        let work = match slot {
+            Some(slot) => {
+                let fits = slot.as_ref().is_some_and(|w| w.fits(n, self));
+                match slot {
+                    Some(w) if fits => {
+                        w.reset();
+                        w
+                    }
+                    _ => slot.insert(Work::new(n, self)),
+                }
+            }
+            None => fresh.insert(Work::new(n, self)),
         };
         let r0 = if self.augment { r.clone() } else { Vec::new() };
         if let Some(s) = space.as_ref() {
@@ -374,7 +395,7 @@ impl Gcrodr {
             let k = s.dim().min(self.recycle);
             work.import(a, m, s.basis().subcols(0, k), &mut monitor);
         }
-        let termination = self.cycles(a, m, b, x, &mut r, &mut work, &mut monitor, cycles);
+        let termination = self.cycles(a, m, b, x, &mut r, work, &mut monitor, cycles);
         if self.augment && termination == Termination::Converged {
             // `r` is the true residual (confirmed): Â (Σ corrections) = r₀ − r.
             let image: Vec<f64> = r0.iter().zip(&r).map(|(a0, a1)| a0 - a1).collect();
@@ -383,8 +404,9 @@ impl Gcrodr {
         if work.kc > 0 {
             let c = work.z.as_ref().subcols(0, work.kc).to_owned();
             // The U buffer itself when the space is full (the usual case): no copy.
+            // (A workspace makes a new one at its next solve.)
             let u = if work.kc == work.u.ncols() {
-                work.u
+                std::mem::replace(&mut work.u, Mat::new())
             } else {
                 work.ucols().to_owned()
             };
@@ -1065,5 +1087,96 @@ mod tests {
         let bad = Mat::<f64>::from_fn(n, 2, |_, j| if j == 0 { f64::NAN } else { 1.0 });
         let mut q = Mat::<f64>::zeros(n, 2);
         assert!(gram_schmidt_qr_keep(bad.as_ref(), q.as_mut()).is_none());
+    }
+}
+
+impl Work {
+    /// Zeroed buffers for `solver` on `R^n`.
+    fn new(n: usize, solver: &Gcrodr) -> Self {
+        Self {
+            n,
+            z: Mat::zeros(n, solver.restart + 1),
+            g: Mat::zeros(solver.restart + 1, solver.restart),
+            ls: GivensLs::new(solver.restart),
+            w: Mat::zeros(n, 1),
+            t: Mat::zeros(n, 1),
+            z_next: Mat::zeros(n, solver.restart + 1),
+            u: Mat::zeros(n, solver.recycle),
+            u_next: Mat::zeros(n, solver.recycle),
+            kc: 0,
+            ysum: if solver.augment {
+                vec![0.0; n]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Whether these buffers were made for `solver` on `R^n`.
+    fn fits(&self, n: usize, solver: &Gcrodr) -> bool {
+        self.n == n
+            && self.z.ncols() == solver.restart + 1
+            && self.u_next.ncols() == solver.recycle
+            && self.ysum.len() == if solver.augment { n } else { 0 }
+    }
+
+    /// Back to the state of [`Work::new`], without allocating (except `U` after a solve handed
+    /// its buffer to the recycle space it left).
+    fn reset(&mut self) {
+        let (n, k) = (self.n, self.u_next.ncols());
+        self.z.fill(0.0);
+        self.g.fill(0.0);
+        self.w.fill(0.0);
+        self.t.fill(0.0);
+        self.z_next.fill(0.0);
+        if self.u.nrows() == n && self.u.ncols() == k {
+            self.u.fill(0.0);
+        } else {
+            self.u = Mat::zeros(n, k);
+        }
+        self.u_next.fill(0.0);
+        self.kc = 0;
+        self.ysum.fill(0.0);
+    }
+}
+
+/// What a GCRO-DR solve keeps between solves: the recycle space (`None` before the first solve;
+/// after each solve the space of its last cycle, passed on to the next solve in this
+/// workspace) and the buffers of the solve (`[C V]`, the projected operator, `U`), made at the
+/// first solve. With a warm workspace the Arnoldi steps allocate nothing; each cycle still
+/// allocates the small `(m+1) x m` matrices of its harmonic Ritz problem, and each solve the
+/// recycle space it leaves.
+///
+/// # Example
+/// ```
+/// use krylov_recycle::{Gcrodr, KrylovSolver};
+/// use linalg::NoObserver;
+///
+/// let n = 100;
+/// let a = linalg::testing::laplacian_1d(n);
+/// let gcrodr = Gcrodr::params().restart(20).recycle(5).rtol(1e-10).max_iters(5000).check()?;
+/// let mut ws = gcrodr.workspace(n);
+/// let mut x = vec![0.0; n];
+/// let first = gcrodr.solve_in(&a, None, &vec![1.0; n], &mut x, &mut ws, &mut NoObserver)?;
+/// assert_eq!(ws.space().map(|s| s.dim()), Some(5));
+/// // The next system starts with the space the first one left (and leaves its own).
+/// let b2: Vec<f64> = (0..n).map(|i| 1.0 + 0.01 * i as f64).collect();
+/// let mut x2 = vec![0.0; n];
+/// let second = gcrodr.solve_in(&a, None, &b2, &mut x2, &mut ws, &mut NoObserver)?;
+/// assert!(first.converged() && second.converged());
+/// assert!(ws.space().is_some());
+/// # Ok::<(), krylov_recycle::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct GcrodrWorkspace {
+    /// The recycle space carried from solve to solve.
+    pub space: Option<RecycleSpace>,
+    pub(crate) work: Option<Work>,
+}
+
+impl GcrodrWorkspace {
+    /// The recycle space the last solve left, if any.
+    pub fn space(&self) -> Option<&RecycleSpace> {
+        self.space.as_ref()
     }
 }

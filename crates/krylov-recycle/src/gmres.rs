@@ -136,7 +136,27 @@ impl Gmres {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
+        let mut ws = GmresWorkspace::new(b.len(), self.restart, self.orthogonalization, false);
+        self.solve_ws(a, m, b, x, &mut ws, observer)
+    }
+
+    /// [`Gmres::solve_observed`] in the buffers of `ws` (refitted first if it was made for
+    /// another size or kind): the solve behind [`crate::KrylovSolver::solve_in`].
+    pub(crate) fn solve_ws<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        ws: &mut GmresWorkspace,
+        observer: &mut dyn Observer,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
         let mut p = Fixed(m);
+        ws.fit(b.len(), self.restart, self.orthogonalization, false);
         gmres_core(
             METHOD,
             self.restart,
@@ -146,8 +166,87 @@ impl Gmres {
             &mut p,
             b,
             x,
+            ws,
             observer,
         )
+    }
+}
+
+/// The buffers of a GMRES or FGMRES solve, made once by
+/// [`KrylovSolver::workspace`](crate::KrylovSolver::workspace) and reused by every solve:
+/// the Arnoldi basis `V` (`n x (m+1)`), the Hessenberg matrix and its Givens rotations, for
+/// FGMRES the preconditioned vectors `Z` (`n x m`), two vectors of length `n` and the
+/// least-squares solution. A warm workspace makes a solve allocate nothing per iteration or
+/// per cycle (only the start and the end of a solve allocate: the initial residual, the stats
+/// and the final residual check).
+///
+/// # Example
+/// ```
+/// use krylov_recycle::{Gmres, KrylovSolver};
+/// use linalg::NoObserver;
+///
+/// let a = linalg::testing::laplacian_1d(40);
+/// let gmres = Gmres::params().restart(20).rtol(1e-10).check()?;
+/// let mut ws = gmres.workspace(40);
+/// for k in 1..4 {
+///     let b = vec![k as f64; 40];
+///     let mut x = vec![0.0; 40];
+///     let stats = gmres.solve_in(&a, None, &b, &mut x, &mut ws, &mut NoObserver)?;
+///     assert!(stats.converged());
+/// }
+/// # Ok::<(), krylov_recycle::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct GmresWorkspace {
+    restart: usize,
+    flexible: bool,
+    arnoldi: Arnoldi,
+    zs: Vec<f64>,
+    z: Vec<f64>,
+    w: Vec<f64>,
+    y: Vec<f64>,
+}
+
+impl GmresWorkspace {
+    /// Buffers for GMRES(`restart`) on `R^n` (the cycle is capped at `n`).
+    pub(crate) fn new(n: usize, restart: usize, kind: Orthogonalization, flexible: bool) -> Self {
+        let m = restart.min(n);
+        Self {
+            restart,
+            flexible,
+            arnoldi: Arnoldi::new(n, m, kind),
+            zs: if flexible {
+                vec![0.0; n * m]
+            } else {
+                Vec::new()
+            },
+            z: vec![0.0; n],
+            w: vec![0.0; n],
+            y: Vec::with_capacity(m),
+        }
+    }
+
+    /// The vector length `n` it was made for.
+    pub fn n(&self) -> usize {
+        self.arnoldi.n()
+    }
+
+    /// Remakes the buffers unless they were made for exactly this size, restart length,
+    /// orthogonalisation and flexibility.
+    pub(crate) fn fit(
+        &mut self,
+        n: usize,
+        restart: usize,
+        kind: Orthogonalization,
+        flexible: bool,
+    ) {
+        if self.n() != n
+            || self.restart != restart
+            || self.arnoldi.kind() != kind
+            || self.flexible != flexible
+        {
+            *self = Self::new(n, restart, kind, flexible);
+        }
     }
 }
 
@@ -200,6 +299,7 @@ pub(crate) fn gmres_core<A, P>(
     p: &mut P,
     b: &[f64],
     x: &mut [f64],
+    ws: &mut GmresWorkspace,
     observer: &mut dyn Observer,
 ) -> Result<SolveStats>
 where
@@ -215,16 +315,16 @@ where
         Begin::Done(stats) => return Ok(stats),
     };
     let n = b.len();
-    let m = restart.min(n);
-    let mut arnoldi = Arnoldi::new(n, m, orthogonalization);
     let flexible = p.flexible();
-    let mut zs = if flexible {
-        vec![0.0; n * m]
-    } else {
-        Vec::new()
-    };
-    let mut z = vec![0.0; n];
-    let mut w = vec![0.0; n];
+    ws.fit(n, restart, orthogonalization, flexible);
+    let GmresWorkspace {
+        arnoldi,
+        zs,
+        z,
+        w,
+        y,
+        ..
+    } = ws;
     loop {
         arnoldi.start(&r, rn);
         let cycle_start = rn;
@@ -241,9 +341,9 @@ where
             };
             p.apply(it, arnoldi.v(j), zj);
             monitor.count_precond(1);
-            apply(a, zj, &mut w);
+            apply(a, zj, w);
             monitor.count_matvecs(1);
-            let step = arnoldi.step(&mut w);
+            let step = arnoldi.step(w);
             if step.non_finite {
                 non_finite = true;
                 break;
@@ -259,7 +359,7 @@ where
         }
         // x ← x + M V_k y  (or x + Z_k y).
         if arnoldi.len() > 0 {
-            let y = arnoldi.solve();
+            arnoldi.solve_into(y);
             if !y.iter().all(|t| t.is_finite()) {
                 return breakdown(method, "singular Hessenberg matrix", monitor, a, b, x);
             }
@@ -268,10 +368,10 @@ where
                     axpy(*yj, &zs[j * n..(j + 1) * n], x);
                 }
             } else {
-                arnoldi.combine(&y, &mut w);
-                p.apply(monitor.iters(), &w, &mut z);
+                arnoldi.combine(y, w);
+                p.apply(monitor.iters(), w, z);
                 monitor.count_precond(1);
-                axpy(1.0, &z, x);
+                axpy(1.0, z, x);
             }
         }
         if non_finite {
