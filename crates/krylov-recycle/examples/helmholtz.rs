@@ -181,8 +181,12 @@ fn row(label: &str, pc: &str, setup_ms: f64, out: krylov_recycle::Result<SolveSt
         Ok(s) => ("yes".to_string(), Some(s)),
         Err(e) => {
             let what = match e {
-                krylov_recycle::Error::NotConverged { .. } => "NO (cap)".to_string(),
-                krylov_recycle::Error::Breakdown { .. } => "NO (breakdown)".to_string(),
+                krylov_recycle::Error::Linalg(linalg::Error::NotConverged { .. }) => {
+                    "NO (cap)".to_string()
+                }
+                krylov_recycle::Error::Linalg(linalg::Error::Breakdown { .. }) => {
+                    "NO (breakdown)".to_string()
+                }
                 krylov_recycle::Error::NotPositiveDefinite { .. } => "NO (not SPD)".to_string(),
                 other => format!("NO ({other})"),
             };
@@ -449,8 +453,8 @@ fn csl_rows(
 
 fn short(e: &krylov_recycle::Error) -> &'static str {
     match e {
-        krylov_recycle::Error::NotConverged { .. } => "cap",
-        krylov_recycle::Error::Breakdown { .. } => "breakdown",
+        krylov_recycle::Error::Linalg(linalg::Error::NotConverged { .. }) => "cap",
+        krylov_recycle::Error::Linalg(linalg::Error::Breakdown { .. }) => "breakdown",
         _ => "error",
     }
 }

@@ -61,7 +61,7 @@ fn vanishing_denominator_is_a_breakdown() {
         .unwrap()
         .solve(&a, &IdentityOperator(2), &[1.0, 0.0], &mut x)
         .unwrap_err();
-    let Error::Breakdown { what, stats, .. } = &err else {
+    let Error::Linalg(linalg::Error::Breakdown { what, stats, .. }) = &err else {
         panic!("{err}")
     };
     assert!(what.contains("= 0"), "{what}");
@@ -78,7 +78,10 @@ fn nan_in_the_operator_is_a_breakdown() {
         .unwrap()
         .solve(&a, &IdentityOperator(10), &[1.0; 10], &mut x)
         .unwrap_err();
-    assert!(matches!(err, Error::Breakdown { .. }), "{err}");
+    assert!(
+        matches!(err, Error::Linalg(linalg::Error::Breakdown { .. })),
+        "{err}"
+    );
     assert!(x.iter().all(|v| v.is_finite()));
 }
 
@@ -104,7 +107,7 @@ fn nan_later_in_the_solve_keeps_the_best_iterate() {
         .unwrap()
         .solve(&cd, &m, &b, &mut x)
         .unwrap_err();
-    let Error::Breakdown { stats, .. } = &err else {
+    let Error::Linalg(linalg::Error::Breakdown { stats, .. }) = &err else {
         panic!("{err}")
     };
     assert!(x.iter().all(|v| v.is_finite()));
@@ -123,7 +126,7 @@ fn max_iters_gives_not_converged_with_the_best_iterate() {
         .unwrap()
         .solve(&a, &IdentityOperator(n), &b, &mut x)
         .unwrap_err();
-    let Error::NotConverged { stats, .. } = &err else {
+    let Error::Linalg(linalg::Error::NotConverged { stats, .. }) = &err else {
         panic!("{err}")
     };
     assert_eq!(stats.iters, 10);

@@ -57,7 +57,10 @@ fn bad_input_is_rejected() {
     let err = cg
         .solve(&nan, &IdentityOperator(3), &[1.0; 3], &mut x)
         .unwrap_err();
-    assert!(matches!(err, Error::Breakdown { .. }), "{err}");
+    assert!(
+        matches!(err, Error::Linalg(linalg::Error::Breakdown { .. })),
+        "{err}"
+    );
 }
 
 #[test]

@@ -281,7 +281,7 @@ fn failures_are_clean() {
         .unwrap()
         .solve(&a, &PrecondMap(&id), &b, &mut x)
         .unwrap_err();
-    let Error::NotConverged { stats, .. } = &err else {
+    let Error::Linalg(linalg::Error::NotConverged { stats, .. }) = &err else {
         panic!("{err}")
     };
     assert_eq!(stats.iters, 3);

@@ -97,7 +97,7 @@ fn nan_from_the_preconditioner_is_a_breakdown_with_the_best_iterate() {
         .unwrap()
         .solve(&cd, &mut m, &b, &mut x)
         .unwrap_err();
-    let Error::Breakdown { stats, .. } = &err else {
+    let Error::Linalg(linalg::Error::Breakdown { stats, .. }) = &err else {
         panic!("{err}")
     };
     // The six good iterations are kept: x is finite and better than x₀ = 0.

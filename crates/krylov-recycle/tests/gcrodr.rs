@@ -220,7 +220,10 @@ fn iteration_cap_keeps_the_space_and_the_best_iterate() {
         .solve(&a, &IdentityOperator(n), &b, &mut x, &mut space)
         .unwrap_err();
     let stats = err.stats().unwrap();
-    assert!(matches!(err, Error::NotConverged { .. }));
+    assert!(matches!(
+        err,
+        Error::Linalg(linalg::Error::NotConverged { .. })
+    ));
     assert!(stats.true_rel_residual.unwrap() < 1.0);
     assert_eq!(space.map(|s| s.dim()), Some(3));
 }
@@ -342,5 +345,8 @@ fn non_finite_operator_is_a_breakdown() {
         .unwrap()
         .solve(&a, &IdentityOperator(4), &[1.0; 4], &mut x, &mut None)
         .unwrap_err();
-    assert!(matches!(err, Error::Breakdown { .. }), "{err}");
+    assert!(
+        matches!(err, Error::Linalg(linalg::Error::Breakdown { .. })),
+        "{err}"
+    );
 }

@@ -170,7 +170,7 @@ fn max_iters_gives_not_converged_with_the_true_residual_of_x() {
         .unwrap()
         .solve(&a, &IdentityOperator(n), &b, &mut x)
         .unwrap_err();
-    let Error::NotConverged { stats, .. } = &err else {
+    let Error::Linalg(linalg::Error::NotConverged { stats, .. }) = &err else {
         panic!("{err}")
     };
     assert_eq!(stats.iters, 25);
@@ -200,7 +200,10 @@ fn nan_in_the_operator_is_a_breakdown_and_x_is_kept() {
             .orthogonalization(kind)
             .solve(&a, &IdentityOperator(10), &[1.0; 10], &mut x)
             .unwrap_err();
-        assert!(matches!(err, Error::Breakdown { .. }), "{kind}: {err}");
+        assert!(
+            matches!(err, Error::Linalg(linalg::Error::Breakdown { .. })),
+            "{kind}: {err}"
+        );
         assert!(x.iter().all(|v| v.is_finite()), "{kind}: {x:?}");
     }
 }
@@ -216,7 +219,10 @@ fn singular_incompatible_system_is_a_breakdown() {
             .orthogonalization(kind)
             .solve(&a, &IdentityOperator(3), &[0.0, 0.0, 1.0], &mut x)
             .unwrap_err();
-        assert!(matches!(err, Error::Breakdown { .. }), "{kind}: {err}");
+        assert!(
+            matches!(err, Error::Linalg(linalg::Error::Breakdown { .. })),
+            "{kind}: {err}"
+        );
     }
 }
 
@@ -296,7 +302,7 @@ fn observer_stop_and_timeout() {
     .unwrap()
     .solve(&a, &IdentityOperator(n), &b, &mut x)
     .unwrap_err();
-    let Error::NotConverged { stats, .. } = &err else {
+    let Error::Linalg(linalg::Error::NotConverged { stats, .. }) = &err else {
         panic!("{err}")
     };
     assert_eq!(stats.termination, linalg::Termination::Timeout);

@@ -228,7 +228,10 @@ fn known_failures_fail_cleanly() {
         .unwrap()
         .solve(&a, &IdentityOperator(n), &b, &mut x)
         .unwrap_err();
-    assert!(matches!(err, Error::NotConverged { .. }), "{err}");
+    assert!(
+        matches!(err, Error::Linalg(linalg::Error::NotConverged { .. })),
+        "{err}"
+    );
     let stats = err.stats().unwrap();
     assert_eq!(stats.iters, 200);
     let rel = residual_norm(&a, &b, &x) / norm(&b);

@@ -101,7 +101,7 @@ fn max_iters_and_nan_and_bad_input() {
         .unwrap()
         .solve(&a, &IdentityOperator(n), &b, &mut x)
         .unwrap_err();
-    let Error::NotConverged { stats, .. } = &err else {
+    let Error::Linalg(linalg::Error::NotConverged { stats, .. }) = &err else {
         panic!("{err}")
     };
     assert_eq!(stats.iters, 7);
@@ -116,7 +116,7 @@ fn max_iters_and_nan_and_bad_input() {
     let s = Minres::new(StopCriteria::default()).unwrap();
     assert!(matches!(
         s.solve(&d, &IdentityOperator(4), &[1.0; 4], &mut x),
-        Err(Error::Breakdown { .. })
+        Err(Error::Linalg(linalg::Error::Breakdown { .. }))
     ));
     assert_rejects_bad_input(|a, m, b, x| s.solve(a, m, b, x));
 }
@@ -129,7 +129,7 @@ fn singular_incompatible_is_a_breakdown_and_distinct_eigenvalues_terminate() {
         .unwrap()
         .solve(&a, &IdentityOperator(3), &[1.0, 0.0, 1.0], &mut x)
         .unwrap_err();
-    let Error::Breakdown { stats, .. } = &err else {
+    let Error::Linalg(linalg::Error::Breakdown { stats, .. }) = &err else {
         panic!("{err}")
     };
     // The residual is the least-squares minimum: ‖b − A x‖/‖b‖ = ‖e₂‖/‖b‖ = 1/√2.

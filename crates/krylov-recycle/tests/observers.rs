@@ -371,7 +371,7 @@ fn non_finite_input_is_rejected_alike_by_every_method() {
             let mut x = ones.clone();
             let mut trace = Trace::default();
             let err = solve(&a_bad, &ones, &mut x, &mut trace).unwrap_err();
-            let Error::Breakdown { what, stats, .. } = &err else {
+            let Error::Linalg(linalg::Error::Breakdown { what, stats, .. }) = &err else {
                 panic!("{name}, A[1, 1] = {bad}: {err}");
             };
             assert_eq!(*what, "non-finite initial residual", "{name}");

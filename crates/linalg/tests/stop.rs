@@ -72,7 +72,7 @@ fn converged_solve_meets_the_tolerance_with_true_residual() {
     let b_norm: f64 = b.iter().map(|v| v * v).sum::<f64>().sqrt();
     assert!(true_res / b_norm <= 1e-9);
     assert!(stats.rel_residual() <= 1e-10);
-    assert!(stats.clone().into_result().is_ok());
+    assert!(stats.clone().into_result("cg").is_ok());
 }
 
 #[test]
@@ -85,11 +85,12 @@ fn max_iters_keeps_the_iterate_and_reports_not_converged() {
     assert_eq!(stats.termination, Termination::MaxIters);
     assert_eq!(stats.iters, 5);
     assert!(x.iter().any(|&v| v != 0.0));
-    match stats.into_result() {
-        Err(Error::NotConverged {
-            iters: 5,
-            rel_residual,
-        }) => assert!(rel_residual > 1e-12),
+    match stats.into_result("cg") {
+        Err(Error::NotConverged { method, stats }) => {
+            assert_eq!(method, "cg");
+            assert_eq!(stats.iters, 5);
+            assert!(stats.rel_residual() > 1e-12);
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -159,5 +160,8 @@ fn nan_residual_is_a_breakdown_and_stats_serialize() {
     let stats = m.finish(Termination::Breakdown);
     let json = serde_json::to_string(&stats).unwrap();
     assert!(json.contains("\"termination\":\"Breakdown\""));
-    assert!(matches!(stats.into_result(), Err(Error::Breakdown { .. })));
+    assert!(matches!(
+        stats.into_result("test"),
+        Err(Error::Breakdown { method: "test", .. })
+    ));
 }

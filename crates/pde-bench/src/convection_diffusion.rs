@@ -23,8 +23,8 @@
 
 use linalg::sparse::CsrMatrix;
 
+use crate::Result;
 use crate::grid::{Stencil5, assemble_5point, mesh_width};
-use crate::{Error, Result};
 
 /// The discretisation of the convective term.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,21 +59,23 @@ impl ConvectionDiffusion {
     /// The matrix on an `n x n` interior grid.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `n = 0` or a negative or non-finite Péclet number or angle.
+    /// [`linalg::Error::InvalidParameter`] for `n = 0` or a negative or non-finite Péclet number or angle.
     pub fn matrix(&self, n: usize) -> Result<CsrMatrix> {
         if !(self.peclet.is_finite() && self.peclet >= 0.0) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "peclet",
                 value: self.peclet.to_string(),
                 reason: "must be finite and >= 0",
-            });
+            }
+            .into());
         }
         if !self.angle.is_finite() {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "angle",
                 value: self.angle.to_string(),
                 reason: "must be finite",
-            });
+            }
+            .into());
         }
         let h = mesh_width(n);
         let d = h.powi(-2);

@@ -75,8 +75,8 @@
 use linalg::sparse::CsrMatrix;
 use ndarray::{Array2, ArrayView2};
 
+use crate::Result;
 use crate::grid::{Stencil5, assemble_5point, diffusion_5point, mesh_width};
-use crate::{Error, Result};
 
 /// Which discretisation of the operator to assemble (see the module docs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -114,7 +114,7 @@ impl Default for Forcing<'_> {
 /// `y = y_j`), `h = 1/(R+1)`; its row-major order is the unknowns' order of [`assemble`].
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] if `resolution == 0` or `resolution²` overflows.
+/// [`linalg::Error::InvalidParameter`] if `resolution == 0` or `resolution²` overflows.
 ///
 /// # Example
 ///
@@ -133,11 +133,12 @@ pub fn grid_field(resolution: usize, g: impl Fn(f64, f64) -> f64) -> Result<Arra
 
 fn check_resolution(resolution: usize) -> Result<()> {
     if resolution == 0 || resolution.checked_mul(resolution).is_none() {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "resolution",
             value: resolution.to_string(),
             reason: "the grid needs at least one interior point per direction",
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -155,10 +156,10 @@ fn ensure_grid_shape(what: &'static str, g: ArrayView2<'_, f64>, r: usize) -> Re
 /// the factor `h⁻²`, so `u` approximates the solution values at the grid points.
 ///
 /// # Errors
-/// - [`Error::InvalidParameter`] (`resolution`) if `a` is empty;
-/// - [`Error::Linalg`] with a shape mismatch if `a` is not square or a grid forcing is not
+/// - [`linalg::Error::InvalidParameter`] (`resolution`) if `a` is empty;
+/// - [`crate::Error::Linalg`] with a shape mismatch if `a` is not square or a grid forcing is not
 ///   `R x R`, or with a non-finite entry of `a` or of the forcing;
-/// - [`Error::InvalidParameter`] (`a`) if some `a` value is `≤ 0` (the problem is then not
+/// - [`linalg::Error::InvalidParameter`] (`a`) if some `a` value is `≤ 0` (the problem is then not
 ///   elliptic), (`f`) if a constant forcing is not finite.
 ///
 /// # Example
@@ -180,29 +181,32 @@ pub fn assemble(
 ) -> Result<(CsrMatrix, Vec<f64>)> {
     let r = a.nrows();
     if r == 0 || a.ncols() == 0 {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "resolution",
             value: format!("{} x {}", a.nrows(), a.ncols()),
             reason: "the coefficient grid needs at least one interior point per direction",
-        });
+        }
+        .into());
     }
     ensure_grid_shape("Darcy coefficient grid", a, r)?;
     linalg::check::ensure_finite_array2("Darcy coefficient", a)?;
     if let Some(((j, i), &v)) = a.indexed_iter().find(|&(_, &v)| v <= 0.0) {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "a",
             value: format!("{v} at [{j}, {i}]"),
             reason: "the coefficient must be positive for the problem to be elliptic",
-        });
+        }
+        .into());
     }
     let f = match rhs {
         Forcing::Constant(c) if c.is_finite() => vec![c; r * r],
         Forcing::Constant(c) => {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "f",
                 value: c.to_string(),
                 reason: "the forcing must be finite",
-            });
+            }
+            .into());
         }
         Forcing::Grid(g) => {
             ensure_grid_shape("Darcy forcing grid", g, r)?;

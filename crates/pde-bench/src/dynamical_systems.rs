@@ -70,7 +70,7 @@ impl LinearMap {
     /// `κ₂(V) = condition` (`condition = 1` gives a normal `A`).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if there are no eigenvalues, one is not finite, a complex one
+    /// [`linalg::Error::InvalidParameter`] if there are no eigenvalues, one is not finite, a complex one
     /// has a non-positive imaginary part, or `condition < 1`.
     pub fn with_spectrum(real: &[f64], complex: &[c64], condition: f64, seed: u64) -> Result<Self> {
         let n = real.len() + 2 * complex.len();
@@ -341,7 +341,7 @@ impl Duffing {
     /// `bounds = [(x_lo, x_hi), (v_lo, v_hi)]` (seeded).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for invalid fields or bounds (non-finite or `lo >= hi`),
+    /// [`linalg::Error::InvalidParameter`] for invalid fields or bounds (non-finite or `lo >= hi`),
     /// [`Error::NonFiniteSolution`] if the flow blows up.
     pub fn snapshot_pairs(
         &self,
@@ -441,9 +441,10 @@ fn real_times(a: MatRef<'_, f64>, u: &[c64]) -> Vec<c64> {
 }
 
 fn invalid(name: &'static str, value: impl std::fmt::Debug, reason: &'static str) -> Error {
-    Error::InvalidParameter {
+    linalg::Error::InvalidParameter {
         name,
         value: format!("{value:?}"),
         reason,
     }
+    .into()
 }

@@ -4,22 +4,14 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An error from the shared linear-algebra layer (shapes, non-finite data, files, ...).
+    /// An error from the shared linear-algebra layer: shapes, non-finite data, files, and
+    /// [`linalg::Error::InvalidParameter`] for a problem parameter outside its valid range (see
+    /// [`Error::is_invalid_parameter`]).
     #[error(transparent)]
     Linalg(#[from] linalg::Error),
     /// An error from the iterative solvers.
     #[error(transparent)]
     Krylov(#[from] krylov_recycle::Error),
-    /// A problem parameter is outside its valid range.
-    #[error("invalid parameter `{name}` = {value}: {reason}")]
-    InvalidParameter {
-        /// Parameter name.
-        name: &'static str,
-        /// The offending value, formatted.
-        value: String,
-        /// The valid range.
-        reason: &'static str,
-    },
     /// A dataset directory is unusable: it holds a different dataset, is incomplete for a merge,
     /// or its files are inconsistent.
     #[error("{}: {reason}", path.display())]
@@ -43,15 +35,35 @@ pub enum Error {
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// `Ok` if `value` is finite and positive, else [`Error::InvalidParameter`] naming it.
+impl Error {
+    /// Whether this is a [`linalg::Error::InvalidParameter`] (a parameter outside its valid
+    /// range), directly or from the solvers ([`Error::Krylov`]).
+    pub fn is_invalid_parameter(&self) -> bool {
+        self.invalid_parameter_name().is_some()
+    }
+
+    /// The name of the parameter of a [`linalg::Error::InvalidParameter`], `None` for every
+    /// other error.
+    pub fn invalid_parameter_name(&self) -> Option<&'static str> {
+        match self {
+            Error::Linalg(e) | Error::Krylov(krylov_recycle::Error::Linalg(e)) => {
+                e.invalid_parameter_name()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `Ok` if `value` is finite and positive, else [`linalg::Error::InvalidParameter`] naming it.
 pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<()> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(Error::InvalidParameter {
+        Err(linalg::Error::InvalidParameter {
             name,
             value: format!("{value:e}"),
             reason: "must be finite and positive",
-        })
+        }
+        .into())
     }
 }

@@ -100,11 +100,12 @@ pub const MAX_SIZE: usize = 1 << 14;
 pub const FNO_DARCY_LEVELS: (f64, f64) = (12.0, 3.0);
 
 fn invalid(name: &'static str, value: impl ToString, reason: &'static str) -> Error {
-    Error::InvalidParameter {
+    linalg::Error::InvalidParameter {
         name,
         value: value.to_string(),
         reason,
     }
+    .into()
 }
 
 fn check_size(size: usize) -> Result<()> {
@@ -261,7 +262,7 @@ impl PeriodicGrfParams {
     /// Checks the parameters and precomputes the spectrum.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `size` outside `2..=16384`, a non-finite `α ≤ 1`,
+    /// [`linalg::Error::InvalidParameter`] for `size` outside `2..=16384`, a non-finite `α ≤ 1`,
     /// `τ ≤ 0`, `σ ≤ 0`, or a spectrum that overflows `f64`.
     ///
     /// # Example
@@ -349,7 +350,7 @@ impl PeriodicGrf {
     /// The field with FNO's default parameters on an `s x s` grid.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if `size` is outside `2..=16384`.
+    /// [`linalg::Error::InvalidParameter`] if `size` is outside `2..=16384`.
     ///
     /// # Example
     ///
@@ -593,7 +594,7 @@ impl CosineGrfParams {
     /// Checks the parameters and precomputes the spectrum.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `size` outside `2..=16384`, a non-finite `α ≤ 1`, `τ ≤ 0`,
+    /// [`linalg::Error::InvalidParameter`] for `size` outside `2..=16384`, a non-finite `α ≤ 1`, `τ ≤ 0`,
     /// or a spectrum that overflows `f64`.
     ///
     /// # Example
@@ -661,7 +662,7 @@ impl CosineGrf {
     /// The field with FNO's Darcy defaults on an `s x s` grid.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if `size` is outside `2..=16384`.
+    /// [`linalg::Error::InvalidParameter`] if `size` is outside `2..=16384`.
     ///
     /// # Example
     ///
@@ -856,7 +857,7 @@ fn idct_rows(y: &[f64], s: usize, planner: &mut FftPlanner<f64>) -> Vec<f64> {
 /// Darcy benchmark uses [`FNO_DARCY_LEVELS`] `= (12, 3)`).
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] if `high` or `low` is not finite; [`Error::Linalg`] if the field
+/// [`linalg::Error::InvalidParameter`] if `high` or `low` is not finite; [`crate::Error::Linalg`] if the field
 /// has a non-finite entry (it has no sign).
 ///
 /// # Example

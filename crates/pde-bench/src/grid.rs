@@ -19,7 +19,7 @@
 
 use linalg::sparse::{CsrMatrix, csr_from_triplets};
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// Coefficients of a 5-point stencil at one grid point (`west` = `i − 1`, `south` = `j − 1`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,14 +44,15 @@ pub fn mesh_width(n: usize) -> f64 {
 /// `Err` unless `n ≥ 1`.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] naming `resolution`.
+/// [`linalg::Error::InvalidParameter`] naming `resolution`.
 pub fn check_resolution(n: usize) -> Result<()> {
     if n == 0 {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "resolution",
             value: "0".into(),
             reason: "the grid needs at least one interior point per direction",
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -59,7 +60,7 @@ pub fn check_resolution(n: usize) -> Result<()> {
 /// Assembles the `n² x n²` matrix of a 5-point stencil given per point `(i, j)`.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] if `n == 0`; [`Error::Linalg`] if a coefficient is not finite.
+/// [`linalg::Error::InvalidParameter`] if `n == 0`; [`crate::Error::Linalg`] if a coefficient is not finite.
 pub fn assemble_5point(n: usize, stencil: impl Fn(usize, usize) -> Stencil5) -> Result<CsrMatrix> {
     check_resolution(n)?;
     let mut t = Vec::with_capacity(5 * n * n);
@@ -120,23 +121,25 @@ pub fn max_abs_diff(x: &[f64], y: &[f64]) -> f64 {
 /// piecewise-constant conductivity (`κ` = indicator of one block) can be assembled too.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for `n = 0`, a `κ` of the wrong length, or a negative or
+/// [`linalg::Error::InvalidParameter`] for `n = 0`, a `κ` of the wrong length, or a negative or
 /// non-finite `κ`.
 pub fn diffusion_5point(n: usize, kappa: &[f64]) -> Result<CsrMatrix> {
     check_resolution(n)?;
     if kappa.len() != n * n {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "coefficient",
             value: format!("{} values", kappa.len()),
             reason: "needs one value per interior grid point (resolution²)",
-        });
+        }
+        .into());
     }
     if let Some(bad) = kappa.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "coefficient",
             value: bad.to_string(),
             reason: "must be finite and >= 0 everywhere",
-        });
+        }
+        .into());
     }
     let s = mesh_width(n).powi(-2);
     let at = |i: usize, j: usize| kappa[i + n * j];

@@ -32,9 +32,9 @@ use std::sync::Arc;
 use linalg::direct::SparseCholesky;
 use linalg::sparse::{CsrMatrix, csr_from_triplets, triplets};
 
+use crate::Result;
 use crate::dataset::LinearSystem;
 use crate::grid::{diffusion_5point, grid_function_2d};
-use crate::{Error, Result};
 
 /// A field of `(x, y, t)`.
 pub type SpaceTimeField = Arc<dyn Fn(f64, f64, f64) -> f64 + Send + Sync>;
@@ -94,11 +94,12 @@ impl HeatEquation {
 
     fn check(&self) -> Result<()> {
         if !(self.dt.is_finite() && self.dt > 0.0) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "dt",
                 value: self.dt.to_string(),
                 reason: "must be finite and > 0",
-            });
+            }
+            .into());
         }
         crate::grid::check_resolution(self.n)
     }
@@ -106,7 +107,7 @@ impl HeatEquation {
     /// The matrix `I + δt A(t)`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a bad grid or time step, or a conductivity that is not
+    /// [`linalg::Error::InvalidParameter`] for a bad grid or time step, or a conductivity that is not
     /// positive and finite.
     pub fn matrix(&self, t: f64) -> Result<CsrMatrix> {
         self.check()?;
@@ -127,14 +128,15 @@ impl HeatEquation {
     /// The system of step `m + 1` (time `(m + 1) δt`) given the state `u_m`.
     ///
     /// # Errors
-    /// As [`HeatEquation::matrix`]; [`Error::InvalidParameter`] if `u_m` has the wrong length.
+    /// As [`HeatEquation::matrix`]; [`linalg::Error::InvalidParameter`] if `u_m` has the wrong length.
     pub fn system(&self, step: usize, u_prev: &[f64]) -> Result<LinearSystem> {
         if u_prev.len() != self.n * self.n {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "state",
                 value: format!("{} values", u_prev.len()),
                 reason: "needs one value per interior grid point",
-            });
+            }
+            .into());
         }
         let t = (step + 1) as f64 * self.dt;
         let mut rhs = u_prev.to_vec();
@@ -153,7 +155,7 @@ impl HeatEquation {
     /// factorisation too).
     ///
     /// # Errors
-    /// As [`HeatEquation::system`]; [`Error::Linalg`] if `u0` is not finite.
+    /// As [`HeatEquation::system`]; [`crate::Error::Linalg`] if `u0` is not finite.
     pub fn simulate(&self, u0: &[f64], steps: usize) -> Result<Vec<Vec<f64>>> {
         linalg::check::ensure_finite_slice("initial state", u0)?;
         let first = self.system(0, u0)?;

@@ -30,8 +30,8 @@ use std::sync::Arc;
 
 use linalg::sparse::CsrMatrix;
 
+use crate::Result;
 use crate::grid::{Stencil5, assemble_5point, check_resolution, mesh_width};
-use crate::{Error, Result};
 
 /// The wavenumber field `k(x, y)`.
 pub type Wavenumber = Arc<dyn Fn(f64, f64) -> f64 + Send + Sync>;
@@ -96,19 +96,20 @@ impl Helmholtz {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a zero resolution, a negative or non-finite `k_max`,
+    /// [`linalg::Error::InvalidParameter`] for a zero resolution, a negative or non-finite `k_max`,
     /// or a grid with fewer points per wavelength than required.
     pub fn check(self) -> Result<Self> {
         check_resolution(self.resolution)?;
         if !(self.k_max.is_finite() && self.k_max >= 0.0) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "k_max",
                 value: self.k_max.to_string(),
                 reason: "must be finite and >= 0",
-            });
+            }
+            .into());
         }
         if self.k_max > 0.0 && self.points_per_wavelength() < self.min_points_per_wavelength {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "resolution",
                 value: format!(
                     "{} ({:.1} points per wavelength)",
@@ -116,7 +117,8 @@ impl Helmholtz {
                     self.points_per_wavelength()
                 ),
                 reason: "the grid does not resolve the wavenumber; raise the resolution",
-            });
+            }
+            .into());
         }
         Ok(self)
     }
@@ -124,7 +126,7 @@ impl Helmholtz {
     /// The matrix `L_h − diag(k²)`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a zero resolution; [`Error::Linalg`] if `k(x, y)` is
+    /// [`linalg::Error::InvalidParameter`] for a zero resolution; [`crate::Error::Linalg`] if `k(x, y)` is
     /// not finite somewhere.
     pub fn matrix(&self) -> Result<CsrMatrix> {
         let n = self.resolution;

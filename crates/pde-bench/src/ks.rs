@@ -139,7 +139,7 @@ pub struct Etdrk4Coefficients {
 /// `z = 0`, where the direct formulas are `0/0`.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] if `dt` is not finite and positive, if `contour_points` is odd or
+/// [`linalg::Error::InvalidParameter`] if `dt` is not finite and positive, if `contour_points` is odd or
 /// below 16, or if `e^{dt·lin}` overflows; `Error::Linalg(NonFinite)` if `lin` holds NaN or ±∞.
 ///
 /// # Example
@@ -160,11 +160,12 @@ pub fn etdrk4_coefficients(
 ) -> Result<Etdrk4Coefficients> {
     check_positive("dt", dt)?;
     if contour_points < 16 || !contour_points.is_multiple_of(2) {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "contour_points",
             value: contour_points.to_string(),
             reason: "the contour needs an even number of points, at least 16",
-        });
+        }
+        .into());
     }
     ensure_finite_slice("linear part", lin)?;
     let m = contour_points as f64;
@@ -204,11 +205,12 @@ pub fn etdrk4_coefficients(
     }
     let all = [&c.e, &c.e_half, &c.q, &c.f1, &c.f2, &c.f3];
     if all.iter().any(|v| v.iter().any(|x| !x.is_finite())) {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "dt",
             value: format!("{dt:e}"),
             reason: "exp(dt · linear part) overflows: the linear part grows too fast for this step",
-        });
+        }
+        .into());
     }
     Ok(c)
 }
@@ -253,7 +255,7 @@ impl KuramotoSivashinsky {
     /// Checks `params` and precomputes the wavenumbers, the ETDRK4 coefficients and the FFT plans.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] naming the field out of range (see [`KsParams`]).
+    /// [`linalg::Error::InvalidParameter`] naming the field out of range (see [`KsParams`]).
     ///
     /// # Example
     ///
@@ -268,11 +270,12 @@ impl KuramotoSivashinsky {
         check_positive("length", params.length)?;
         check_positive("dt", params.dt)?;
         if params.n < 4 || !params.n.is_multiple_of(2) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "n",
                 value: params.n.to_string(),
                 reason: "the grid needs an even number of points, at least 4",
-            });
+            }
+            .into());
         }
         let n = params.n;
         let scale = 2.0 * PI / params.length;
@@ -526,7 +529,7 @@ impl KuramotoSivashinsky {
     ///
     /// # Errors
     /// `Error::Linalg(ShapeMismatch | NonFinite)` for an initial condition of the wrong length or
-    /// with NaN/±∞; [`Error::InvalidParameter`] if `save_every == 0` or does not divide `steps`;
+    /// with NaN/±∞; [`linalg::Error::InvalidParameter`] if `save_every == 0` or does not divide `steps`;
     /// [`Error::NonFiniteSolution`] naming the step at which the solution stopped being finite.
     ///
     /// # Example
@@ -542,11 +545,12 @@ impl KuramotoSivashinsky {
     /// ```
     pub fn trajectory(&self, u0: &[f64], steps: usize, save_every: usize) -> Result<Array2<f64>> {
         if save_every == 0 || !steps.is_multiple_of(save_every) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "save_every",
                 value: save_every.to_string(),
                 reason: "must be positive and divide the number of steps",
-            });
+            }
+            .into());
         }
         let n = self.params.n;
         let mut v = self.to_spectral(u0)?;

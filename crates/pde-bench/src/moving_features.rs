@@ -45,7 +45,7 @@ use faer::Mat;
 use linalg::rng::seeded;
 use rand::Rng as _;
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// The shape that moves.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -152,11 +152,12 @@ impl MovingFeature {
 
     fn check(&self) -> Result<()> {
         let bad = |name, value: String, reason| {
-            Err(Error::InvalidParameter {
+            Err(linalg::Error::InvalidParameter {
                 name,
                 value,
                 reason,
-            })
+            }
+            .into())
         };
         if self.n < 2 {
             return bad("n", self.n.to_string(), "needs at least 2 grid points");
@@ -194,15 +195,16 @@ impl MovingFeature {
     /// The snapshot of position `c` and amplitude `a`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for an invalid problem or a non-finite `c` or `a`.
+    /// [`linalg::Error::InvalidParameter`] for an invalid problem or a non-finite `c` or `a`.
     pub fn snapshot(&self, c: f64, a: f64) -> Result<Vec<f64>> {
         self.check()?;
         if !(c.is_finite() && a.is_finite()) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "parameter",
                 value: format!("({c}, {a})"),
                 reason: "position and amplitude must be finite",
-            });
+            }
+            .into());
         }
         Ok(self
             .grid()
@@ -222,15 +224,16 @@ impl MovingFeature {
     /// the amplitude law (the same seed gives the same set).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for an invalid problem or `m = 0`.
+    /// [`linalg::Error::InvalidParameter`] for an invalid problem or `m = 0`.
     pub fn sample(&self, m: usize, seed: u64) -> Result<MovingFeatureSet> {
         self.check()?;
         if m == 0 {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "m",
                 value: "0".into(),
                 reason: "needs at least one snapshot",
-            });
+            }
+            .into());
         }
         let mut rng = seeded(seed);
         let (lo, hi) = self.positions;
@@ -250,16 +253,17 @@ impl MovingFeature {
     /// The snapshots of the given parameters (`2 x m`, columns `(c, a)`).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for an invalid problem, a parameter matrix without 2 rows, or
+    /// [`linalg::Error::InvalidParameter`] for an invalid problem, a parameter matrix without 2 rows, or
     /// non-finite parameters.
     pub fn snapshots_at(&self, parameters: Mat<f64>) -> Result<MovingFeatureSet> {
         self.check()?;
         if parameters.nrows() != 2 {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "parameters",
                 value: format!("{} rows", parameters.nrows()),
                 reason: "needs 2 rows (position, amplitude)",
-            });
+            }
+            .into());
         }
         let mut snapshots = Mat::zeros(self.n, parameters.ncols());
         for j in 0..parameters.ncols() {

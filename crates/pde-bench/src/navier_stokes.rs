@@ -160,7 +160,7 @@ impl NavierStokes2d {
     /// Checks `params` and precomputes wavenumbers, the transformed forcing and FFT plans.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] naming a field out of range (see [`NsParams`]);
+    /// [`linalg::Error::InvalidParameter`] naming a field out of range (see [`NsParams`]);
     /// `Error::Linalg(ShapeMismatch | NonFinite)` for a forcing field of the wrong shape or with
     /// NaN/±∞.
     ///
@@ -176,18 +176,20 @@ impl NavierStokes2d {
     pub fn new(params: NsParams) -> Result<Self> {
         let n = params.n;
         if n < 4 || !n.is_multiple_of(2) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "n",
                 value: n.to_string(),
                 reason: "the grid needs an even number of points per direction, at least 4",
-            });
+            }
+            .into());
         }
         if !(params.viscosity.is_finite() && params.viscosity >= 0.0) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "viscosity",
                 value: format!("{:e}", params.viscosity),
                 reason: "must be finite and non-negative",
-            });
+            }
+            .into());
         }
         check_positive("dt", params.dt)?;
         let forcing = match &params.forcing {
@@ -262,7 +264,7 @@ impl NavierStokes2d {
     /// `dt = t_final / (record_steps · steps_per_record)`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if `t_final` is not finite and positive, `record_steps == 0`,
+    /// [`linalg::Error::InvalidParameter`] if `t_final` is not finite and positive, `record_steps == 0`,
     /// or more than `10¹²` steps per record would be needed.
     ///
     /// # Example
@@ -278,11 +280,12 @@ impl NavierStokes2d {
     pub fn schedule(&self, t_final: f64, record_steps: usize) -> Result<Schedule> {
         check_positive("t_final", t_final)?;
         if record_steps == 0 {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "record_steps",
                 value: "0".into(),
                 reason: "at least one record is needed",
-            });
+            }
+            .into());
         }
         let interval = t_final / record_steps as f64;
         let ratio = interval / self.params.dt;
@@ -292,11 +295,12 @@ impl NavierStokes2d {
             ratio.ceil()
         };
         if steps > 1e12 {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "t_final",
                 value: format!("{t_final:e}"),
                 reason: "needs more than 1e12 time steps per record",
-            });
+            }
+            .into());
         }
         let steps_per_record = (steps as usize).max(1);
         Ok(Schedule {

@@ -37,7 +37,7 @@ use crate::grid::{
 /// The 5-point Laplacian on an `n x n` interior grid of the unit square, scaled by `h⁻²`.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `n == 0`.
+/// [`linalg::Error::InvalidParameter`] if `n == 0`.
 pub fn poisson_2d(n: usize) -> Result<CsrMatrix> {
     let s = mesh_width(n).powi(-2);
     assemble_5point(n, |_, _| Stencil5 {
@@ -53,7 +53,7 @@ pub fn poisson_2d(n: usize) -> Result<CsrMatrix> {
 /// unknown `k = i + n j + n² l`.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `n == 0`.
+/// [`linalg::Error::InvalidParameter`] if `n == 0`.
 pub fn poisson_3d(n: usize) -> Result<CsrMatrix> {
     check_resolution(n)?;
     let s = mesh_width(n).powi(-2);

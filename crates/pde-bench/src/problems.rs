@@ -62,7 +62,7 @@ impl PoissonSamples {
     /// Samples on an `n x n` interior grid.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for `n = 0`.
+    /// [`linalg::Error::InvalidParameter`] for `n = 0`.
     pub fn new(n: usize) -> Result<Self> {
         let matrix = poisson_2d(n)?;
         let analysis = SparseCholesky::analyze(&matrix)?;
@@ -176,7 +176,7 @@ impl DarcySamples {
     /// Samples on an `n x n` interior grid.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for `n = 0` (or a grid too large for the fields).
+    /// [`linalg::Error::InvalidParameter`] for `n = 0` (or a grid too large for the fields).
     pub fn new(n: usize, assembly: Assembly, coefficient: DarcyCoefficient) -> Result<Self> {
         crate::grid::check_resolution(n)?;
         // The pattern does not depend on the coefficient: analyse it once on a = 1.
@@ -384,7 +384,7 @@ impl LognormalDarcy {
     /// The fixture on an `n x n` interior grid, assembled as `assembly`.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for `n = 0` (or a grid too large for the field).
+    /// [`linalg::Error::InvalidParameter`] for `n = 0` (or a grid too large for the field).
     pub fn new(n: usize, assembly: Assembly) -> Result<Self> {
         crate::grid::check_resolution(n)?;
         Ok(Self {
@@ -473,15 +473,16 @@ impl KsSamples {
     /// `steps` ETDRK4 steps per trajectory, saving every `save_every`-th state.
     ///
     /// # Errors
-    /// Those of [`crate::ks::KuramotoSivashinsky::new`]; [`crate::Error::InvalidParameter`] if
+    /// Those of [`crate::ks::KuramotoSivashinsky::new`]; [`linalg::Error::InvalidParameter`] if
     /// `steps = 0` or `save_every` does not divide `steps`.
     pub fn new(params: crate::ks::KsParams, steps: usize, save_every: usize) -> Result<Self> {
         if steps == 0 || save_every == 0 || !steps.is_multiple_of(save_every) {
-            return Err(crate::Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "steps",
                 value: format!("{steps} (saving every {save_every})"),
                 reason: "needs steps >= 1 and save_every dividing steps",
-            });
+            }
+            .into());
         }
         Ok(Self {
             solver: crate::ks::KuramotoSivashinsky::new(params)?,
@@ -550,7 +551,7 @@ impl NavierStokesSamples {
     /// Runs to `t_final` recording `records` fields.
     ///
     /// # Errors
-    /// Those of the solver and the field; [`crate::Error::InvalidParameter`] for a bad schedule.
+    /// Those of the solver and the field; [`linalg::Error::InvalidParameter`] for a bad schedule.
     pub fn new(
         params: crate::navier_stokes::NsParams,
         t_final: f64,

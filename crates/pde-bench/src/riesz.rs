@@ -92,7 +92,7 @@ use std::f64::consts::PI;
 use faer::Mat;
 use faer::linalg::solvers::Solve;
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// Largest supported degree. Accuracy falls with `p`: the truncated-power sums cancel more next
 /// to a B-spline's support and the matrices become ill-conditioned at high frequencies (the
@@ -132,7 +132,7 @@ impl RieszCollocation {
     /// uniform intervals.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless `1 < alpha < 2`, `2 ≤ degree ≤` [`MAX_DEGREE`] and
+    /// [`linalg::Error::InvalidParameter`] unless `1 < alpha < 2`, `2 ≤ degree ≤` [`MAX_DEGREE`] and
     /// `1 ≤ n ≤` [`MAX_INTERVALS`].
     ///
     /// # Example
@@ -150,7 +150,7 @@ impl RieszCollocation {
     /// The problem on `(a, b)`; otherwise as [`RieszCollocation::new`].
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] as for [`RieszCollocation::new`], and unless `a < b` are
+    /// [`linalg::Error::InvalidParameter`] as for [`RieszCollocation::new`], and unless `a < b` are
     /// finite.
     ///
     /// # Example
@@ -165,18 +165,20 @@ impl RieszCollocation {
         check_alpha(alpha)?;
         check_degree(degree)?;
         if !(1..=MAX_INTERVALS).contains(&n) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "n",
                 value: n.to_string(),
                 reason: "the number of intervals must be in 1..=10000 (dense matrices)",
-            });
+            }
+            .into());
         }
         if !(a.is_finite() && b.is_finite() && a < b) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "interval",
                 value: format!("({a}, {b})"),
                 reason: "the end points must be finite with a < b",
-            });
+            }
+            .into());
         }
         Ok(Self {
             a,
@@ -358,7 +360,7 @@ impl RieszCollocation {
     /// returns the spline `u_h`.
     ///
     /// # Errors
-    /// [`Error::Linalg`] if `f` is not finite at a collocation point, or if the solve produces a
+    /// [`crate::Error::Linalg`] if `f` is not finite at a collocation point, or if the solve produces a
     /// non-finite coefficient.
     ///
     /// # Example
@@ -495,7 +497,7 @@ impl Solution {
 /// summation, accurate to a few ulps).
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] unless `1 < alpha < 2`, `2 ≤ p ≤` [`MAX_DEGREE`] and `theta` is
+/// [`linalg::Error::InvalidParameter`] unless `1 < alpha < 2`, `2 ≤ p ≤` [`MAX_DEGREE`] and `theta` is
 /// finite.
 ///
 /// # Example
@@ -512,11 +514,12 @@ pub fn symbol(alpha: f64, p: usize, theta: f64) -> Result<f64> {
     check_alpha(alpha)?;
     check_degree(p)?;
     if !theta.is_finite() {
-        return Err(Error::InvalidParameter {
+        return Err(linalg::Error::InvalidParameter {
             name: "theta",
             value: theta.to_string(),
             reason: "the frequency must be finite",
-        });
+        }
+        .into());
     }
     let two_pi = 2.0 * PI;
     let mut t = theta.abs().rem_euclid(two_pi);
@@ -584,11 +587,12 @@ fn check_alpha(alpha: f64) -> Result<()> {
     if alpha > 1.0 && alpha < 2.0 {
         Ok(())
     } else {
-        Err(Error::InvalidParameter {
+        Err(linalg::Error::InvalidParameter {
             name: "alpha",
             value: alpha.to_string(),
             reason: "the fractional order must lie in the open interval (1, 2)",
-        })
+        }
+        .into())
     }
 }
 
@@ -596,12 +600,13 @@ fn check_degree(p: usize) -> Result<()> {
     if (2..=MAX_DEGREE).contains(&p) {
         Ok(())
     } else {
-        Err(Error::InvalidParameter {
+        Err(linalg::Error::InvalidParameter {
             name: "degree",
             value: p.to_string(),
             reason: "the spline degree must be in 2..=10 (for p = 1 the fractional derivative of \
                      a hat function is infinite at its knots, the collocation points)",
-        })
+        }
+        .into())
     }
 }
 

@@ -56,8 +56,8 @@
 
 use linalg::sparse::CsrMatrix;
 
+use crate::Result;
 use crate::grid::{check_resolution, diffusion_5point};
-use crate::{Error, Result};
 
 /// The parameter range `[0.1, 1]` of every conductivity (as pyMOR's `thermal_block_problem`).
 pub const PARAMETER_RANGE: (f64, f64) = (0.1, 1.0);
@@ -77,7 +77,7 @@ impl ThermalBlock {
     /// blocks.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `resolution = 0`, zero blocks, or more blocks in a
+    /// [`linalg::Error::InvalidParameter`] for `resolution = 0`, zero blocks, or more blocks in a
     /// direction than grid points (a block without grid points).
     ///
     /// # Example
@@ -91,18 +91,20 @@ impl ThermalBlock {
     pub fn new(resolution: usize, blocks_x: usize, blocks_y: usize) -> Result<Self> {
         check_resolution(resolution)?;
         if blocks_x == 0 || blocks_y == 0 {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "blocks",
                 value: format!("{blocks_x} x {blocks_y}"),
                 reason: "needs at least one block per direction",
-            });
+            }
+            .into());
         }
         if blocks_x > resolution || blocks_y > resolution {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "blocks",
                 value: format!("{blocks_x} x {blocks_y} on a {resolution}-point grid"),
                 reason: "every block needs grid points: at most `resolution` blocks per direction",
-            });
+            }
+            .into());
         }
         let n = resolution;
         // Point (i+1)h lies in block ⌊B (i+1)/(n+1)⌋: exact in integers.
@@ -167,7 +169,7 @@ impl ThermalBlock {
     /// The conductivity at the grid points for the block values `μ`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if `μ` has the wrong length.
+    /// [`linalg::Error::InvalidParameter`] if `μ` has the wrong length.
     ///
     /// # Example
     ///
@@ -185,15 +187,16 @@ impl ThermalBlock {
     /// `A(μ) = Σ_q μ_q A_q`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if `μ` has the wrong length or a non-finite entry.
+    /// [`linalg::Error::InvalidParameter`] if `μ` has the wrong length or a non-finite entry.
     pub fn operator(&self, mu: &[f64]) -> Result<CsrMatrix> {
         self.check_mu(mu)?;
         if let Some(bad) = mu.iter().find(|v| !v.is_finite()) {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "mu",
                 value: bad.to_string(),
                 reason: "conductivities must be finite",
-            });
+            }
+            .into());
         }
         let n2 = self.dim();
         let t: Vec<(usize, usize, f64)> = self
@@ -228,11 +231,12 @@ impl ThermalBlock {
 
     fn check_mu(&self, mu: &[f64]) -> Result<()> {
         if mu.len() != self.num_blocks() {
-            return Err(Error::InvalidParameter {
+            return Err(linalg::Error::InvalidParameter {
                 name: "mu",
                 value: format!("{} values", mu.len()),
                 reason: "needs one conductivity per block",
-            });
+            }
+            .into());
         }
         Ok(())
     }

@@ -359,7 +359,10 @@ fn bad_input_is_an_error() {
                 Assembly::Symmetric,
                 Forcing::default()
             ),
-            Err(Error::InvalidParameter { name: "a", .. })
+            Err(Error::Linalg(linalg::Error::InvalidParameter {
+                name: "a",
+                ..
+            }))
         ));
     }
     for v in [f64::NAN, f64::INFINITY] {
@@ -378,10 +381,10 @@ fn bad_input_is_an_error() {
             Assembly::Symmetric,
             Forcing::default()
         ),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "resolution",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         assemble(
@@ -397,7 +400,10 @@ fn bad_input_is_an_error() {
             Assembly::Symmetric,
             Forcing::Constant(f64::NAN)
         ),
-        Err(Error::InvalidParameter { name: "f", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "f",
+            ..
+        }))
     ));
     let f = Array2::from_elem((4, 5), 1.0);
     assert!(matches!(
@@ -416,10 +422,10 @@ fn bad_input_is_an_error() {
     ));
     assert!(matches!(
         grid_field(0, |x, _| x),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "resolution",
             ..
-        })
+        }))
     ));
 }
 
@@ -458,6 +464,6 @@ fn lognormal_fixture_is_the_generators_lognormal_darcy() {
     }
     assert!(matches!(
         pde_bench::problems::darcy_system(0, Assembly::Skr, 1),
-        Err(Error::InvalidParameter { .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter { .. }))
     ));
 }

@@ -73,11 +73,11 @@ impl SampleGenerator for FailingOnce<'_> {
     }
     fn sample(&self, index: usize, seed: u64) -> pde_bench::Result<Sample> {
         if index == self.fail_at && !self.failed.swap(true, Ordering::SeqCst) {
-            return Err(Error::InvalidParameter {
+            return Err(Error::Linalg(linalg::Error::InvalidParameter {
                 name: "simulated",
                 value: index.to_string(),
                 reason: "interruption",
-            });
+            }));
         }
         self.inner.sample(index, seed)
     }
@@ -162,7 +162,10 @@ fn shard_and_count_errors() {
         assert!(
             matches!(
                 bad.parse::<Shard>(),
-                Err(Error::InvalidParameter { name: "shard", .. })
+                Err(Error::Linalg(linalg::Error::InvalidParameter {
+                    name: "shard",
+                    ..
+                }))
             ),
             "{bad}"
         );

@@ -133,7 +133,12 @@ fn duffing_linearisation_at_the_wells() {
 
 #[test]
 fn bad_parameters_are_errors() {
-    let bad = |r: Result<LinearMap, Error>| matches!(r, Err(Error::InvalidParameter { .. }));
+    let bad = |r: Result<LinearMap, Error>| {
+        matches!(
+            r,
+            Err(Error::Linalg(linalg::Error::InvalidParameter { .. }))
+        )
+    };
     assert!(bad(LinearMap::with_spectrum(&[], &[], 1.0, 0)));
     assert!(bad(LinearMap::with_spectrum(&[f64::NAN], &[], 1.0, 0)));
     assert!(bad(LinearMap::with_spectrum(
@@ -166,12 +171,15 @@ fn bad_parameters_are_errors() {
     ] {
         assert!(matches!(
             bad.snapshot_pairs(5, box2, 0),
-            Err(Error::InvalidParameter { .. })
+            Err(Error::Linalg(linalg::Error::InvalidParameter { .. }))
         ));
     }
     assert!(matches!(
         d.snapshot_pairs(5, [(1.0, 1.0), (-1.0, 1.0)], 0),
-        Err(Error::InvalidParameter { name: "bounds", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "bounds",
+            ..
+        }))
     ));
     // A softening spring (β < 0) escapes to infinity from the edge of a large box.
     let escaping = Duffing {

@@ -343,7 +343,10 @@ fn coefficient_maps_follow_the_sign_of_the_field() {
     ));
     assert!(matches!(
         threshold(u.view(), f64::INFINITY, low),
-        Err(Error::InvalidParameter { name: "high", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "high",
+            ..
+        }))
     ));
 }
 
@@ -378,7 +381,7 @@ fn samples_are_reproducible_from_seed_and_from_npy_noise() {
 #[test]
 fn bad_parameters_and_noise_are_errors() {
     let name_of = |r: Result<(), Error>| match r {
-        Err(Error::InvalidParameter { name, .. }) => name,
+        Err(Error::Linalg(linalg::Error::InvalidParameter { name, .. })) => name,
         other => panic!("expected InvalidParameter, got {other:?}"),
     };
     let p = |r: pde_bench::Result<PeriodicGrf>| name_of(r.map(|_| ()));

@@ -64,11 +64,11 @@ fn variable_wavenumber_enters_the_diagonal() {
 fn under_resolved_grids_and_bad_parameters_are_refused() {
     let k = 20.0 * PI;
     match Helmholtz::constant(k).resolution(60).check() {
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "resolution",
             value,
             ..
-        }) => {
+        })) => {
             assert!(value.contains("points per wavelength"), "{value}")
         }
         other => panic!("{other:?}"),

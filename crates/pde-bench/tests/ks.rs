@@ -272,7 +272,7 @@ fn invalid_input_is_rejected() {
     let bad = |p: KsParams| KuramotoSivashinsky::new(p).unwrap_err();
     let d = KsParams::default();
     let name = |e: Error| match e {
-        Error::InvalidParameter { name, .. } => name,
+        Error::Linalg(linalg::Error::InvalidParameter { name, .. }) => name,
         other => panic!("unexpected error {other}"),
     };
     assert_eq!(name(bad(KsParams { n: 127, ..d })), "n");

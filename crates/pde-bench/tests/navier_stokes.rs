@@ -237,7 +237,7 @@ fn mean_vorticity_is_conserved() {
 fn invalid_input_is_rejected() {
     let d = NsParams::default();
     let name = |e: Error| match e {
-        Error::InvalidParameter { name, .. } => name,
+        Error::Linalg(linalg::Error::InvalidParameter { name, .. }) => name,
         other => panic!("unexpected error {other}"),
     };
     let bad = |p: NsParams| name(NavierStokes2d::new(p).unwrap_err());

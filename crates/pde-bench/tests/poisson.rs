@@ -47,17 +47,17 @@ fn consistency_is_second_order() {
 fn zero_grid_is_an_error() {
     assert!(matches!(
         poisson_2d(0),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "resolution",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         pde_bench::poisson::poisson_3d(0),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "resolution",
             ..
-        })
+        }))
     ));
 }
 

@@ -366,7 +366,7 @@ fn collocation_points_are_the_greville_abscissae() {
 fn bad_parameters_are_rejected() {
     let invalid = |r: Result<RieszCollocation, Error>, name: &str| {
         assert!(
-            matches!(r, Err(Error::InvalidParameter { name: n, .. }) if n == name),
+            matches!(r, Err(Error::Linalg(linalg::Error::InvalidParameter { name: n, .. })) if n == name),
             "expected an invalid `{name}`"
         );
     };
@@ -391,7 +391,10 @@ fn bad_parameters_are_rejected() {
     }
     assert!(matches!(
         symbol(1.5, 2, f64::NAN),
-        Err(Error::InvalidParameter { name: "theta", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "theta",
+            ..
+        }))
     ));
     let rc = RieszCollocation::new(1.5, 2, 8).unwrap();
     assert!(matches!(

@@ -83,7 +83,7 @@ use linalg::direct::{SparseCholesky, SparseLu};
 use linalg::sparse::CsrMatrix;
 use rand::Rng;
 
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 use crate::{Error, Result};
 
 /// A scalar coefficient function `θ(μ)` of an affine expansion. Any
@@ -133,7 +133,7 @@ impl ParameterBox {
     /// The box with the given lower and upper corners.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for empty or different-length corners, non-finite bounds or
+    /// [`linalg::Error::InvalidParameter`] for empty or different-length corners, non-finite bounds or
     /// a lower bound above its upper bound.
     ///
     /// # Example
@@ -229,7 +229,7 @@ impl ParameterBox {
     /// `Ok(inside)` for a parameter of the right length with finite entries.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] (`mu`) for a wrong length or a non-finite entry.
+    /// [`linalg::Error::InvalidParameter`] (`mu`) for a wrong length or a non-finite entry.
     ///
     /// # Example
     ///
@@ -241,10 +241,11 @@ impl ParameterBox {
     /// ```
     pub fn check_parameter(&self, mu: &[f64]) -> Result<bool> {
         if mu.len() != self.dim() {
-            return Err(invalid(
+            return Err(invalid_in(
                 "mu",
                 mu,
-                format!("needs {} components", self.dim()),
+                format!("{} components expected", self.dim()),
+                "wrong number of components",
             ));
         }
         if mu.iter().any(|v| !v.is_finite()) {
@@ -312,7 +313,7 @@ impl AffineProblemBuilder {
     /// analysed once for all full-order solves.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for no operator or no right-hand-side term;
+    /// [`linalg::Error::InvalidParameter`] for no operator or no right-hand-side term;
     /// [`linalg::Error::ShapeMismatch`] for non-square or differently sized `A_q` or `b_q` of the
     /// wrong length; [`linalg::Error::Empty`] for `0 x 0` operators;
     /// [`linalg::Error::NonFinite`] for non-finite entries.
@@ -489,7 +490,7 @@ impl AffineProblem {
     /// `A(μ)` and `b(μ)`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] (`mu`) for a parameter of the wrong length, with a
+    /// [`linalg::Error::InvalidParameter`] (`mu`) for a parameter of the wrong length, with a
     /// non-finite entry, or at which some `θ_q(μ)` is not finite.
     ///
     /// # Example
@@ -651,10 +652,11 @@ pub(crate) fn evaluate_all(thetas: &[SharedFunctional], mu: &[f64]) -> Result<Ve
             if v.is_finite() {
                 Ok(v)
             } else {
-                Err(invalid(
+                Err(invalid_in(
                     "mu",
                     mu,
-                    format!("coefficient function {q} is not finite there ({v})"),
+                    format!("coefficient function {q} = {v}"),
+                    "a coefficient function is not finite there",
                 ))
             }
         })
@@ -765,7 +767,7 @@ impl ReducedModel {
     /// Solves the reduced problem at `μ` (the online stage).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] (`mu`) for a parameter of the wrong length or non-finite,
+    /// [`linalg::Error::InvalidParameter`] (`mu`) for a parameter of the wrong length or non-finite,
     /// or a non-finite `θ_q(μ)`; [`Error::SingularReducedSystem`] if the reduced matrix is
     /// singular to working precision (smallest/largest pivot of complete-pivoting LU below
     /// `100 N ε`).

@@ -87,7 +87,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 
 /// Which dissimilarity between snapshots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,7 +235,7 @@ fn symmetric_from(m: usize, f: impl Fn(usize, usize) -> Result<f64> + Sync) -> R
 /// # Errors
 /// [`linalg::Error::ShapeMismatch`] for vectors of different lengths,
 /// [`linalg::Error::Empty`], [`linalg::Error::NonFinite`], and
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a zero vector (no angle).
+/// [`linalg::Error::InvalidParameter`] for a zero vector (no angle).
 ///
 /// # Example
 ///
@@ -258,7 +258,7 @@ impl DissimilarityMatrix {
     /// # Errors
     /// [`linalg::Error::ShapeMismatch`] if not square, [`linalg::Error::Empty`],
     /// [`linalg::Error::NonFinite`], [`linalg::Error::NotSymmetric`] if `|d_ij − d_ji|` exceeds
-    /// `1e-12 · max|d|`, [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a
+    /// `1e-12 · max|d|`, [`linalg::Error::InvalidParameter`] for a
     /// negative entry or a nonzero diagonal.
     ///
     /// # Example
@@ -340,7 +340,7 @@ impl DissimilarityMatrix {
     ///
     /// # Errors
     /// As [`DissimilarityMatrix::euclidean`], and
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a zero snapshot.
+    /// [`linalg::Error::InvalidParameter`] for a zero snapshot.
     ///
     /// # Example
     ///
@@ -383,7 +383,7 @@ impl DissimilarityMatrix {
     ///
     /// # Errors
     /// As [`DissimilarityMatrix::sine`]; [`linalg::Error::ShapeMismatch`] if `parameters` does
-    /// not have one column per snapshot; [`Error::InvalidParameter`](crate::Error::InvalidParameter)
+    /// not have one column per snapshot; [`linalg::Error::InvalidParameter`]
     /// if `neighbours + 1 > m`; errors of [`linalg::principal_angles`].
     ///
     /// # Example
@@ -418,10 +418,11 @@ impl DissimilarityMatrix {
             .into());
         }
         if neighbours + 1 > m {
-            return Err(invalid(
+            return Err(invalid_in(
                 "neighbours",
                 neighbours,
-                format!("needs neighbours + 1 <= number of snapshots ({m})"),
+                format!("{m} snapshots"),
+                "needs neighbours + 1 <= number of snapshots",
             ));
         }
         let q = normalized_columns(snapshots)?;
@@ -461,7 +462,7 @@ impl DissimilarityMatrix {
     ///
     /// # Errors
     /// As the constructor of each dissimilarity;
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if local subspaces are asked
+    /// [`linalg::Error::InvalidParameter`] if local subspaces are asked
     /// for without parameters.
     ///
     /// # Example
@@ -623,7 +624,7 @@ impl KMedoidsParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `clusters == 0`.
+    /// [`linalg::Error::InvalidParameter`] if `clusters == 0`.
     pub fn check(self) -> Result<KMedoids> {
         if self.clusters == 0 {
             return Err(invalid("clusters", 0, "must be >= 1"));
@@ -684,7 +685,7 @@ impl KMedoids {
     /// Clusters the items of `d`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `k` exceeds the number of
+    /// [`linalg::Error::InvalidParameter`] if `k` exceeds the number of
     /// items. Reaching `max_iters` is not an error: the result says `converged: false`.
     ///
     /// # Example
@@ -702,10 +703,11 @@ impl KMedoids {
         let p = &self.0;
         let m = d.len();
         if p.clusters > m {
-            return Err(invalid(
+            return Err(invalid_in(
                 "clusters",
                 p.clusters,
-                format!("exceeds the number of items to cluster ({m})"),
+                format!("{m} items"),
+                "exceeds the number of items to cluster",
             ));
         }
         let dm = d.as_mat();

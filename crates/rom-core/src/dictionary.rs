@@ -38,7 +38,7 @@ use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
 use crate::Result;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 use crate::kmeans::KMeans;
 
 /// A dictionary of `N` real observables on `R^d`.
@@ -109,7 +109,7 @@ impl Monomials {
     /// All monomials of total degree `≤ degree` in `dim` variables, the constant first.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `dim == 0`, `degree == 0`
+    /// [`linalg::Error::InvalidParameter`] if `dim == 0`, `degree == 0`
     /// (a constant dictionary carries no dynamics) or the count exceeds [`MAX_MONOMIALS`].
     ///
     /// # Example
@@ -137,10 +137,11 @@ impl Monomials {
         for i in 1..=degree as u128 {
             count = count * (dim as u128 + i) / i;
             if count > MAX_MONOMIALS as u128 {
-                return Err(invalid(
+                return Err(invalid_in(
                     "degree",
                     degree,
-                    format!("C(dim + degree, degree) exceeds {MAX_MONOMIALS} monomials"),
+                    format!("at most {MAX_MONOMIALS} monomials"),
+                    "C(dim + degree, degree) exceeds the largest number of monomials",
                 ));
             }
         }
@@ -163,7 +164,7 @@ impl Monomials {
     /// conditioned at high degree).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if a length differs from
+    /// [`linalg::Error::InvalidParameter`] if a length differs from
     /// `dim`, a center is not finite or a half-width is not finite and positive.
     ///
     /// # Example
@@ -176,10 +177,11 @@ impl Monomials {
     /// ```
     pub fn scaled(mut self, center: &[f64], half_width: &[f64]) -> Result<Self> {
         if center.len() != self.dim || half_width.len() != self.dim {
-            return Err(invalid(
+            return Err(invalid_in(
                 "center/half_width",
                 (center.len(), half_width.len()),
-                format!("both must have length dim = {}", self.dim),
+                format!("dim = {}", self.dim),
+                "both must have length dim",
             ));
         }
         if let Some(c) = center.iter().find(|c| !c.is_finite()) {
@@ -262,7 +264,7 @@ impl GaussianRbf {
     ///
     /// # Errors
     /// [`linalg::Error::Empty`] or [`linalg::Error::NonFinite`] for empty or NaN centres,
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless `width` is finite and
+    /// [`linalg::Error::InvalidParameter`] unless `width` is finite and
     /// positive.
     ///
     /// # Example

@@ -42,7 +42,7 @@ use linalg::{Truncation, thin_svd, truncation_rank};
 
 use crate::Result;
 use crate::complex::{ZERO, lstsq, real_times_complex, sorted_eigen};
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 
 /// Parameters of exact DMD.
 ///
@@ -72,7 +72,7 @@ impl Dmd {
     /// [`linalg::Error::ShapeMismatch`] if `x` and `y` differ in shape, [`linalg::Error::Empty`]
     /// or [`linalg::Error::NonFinite`] for empty or NaN/infinite data,
     /// [`linalg::Error::RankTooLarge`] for a rank above `min(n, M)`,
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a rank above the numerical rank of `X` (or `X = 0`),
+    /// [`linalg::Error::InvalidParameter`] for a rank above the numerical rank of `X` (or `X = 0`),
     /// [`linalg::Error::DecompositionFailed`] if an SVD or eigendecomposition fails.
     ///
     /// # Example
@@ -117,10 +117,11 @@ impl Dmd {
                     .into());
                 }
                 if k > numerical {
-                    return Err(invalid(
+                    return Err(invalid_in(
                         "rank",
                         k,
-                        format!("exceeds the numerical rank {numerical} of the snapshot matrix X"),
+                        format!("numerical rank {numerical}"),
+                        "exceeds the numerical rank of the snapshot matrix X",
                     ));
                 }
                 k
@@ -188,7 +189,7 @@ impl DmdParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for `Rank(0)`, an energy outside `(0, 1]` or a relative
+    /// [`linalg::Error::InvalidParameter`] for `Rank(0)`, an energy outside `(0, 1]` or a relative
     /// threshold outside `[0, 1)`.
     pub fn check(self) -> Result<Dmd> {
         check_truncation(self.truncation)?;
@@ -262,7 +263,7 @@ impl DmdModel {
     /// `−∞`).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless `dt` is finite and positive.
+    /// [`linalg::Error::InvalidParameter`] unless `dt` is finite and positive.
     ///
     /// # Example
     ///

@@ -59,7 +59,7 @@ use faer::{Mat, MatRef, c64};
 use crate::Result;
 use crate::complex::{real_times_complex, sorted_eigen};
 use crate::dictionary::Dictionary;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 
 /// Parameters of EDMD.
 ///
@@ -95,7 +95,7 @@ impl Edmd {
     /// # Errors
     /// [`linalg::Error::ShapeMismatch`] if `x` and `y` differ in shape or `d` is not the
     /// dictionary's state dimension, [`linalg::Error::Empty`] / [`linalg::Error::NonFinite`] for
-    /// empty or NaN data or dictionary values, [`Error::InvalidParameter`](crate::Error::InvalidParameter)
+    /// empty or NaN data or dictionary values, [`linalg::Error::InvalidParameter`]
     /// if the dictionary vanishes on the data, [`linalg::Error::DecompositionFailed`].
     ///
     /// # Example
@@ -124,7 +124,7 @@ impl Edmd {
     /// need not sum to one).
     ///
     /// # Errors
-    /// As [`fit`](Self::fit), and [`Error::InvalidParameter`](crate::Error::InvalidParameter)
+    /// As [`fit`](Self::fit), and [`linalg::Error::InvalidParameter`]
     /// for a weight vector of the wrong length, with a negative or non-finite weight, or summing
     /// to zero.
     ///
@@ -259,7 +259,7 @@ impl EdmdParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless `0 ≤ rcond < 1`.
+    /// [`linalg::Error::InvalidParameter`] unless `0 ≤ rcond < 1`.
     pub fn check(self) -> Result<Edmd> {
         if !(0.0..1.0).contains(&self.rcond) {
             return Err(invalid("rcond", self.rcond, "must lie in [0, 1)"));
@@ -282,10 +282,11 @@ fn check_pairs(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<()> {
 
 fn check_weights(w: &[f64], m: usize) -> Result<()> {
     if w.len() != m {
-        return Err(invalid(
+        return Err(invalid_in(
             "weights",
             w.len(),
-            format!("need one weight per snapshot pair ({m})"),
+            format!("{m} snapshot pairs"),
+            "need one weight per snapshot pair",
         ));
     }
     if let Some(v) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {

@@ -4,19 +4,11 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An error from the shared linear-algebra layer (shapes, non-finite data, files, ...).
+    /// An error from the shared linear-algebra layer: shapes, non-finite data, files, and
+    /// [`linalg::Error::InvalidParameter`] for a parameter outside its valid range
+    /// (basis sizes, tolerances, cluster counts, ...); see [`Error::is_invalid_parameter`].
     #[error(transparent)]
     Linalg(#[from] linalg::Error),
-    /// A parameter is outside its valid range (basis sizes, tolerances, cluster counts, ...).
-    #[error("invalid parameter `{name}` = {value}: {reason}")]
-    InvalidParameter {
-        /// Parameter name.
-        name: &'static str,
-        /// The offending value, formatted.
-        value: String,
-        /// The valid range or the rule that was broken.
-        reason: String,
-    },
     /// A reduced (projected) system is singular to working precision: the reduced basis is
     /// (numerically) linearly dependent, or the operator is singular on its span.
     #[error("the reduced system of size {basis_size} is singular (pivot ratio {pivot_ratio:.3e})")]
@@ -31,16 +23,50 @@ pub enum Error {
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// An [`Error::InvalidParameter`].
-#[allow(dead_code)]
+impl Error {
+    /// Whether this is a [`linalg::Error::InvalidParameter`] (a parameter outside its valid
+    /// range), the one error every crate of the workspace raises for a bad parameter.
+    pub fn is_invalid_parameter(&self) -> bool {
+        matches!(self, Error::Linalg(e) if e.is_invalid_parameter())
+    }
+
+    /// The name of the parameter of a [`linalg::Error::InvalidParameter`], `None` for every
+    /// other error.
+    pub fn invalid_parameter_name(&self) -> Option<&'static str> {
+        match self {
+            Error::Linalg(e) => e.invalid_parameter_name(),
+            _ => None,
+        }
+    }
+}
+
+/// A [`linalg::Error::InvalidParameter`] naming `name`, with `value` formatted by `Debug` and
+/// `reason` the rule that was broken.
 pub(crate) fn invalid(
     name: &'static str,
     value: impl std::fmt::Debug,
-    reason: impl Into<String>,
+    reason: &'static str,
 ) -> Error {
-    Error::InvalidParameter {
+    linalg::Error::InvalidParameter {
         name,
         value: format!("{value:?}"),
-        reason: reason.into(),
+        reason,
     }
+    .into()
+}
+
+/// As [`invalid`], for a rule that depends on the data: `context` (the bound, the expected size,
+/// the index of the offending part, ...) follows the value, as in `` `k` = 12 (10 points) ``.
+pub(crate) fn invalid_in(
+    name: &'static str,
+    value: impl std::fmt::Debug,
+    context: impl std::fmt::Display,
+    reason: &'static str,
+) -> Error {
+    linalg::Error::InvalidParameter {
+        name,
+        value: format!("{value:?} ({context})"),
+        reason,
+    }
+    .into()
 }

@@ -93,7 +93,7 @@ use crate::affine::{
     AffineProblem, ParameterBox, Projection, ReducedModel, ReducedSolution, SharedFunctional,
     evaluate_all,
 };
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 use crate::inner_product::InnerProduct;
 
 /// Relative drop tolerance when orthonormalising the Riesz representers.
@@ -168,10 +168,11 @@ impl Coercivity {
                 problem.parameter_box().check_parameter(reference)?;
                 let theta = evaluate_all(problem.operator_functionals(), reference)?;
                 if let Some((q, t)) = theta.iter().enumerate().find(|(_, t)| **t <= 0.0) {
-                    return Err(invalid(
+                    return Err(invalid_in(
                         "reference",
                         reference,
-                        format!("min-θ needs θ_q(μ̄) > 0, but θ_{q}(μ̄) = {t}"),
+                        format!("θ_{q}(μ̄) = {t}"),
+                        "min-θ needs θ_q(μ̄) > 0",
                     ));
                 }
                 Ok(Self::MinTheta {
@@ -198,10 +199,11 @@ impl Coercivity {
             }
         };
         if alpha.is_nan() || alpha <= 0.0 {
-            return Err(invalid(
+            return Err(invalid_in(
                 "mu",
                 mu,
-                format!("the coercivity lower bound is not positive there ({alpha})"),
+                format!("coercivity lower bound {alpha}"),
+                "the coercivity lower bound is not positive there",
             ));
         }
         Ok(alpha)
@@ -316,7 +318,7 @@ impl ResidualEstimator {
     /// # Errors
     /// [`linalg::Error::ShapeMismatch`] if `basis` or `product` do not match the problem's
     /// dimension; [`linalg::Error::NonFinite`] for non-finite basis entries;
-    /// [`crate::Error::InvalidParameter`] for a non-positive constant or reference coercivity, a
+    /// [`linalg::Error::InvalidParameter`] for a non-positive constant or reference coercivity, a
     /// reference parameter of the wrong length or with some `θ_q(μ̄) ≤ 0`.
     ///
     /// # Example
@@ -386,7 +388,7 @@ impl ResidualEstimator {
     /// `O((Q_b + Q_a N)²)`, independent of `n`).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] (`mu`) for a parameter of the wrong length, non-finite, with
+    /// [`linalg::Error::InvalidParameter`] (`mu`) for a parameter of the wrong length, non-finite, with
     /// a non-finite `θ_q(μ)`, or where the coercivity lower bound is not positive;
     /// [`linalg::Error::ShapeMismatch`] for `c` of the wrong length.
     ///
@@ -472,16 +474,14 @@ impl CertifiedReducedModel {
     /// Pairs a reduced model with an estimator built for the same basis.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if the basis sizes differ.
+    /// [`linalg::Error::InvalidParameter`] if the basis sizes differ.
     pub fn new(model: ReducedModel, estimator: ResidualEstimator) -> Result<Self> {
         if model.basis_size() != estimator.basis_size() {
-            return Err(invalid(
+            return Err(invalid_in(
                 "estimator",
                 estimator.basis_size(),
-                format!(
-                    "built for another basis size than the model's {}",
-                    model.basis_size()
-                ),
+                format!("model basis size {}", model.basis_size()),
+                "built for another basis size than the model's",
             ));
         }
         Ok(Self { model, estimator })

@@ -153,7 +153,7 @@ impl WeakGreedy {
     /// and the coercivity bound `coercivity`.
     ///
     /// # Errors
-    /// - [`crate::Error::InvalidParameter`] for an empty training set, a training parameter
+    /// - [`linalg::Error::InvalidParameter`] for an empty training set, a training parameter
     ///   outside the problem's parameter box (the box is the training box: this is an error here,
     ///   not a warning), or an empty final basis (the tolerance is met without any snapshot);
     /// - the errors of [`AffineProblem::solve`], [`ResidualEstimator::new`] and
@@ -319,7 +319,7 @@ impl WeakGreedyParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for `max_basis_size = 0`, a negative or non-finite
+    /// [`linalg::Error::InvalidParameter`] for `max_basis_size = 0`, a negative or non-finite
     /// `atol`, `rtol ∉ [0, 1)` or `drop_tol ∉ [0, 1)`.
     ///
     /// # Example

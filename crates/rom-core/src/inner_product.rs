@@ -306,7 +306,7 @@ impl InnerProduct {
     ///
     /// # Errors
     /// [`linalg::Error::ShapeMismatch`] if `A` has the wrong number of rows,
-    /// [`linalg::Error::NonFinite`] for non-finite input, [`crate::Error::InvalidParameter`] for
+    /// [`linalg::Error::NonFinite`] for non-finite input, [`linalg::Error::InvalidParameter`] for
     /// `drop_tol ∉ [0, 1)`.
     ///
     /// # Example
@@ -358,7 +358,7 @@ impl InnerProduct {
     ///
     /// # Errors
     /// [`linalg::Error::ShapeMismatch`] if `v` or `Q` have the wrong length,
-    /// [`linalg::Error::NonFinite`] for non-finite input, [`crate::Error::InvalidParameter`] for
+    /// [`linalg::Error::NonFinite`] for non-finite input, [`linalg::Error::InvalidParameter`] for
     /// `drop_tol ∉ [0, 1)`.
     ///
     /// # Example

@@ -35,7 +35,7 @@ use rand::Rng as _;
 use rayon::prelude::*;
 
 use crate::Result;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 
 /// Parameters of k-means.
 ///
@@ -87,7 +87,7 @@ impl KMeans {
     ///
     /// # Errors
     /// [`linalg::Error::Empty`] or [`linalg::Error::NonFinite`] for empty or NaN data,
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `k > M`.
+    /// [`linalg::Error::InvalidParameter`] if `k > M`.
     ///
     /// # Example
     ///
@@ -103,10 +103,11 @@ impl KMeans {
         let p = &self.0;
         let (d, m, k) = (data.nrows(), data.ncols(), p.clusters);
         if k > m {
-            return Err(invalid(
+            return Err(invalid_in(
                 "clusters",
                 k,
-                format!("cannot exceed the number of points ({m})"),
+                format!("{m} points"),
+                "cannot exceed the number of points",
             ));
         }
         let points: Vec<Vec<f64>> = (0..m)
@@ -199,7 +200,7 @@ impl KMeansParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `clusters == 0`,
+    /// [`linalg::Error::InvalidParameter`] if `clusters == 0`,
     /// `max_iters == 0`, or `tol` is negative or not finite.
     pub fn check(self) -> Result<KMeans> {
         if self.clusters == 0 {

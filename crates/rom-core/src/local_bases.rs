@@ -130,7 +130,7 @@ use crate::clustering::{
     Clustering, Dissimilarity, DissimilarityMatrix, Init, KMedoids, Refinement, UnitBox,
     check_vector, normalized_columns,
 };
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 
 /// How [`LocalBases::cluster_for_parameter`] chooses a cluster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,7 +226,7 @@ impl LocalPodParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for `clusters == 0`, a rank of
+    /// [`linalg::Error::InvalidParameter`] for `clusters == 0`, a rank of
     /// 0, an energy outside `(0, 1]` or a threshold outside `[0, 1)`, or a parameter box with
     /// a non-finite bound or `lo > hi`.
     pub fn check(self) -> Result<LocalPod> {
@@ -378,7 +378,7 @@ impl CostModel {
     /// `c(n) = nᵖ`, and `a` to choose the cluster.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless `p ≥ 1` and `a ≥ 0`
+    /// [`linalg::Error::InvalidParameter`] unless `p ≥ 1` and `a ≥ 0`
     /// are finite.
     ///
     /// # Example
@@ -537,7 +537,7 @@ pub fn efficiency_criterion(
 /// `Σ_k w_k c(n_k) + a ≤ budget`, by greedy increments (see the module documentation).
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a budget that is not finite
+/// [`linalg::Error::InvalidParameter`] for a budget that is not finite
 /// and positive; [`linalg::Error::Empty`] without clusters or snapshots.
 ///
 /// # Example
@@ -629,7 +629,7 @@ impl LocalPod {
     /// # Errors
     /// [`linalg::Error::Empty`] / [`linalg::Error::NonFinite`] for empty or NaN input;
     /// [`linalg::Error::ShapeMismatch`] if `parameters` has not one column per snapshot;
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for more clusters than
+    /// [`linalg::Error::InvalidParameter`] for more clusters than
     /// snapshots, a rank above `min(N, m)`, a zero snapshot where directions are needed
     /// (angle-based dissimilarities, normalised POD), or training parameters outside the
     /// declared parameter box ([`linalg::Error::ShapeMismatch`] if the box has the wrong number
@@ -658,17 +658,19 @@ impl LocalPod {
         if let Truncation::Rank(r) = p.truncation
             && r > m.min(n_dofs)
         {
-            return Err(invalid(
+            return Err(invalid_in(
                 "truncation",
                 r,
-                format!("basis size exceeds min(dofs, snapshots) = min({n_dofs}, {m})"),
+                format!("min(dofs, snapshots) = min({n_dofs}, {m})"),
+                "basis size exceeds min(dofs, snapshots)",
             ));
         }
         if p.clusters > m {
-            return Err(invalid(
+            return Err(invalid_in(
                 "clusters",
                 p.clusters,
-                format!("exceeds the number of snapshots ({m})"),
+                format!("{m} snapshots"),
+                "exceeds the number of snapshots",
             ));
         }
         let mut unit = UnitBox::of(parameters);
@@ -847,10 +849,11 @@ impl LocalBases {
 
     fn check_cluster(&self, k: usize) -> Result<&ClusterBasis> {
         self.clusters.get(k).ok_or_else(|| {
-            invalid(
+            invalid_in(
                 "cluster",
                 k,
-                format!("there are {} clusters", self.clusters.len()),
+                format!("{} clusters", self.clusters.len()),
+                "no such cluster",
             )
         })
     }
@@ -859,7 +862,7 @@ impl LocalBases {
     ///
     /// # Errors
     /// [`linalg::Error::ShapeMismatch`] for a wrong length, [`linalg::Error::NonFinite`], and
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `mu` lies outside the
+    /// [`linalg::Error::InvalidParameter`] if `mu` lies outside the
     /// box of the training parameters (by more than `1e-9` of its width): the local bases were
     /// not trained there.
     ///
@@ -869,13 +872,11 @@ impl LocalBases {
     pub fn cluster_for_parameter(&self, mu: &[f64]) -> Result<usize> {
         check_vector("parameter", mu, self.parameters.nrows())?;
         if !self.unit.contains(mu) {
-            return Err(invalid(
+            return Err(invalid_in(
                 "parameter",
                 mu,
-                format!(
-                    "outside the training box [{:?}, {:?}]",
-                    self.unit.lo, self.unit.hi
-                ),
+                format!("training box [{:?}, {:?}]", self.unit.lo, self.unit.hi),
+                "outside the training box",
             ));
         }
         let dist = |j: usize| self.unit.dist2(|i| mu[i], |i| self.parameters[(i, j)]);
@@ -906,7 +907,7 @@ impl LocalBases {
     ///
     /// # Errors
     /// [`linalg::Error::ShapeMismatch`], [`linalg::Error::NonFinite`], and
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a zero `u` with an
+    /// [`linalg::Error::InvalidParameter`] for a zero `u` with an
     /// angle-based dissimilarity.
     ///
     /// # Example
@@ -948,7 +949,7 @@ impl LocalBases {
     /// Reduced coordinates `Φ_kᵀ u` of `u` in the basis of cluster `k`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a cluster out of range;
+    /// [`linalg::Error::InvalidParameter`] for a cluster out of range;
     /// [`linalg::Error::ShapeMismatch`] or [`linalg::Error::NonFinite`] for a bad `u`.
     ///
     /// # Example
@@ -972,7 +973,7 @@ impl LocalBases {
     /// `Φ_k a`, the full-order vector of reduced coordinates `a` in cluster `k`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a cluster out of range;
+    /// [`linalg::Error::InvalidParameter`] for a cluster out of range;
     /// [`linalg::Error::ShapeMismatch`] or [`linalg::Error::NonFinite`] for a bad `a`.
     ///
     /// # Example
@@ -989,7 +990,7 @@ impl LocalBases {
     ///
     /// # Errors
     /// As [`LocalBases::project`], and
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for `u = 0`.
+    /// [`linalg::Error::InvalidParameter`] for `u = 0`.
     ///
     /// # Example
     ///

@@ -77,7 +77,7 @@ use linalg::{RandomizedSvd, Svd, symmetric_eigen, thin_qr, thin_svd};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 use crate::inner_product::InnerProduct;
 
 /// Orthogonality defect `‖VᵀMV − I‖_F` above which method-of-snapshots modes are
@@ -593,7 +593,7 @@ impl PodParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for `Rank(0)`, an energy outside `(0, 1]`, a tolerance
+    /// [`linalg::Error::InvalidParameter`] for `Rank(0)`, an energy outside `(0, 1]`, a tolerance
     /// outside `(0, 1)`, `rank_tol ∉ [0, 1)`, a sketch rank of 0 or below `Rank(N)`, or a
     /// randomized method with an energy or tolerance rule and no sketch rank.
     ///
@@ -639,10 +639,11 @@ impl PodParams {
             match (self.sketch_rank, self.truncation) {
                 (Some(0), _) => return Err(invalid("sketch_rank", 0, "must be >= 1")),
                 (Some(r), PodTruncation::Rank(k)) if r < k => {
-                    return Err(invalid(
+                    return Err(invalid_in(
                         "sketch_rank",
                         r,
-                        format!("must be at least the truncation rank {k}"),
+                        format!("truncation rank {k}"),
+                        "must be at least the truncation rank",
                     ));
                 }
                 (None, PodTruncation::Energy(_) | PodTruncation::Tolerance(_)) => {

@@ -50,7 +50,7 @@
 //! Residuals certify something only with many more snapshot pairs than dictionary functions
 //! (`M ≫ N`, the regime of the convergence theory): with `M ≤ r` the images lie in the span of
 //! the dictionary on the data, every residual is zero, and every function here refuses
-//! the model with [`Error::InvalidParameter`](crate::Error::InvalidParameter).
+//! the model with [`linalg::Error::InvalidParameter`].
 //!
 //! # Example
 //!
@@ -82,7 +82,7 @@ use rayon::prelude::*;
 use crate::Result;
 use crate::complex::{ZERO, norm, real_mat_vec, smallest_singular_pair, smallest_singular_value};
 use crate::edmd::EdmdModel;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 
 /// How [`ResDmd::tau`] and [`ResDmd::pseudospectrum`] compute `τ(z)` (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -210,7 +210,7 @@ impl ResDmd {
     /// The residual of every EDMD eigenpair and the spurious flags.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if the model has no more
+    /// [`linalg::Error::InvalidParameter`] if the model has no more
     /// snapshot pairs than directions (`M ≤ r`, see the module docs);
     /// [`linalg::Error::NonFinite`] if a residual is not finite (it cannot be for a model
     /// built by [`crate::edmd::Edmd`]).
@@ -263,7 +263,7 @@ impl ResDmd {
     /// `τ(z) = min_g res(z, g)` (see the module docs for the two methods).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a non-finite `z` or a
+    /// [`linalg::Error::InvalidParameter`] for a non-finite `z` or a
     /// model with `M ≤ r`; [`linalg::Error::NotPositiveDefinite`] for [`TauMethod::GramCholesky`] when `G` is
     /// numerically singular (EDMD kept `r < N` directions) or its Cholesky factorisation fails;
     /// [`linalg::Error::DecompositionFailed`].
@@ -321,7 +321,7 @@ impl ResDmd {
     /// `{z : τ(z) < ε}` approximates the `ε`-pseudospectrum of the Koopman operator.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for an empty grid or a
+    /// [`linalg::Error::InvalidParameter`] for an empty grid or a
     /// non-finite grid value, and as [`tau`](Self::tau).
     ///
     /// # Example
@@ -386,7 +386,7 @@ impl ResDmdParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless `threshold` is finite
+    /// [`linalg::Error::InvalidParameter`] unless `threshold` is finite
     /// and positive.
     pub fn check(self) -> Result<ResDmd> {
         if !(self.threshold.is_finite() && self.threshold > 0.0) {
@@ -405,7 +405,7 @@ impl ResDmdParams {
 ///
 /// # Errors
 /// [`linalg::Error::ShapeMismatch`] if `g.len() != N`;
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a non-finite `λ` or `g`, a
+/// [`linalg::Error::InvalidParameter`] for a non-finite `λ` or `g`, a
 /// `g` whose observable vanishes on the data (`Ψ_X g = 0`), or a model with `M ≤ r`.
 ///
 /// # Example
@@ -448,7 +448,7 @@ pub fn residual(model: &EdmdModel, lambda: c64, g: &[c64]) -> Result<f64> {
 /// eigenfunction (pseudo-eigenfunction) for `z` with residual `τ(z)`.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a non-finite `z` or a model
+/// [`linalg::Error::InvalidParameter`] for a non-finite `z` or a model
 /// with `M ≤ r`; [`linalg::Error::DecompositionFailed`].
 ///
 /// # Example
@@ -479,13 +479,11 @@ fn check_overdetermined(model: &EdmdModel) -> Result<()> {
     if model.n_snapshots() > model.rank() {
         Ok(())
     } else {
-        Err(invalid(
+        Err(invalid_in(
             "snapshot pairs",
             model.n_snapshots(),
-            format!(
-                "ResDMD needs more snapshot pairs than dictionary directions ({}); use M >> N",
-                model.rank()
-            ),
+            format!("{} dictionary directions", model.rank()),
+            "ResDMD needs more snapshot pairs than dictionary directions; use M >> N",
         ))
     }
 }

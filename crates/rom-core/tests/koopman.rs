@@ -160,7 +160,10 @@ fn dmd_rank_truncation_on_low_rank_data() {
         .unwrap();
     assert!(matches!(
         dmd8.fit(x.as_ref(), y.as_ref()),
-        Err(Error::InvalidParameter { name: "rank", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "rank",
+            ..
+        }))
     ));
     let dmd41 = Dmd::params()
         .truncation(Truncation::Rank(41))
@@ -687,34 +690,46 @@ fn bad_inputs_are_errors() {
     let zeros = Mat::<f64>::zeros(3, 4);
     assert!(matches!(
         dmd.fit(zeros.as_ref(), zeros.as_ref()),
-        Err(Error::InvalidParameter { .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter { .. }))
     ));
 
     // Degree-0 and dimension-0 dictionaries, bad RBF widths and centres.
     assert!(matches!(
         Monomials::new(2, 0),
-        Err(Error::InvalidParameter { name: "degree", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "degree",
+            ..
+        }))
     ));
     assert!(matches!(
         Monomials::new(0, 3),
-        Err(Error::InvalidParameter { name: "dim", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "dim",
+            ..
+        }))
     ));
     assert!(matches!(
         Monomials::new(50, 50),
-        Err(Error::InvalidParameter { name: "degree", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "degree",
+            ..
+        }))
     ));
     assert!(matches!(
         Monomials::new(2, 3)
             .unwrap()
             .scaled(&[0.0, 0.0], &[1.0, 0.0]),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "half_width",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         GaussianRbf::new(Mat::zeros(2, 3), 0.0),
-        Err(Error::InvalidParameter { name: "width", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "width",
+            ..
+        }))
     ));
     assert!(matches!(
         GaussianRbf::new(Mat::zeros(2, 0), 1.0),
@@ -756,20 +771,20 @@ fn bad_inputs_are_errors() {
             .check()
             .unwrap()
             .fit(pairs.x.as_ref()),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "clusters",
             ..
-        })
+        }))
     ));
 
     // Weights.
     for w in [vec![1.0; 19], vec![-1.0; 20], vec![0.0; 20]] {
         assert!(matches!(
             edmd.fit_weighted(&dict, pairs.x.as_ref(), pairs.y.as_ref(), &w),
-            Err(Error::InvalidParameter {
+            Err(Error::Linalg(linalg::Error::InvalidParameter {
                 name: "weights",
                 ..
-            })
+            }))
         ));
     }
 
@@ -783,16 +798,25 @@ fn bad_inputs_are_errors() {
     ));
     assert!(matches!(
         residual(&model, one, &vec![c64::new(0.0, 0.0); map.dim() + 1]),
-        Err(Error::InvalidParameter { name: "g", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "g",
+            ..
+        }))
     ));
     assert!(matches!(
         residual(&model, c64::new(f64::NAN, 0.0), &vec![one; map.dim() + 1]),
-        Err(Error::InvalidParameter { name: "z", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "z",
+            ..
+        }))
     ));
     let resdmd = ResDmd::params().check().unwrap();
     assert!(matches!(
         resdmd.pseudospectrum(&model, &[], &[0.0]),
-        Err(Error::InvalidParameter { name: "grid", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "grid",
+            ..
+        }))
     ));
     // Two copies of the same monomial: G is singular.
     let dup_x = Mat::from_fn(20, 2, |j, _| pairs.x[(0, j)]);
@@ -818,16 +842,16 @@ fn bad_inputs_are_errors() {
     assert_eq!(few.rank(), 5);
     assert!(matches!(
         resdmd.residuals(&few),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "snapshot pairs",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         resdmd.pseudospectrum(&few, &[0.0], &[0.0]),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "snapshot pairs",
             ..
-        })
+        }))
     ));
 }

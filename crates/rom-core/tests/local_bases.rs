@@ -440,7 +440,7 @@ fn moving_feature_generator() {
 }
 
 fn is_invalid(e: &Error, param: &str) -> bool {
-    matches!(e, Error::InvalidParameter { name, .. } if *name == param)
+    matches!(e, Error::Linalg(linalg::Error::InvalidParameter { name, .. }) if *name == param)
 }
 
 #[test]

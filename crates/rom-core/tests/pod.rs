@@ -329,7 +329,7 @@ fn bad_input_is_an_error() {
     ] {
         assert!(matches!(
             Pod::params().truncation(t).check(),
-            Err(Error::InvalidParameter { .. })
+            Err(Error::Linalg(linalg::Error::InvalidParameter { .. }))
         ));
     }
     assert!(

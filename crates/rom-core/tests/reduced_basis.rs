@@ -393,12 +393,15 @@ fn parameters_outside_the_box_are_flagged_and_bad_input_is_an_error() {
     for bad in [vec![0.5; 3], vec![0.5, f64::NAN, 0.5, 0.5]] {
         assert!(matches!(
             result.model.solve(&bad),
-            Err(Error::InvalidParameter { name: "mu", .. })
+            Err(Error::Linalg(linalg::Error::InvalidParameter {
+                name: "mu",
+                ..
+            }))
         ));
     }
     assert!(matches!(
         result.model.solve(&[-0.1, 0.5, 0.5, 0.5]),
-        Err(Error::InvalidParameter { .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter { .. }))
     ));
     // Greedy: empty training set, training parameter outside the box, invalid settings.
     let greedy = WeakGreedy::params().max_basis_size(3).check().unwrap();

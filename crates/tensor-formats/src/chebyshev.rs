@@ -72,14 +72,14 @@ use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
 use crate::Result;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 use crate::tensor::{check_tensor, mode_product};
 
 /// The `n` Chebyshev points of the second kind `cos(jπ/(n−1))`, `j = 0, …, n−1`, on `[-1, 1]`
 /// (in decreasing order; `[0.0]` for `n = 1`).
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `n == 0`.
+/// [`linalg::Error::InvalidParameter`] if `n == 0`.
 ///
 /// # Example
 ///
@@ -106,7 +106,7 @@ pub fn chebyshev_points(n: usize) -> Result<Vec<f64>> {
 /// to `a`; the midpoint for `n = 1`).
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `n == 0` or the interval is not finite with `a < b`.
+/// [`linalg::Error::InvalidParameter`] if `n == 0` or the interval is not finite with `a < b`.
 ///
 /// # Example
 ///
@@ -128,7 +128,7 @@ pub fn chebyshev_points_on(interval: (f64, f64), n: usize) -> Result<Vec<f64>> {
 /// length `2(n − 1)`.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `samples` is empty; [`crate::Error::Linalg`]
+/// [`linalg::Error::InvalidParameter`] if `samples` is empty; [`crate::Error::Linalg`]
 /// ([`linalg::Error::NonFinite`]) if it holds NaN or an infinity.
 ///
 /// # Example
@@ -183,7 +183,7 @@ pub fn clenshaw(coeffs: &[f64], y: f64) -> f64 {
 /// tensor along one mode.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if the interval is not finite with `a < b`.
+/// [`linalg::Error::InvalidParameter`] if the interval is not finite with `a < b`.
 ///
 /// # Example
 ///
@@ -215,7 +215,7 @@ impl Chebyshev1d {
     /// Interpolates `f` at `n` Chebyshev points of `interval`.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `n == 0` or the interval is degenerate or not
+    /// [`linalg::Error::InvalidParameter`] if `n == 0` or the interval is degenerate or not
     /// finite; [`crate::Error::Linalg`] if `f` returns NaN or an infinity at a Chebyshev point.
     ///
     /// # Example
@@ -239,7 +239,7 @@ impl Chebyshev1d {
     /// that order (from `b` down to `a`).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `samples` is empty or the interval is degenerate
+    /// [`linalg::Error::InvalidParameter`] if `samples` is empty or the interval is degenerate
     /// or not finite; [`crate::Error::Linalg`] if a sample is NaN or infinite.
     ///
     /// # Example
@@ -260,7 +260,7 @@ impl Chebyshev1d {
     /// The interpolant with the given Chebyshev coefficients on `interval`.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `coeffs` is empty or the interval is degenerate or
+    /// [`linalg::Error::InvalidParameter`] if `coeffs` is empty or the interval is degenerate or
     /// not finite; [`crate::Error::Linalg`] if a coefficient is NaN or infinite.
     ///
     /// # Example
@@ -346,7 +346,7 @@ impl Chebyshev1d {
 /// [`chebyshev_points_on`].
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `domain` is empty, `domain` and `n` differ in length,
+/// [`linalg::Error::InvalidParameter`] if `domain` is empty, `domain` and `n` differ in length,
 /// a count is 0 or an interval is degenerate or not finite.
 ///
 /// # Example
@@ -365,10 +365,11 @@ pub fn chebyshev_grid_samples(
 ) -> Result<ArrayD<f64>> {
     check_domain(domain)?;
     if n.len() != domain.len() {
-        return Err(invalid(
+        return Err(invalid_in(
             "n",
             n,
-            format!("one point count per dimension ({} expected)", domain.len()),
+            format!("{} expected", domain.len()),
+            "one point count per dimension",
         ));
     }
     let grids = domain
@@ -389,7 +390,7 @@ pub fn chebyshev_grid_samples(
 /// mode (see the module docs). The shape is kept.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if the tensor has no modes or a mode of length 0;
+/// [`linalg::Error::InvalidParameter`] if the tensor has no modes or a mode of length 0;
 /// [`crate::Error::Linalg`] for a NaN or infinite entry.
 ///
 /// # Example
@@ -436,7 +437,7 @@ impl ChebyshevNd {
     /// (`f` receives the `d` coordinates of a point).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `domain` is empty, `domain` and `n` differ in
+    /// [`linalg::Error::InvalidParameter`] if `domain` is empty, `domain` and `n` differ in
     /// length, a count is 0 or an interval is degenerate or not finite;
     /// [`crate::Error::Linalg`] if `f` returns NaN or an infinity at a grid point.
     ///
@@ -462,7 +463,7 @@ impl ChebyshevNd {
     /// the points of [`chebyshev_points_on`]; the shape gives the point counts).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `domain` is empty or does not match the number of
+    /// [`linalg::Error::InvalidParameter`] if `domain` is empty or does not match the number of
     /// modes, an interval is degenerate or not finite, or a mode has length 0;
     /// [`crate::Error::Linalg`] if a sample is NaN or infinite.
     ///
@@ -515,7 +516,7 @@ impl ChebyshevNd {
     /// mode is summed first, for every index of the others, and so on down to mode 1.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `x` does not have `d` coordinates.
+    /// [`linalg::Error::InvalidParameter`] if `x` does not have `d` coordinates.
     ///
     /// # Example
     ///
@@ -542,7 +543,7 @@ impl ChebyshevNd {
     /// The values at the rows of `points` (`m x d`, one point per row).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `points` does not have `d` columns.
+    /// [`linalg::Error::InvalidParameter`] if `points` does not have `d` columns.
     ///
     /// # Example
     ///
@@ -581,7 +582,7 @@ impl ChebyshevNd {
     /// [`evaluation_matrix`] of every mode. The result has shape `(|grids[0]|, …)`.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if there are not `d` grids.
+    /// [`linalg::Error::InvalidParameter`] if there are not `d` grids.
     ///
     /// # Example
     ///
@@ -697,10 +698,11 @@ pub(crate) fn check_domain(domain: &[(f64, f64)]) -> Result<()> {
 
 fn check_modes(domain: &[(f64, f64)], ndim: usize) -> Result<()> {
     if ndim != domain.len() {
-        return Err(invalid(
+        return Err(invalid_in(
             "domain",
             domain,
-            format!("one interval per tensor mode ({ndim} modes)"),
+            format!("{ndim} modes"),
+            "one interval per tensor mode",
         ));
     }
     Ok(())
@@ -708,10 +710,11 @@ fn check_modes(domain: &[(f64, f64)], ndim: usize) -> Result<()> {
 
 pub(crate) fn check_point(domain: &[(f64, f64)], x: &[f64]) -> Result<()> {
     if x.len() != domain.len() {
-        return Err(invalid(
+        return Err(invalid_in(
             "x",
             x,
-            format!("a point needs {} coordinates", domain.len()),
+            format!("{} coordinates expected", domain.len()),
+            "a point needs one coordinate per dimension",
         ));
     }
     Ok(())
@@ -722,10 +725,11 @@ pub(crate) fn check_points_matrix(
     points: ArrayView2<'_, f64>,
 ) -> Result<()> {
     if points.ncols() != domain.len() {
-        return Err(invalid(
+        return Err(invalid_in(
             "points",
             points.dim(),
-            format!("one point per row with {} columns", domain.len()),
+            format!("{} columns expected", domain.len()),
+            "one point per row, one column per dimension",
         ));
     }
     Ok(())
@@ -733,10 +737,11 @@ pub(crate) fn check_points_matrix(
 
 pub(crate) fn check_grids<G: AsRef<[f64]>>(domain: &[(f64, f64)], grids: &[G]) -> Result<()> {
     if grids.len() != domain.len() {
-        return Err(invalid(
+        return Err(invalid_in(
             "grids",
             grids.len(),
-            format!("one grid per dimension ({} expected)", domain.len()),
+            format!("{} expected", domain.len()),
+            "one grid per dimension",
         ));
     }
     Ok(())

@@ -91,7 +91,7 @@ use crate::chebyshev::{
     chebyshev_points_on, check_domain, check_grids, check_point, check_points_matrix,
     evaluation_matrix, to_reference,
 };
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 use crate::tensor::mode_product;
 use crate::tucker::{Hooi, HooiStats, Tucker};
 
@@ -158,7 +158,7 @@ impl ChebyshevTucker {
     /// coefficient tensor).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for an empty or degenerate box, a zero point count,
+    /// [`linalg::Error::InvalidParameter`] for an empty or degenerate box, a zero point count,
     /// `n` of the wrong length, or ranks that do not fit the coefficient tensor;
     /// [`crate::Error::Linalg`] if `f` returns NaN or an infinity on the grid, or an SVD fails.
     ///
@@ -188,7 +188,7 @@ impl ChebyshevTucker {
     /// points of [`chebyshev_points_on`]).
     ///
     /// # Errors
-    /// As [`ChebyshevTucker::from_fn`], and [`crate::Error::InvalidParameter`] if the number of
+    /// As [`ChebyshevTucker::from_fn`], and [`linalg::Error::InvalidParameter`] if the number of
     /// modes of `samples` differs from the dimension of `domain`.
     ///
     /// # Example
@@ -211,10 +211,11 @@ impl ChebyshevTucker {
     ) -> Result<(Self, HooiStats)> {
         check_domain(domain)?;
         if samples.ndim() != domain.len() {
-            return Err(invalid(
+            return Err(invalid_in(
                 "samples",
                 samples.shape(),
-                format!("needs one mode per dimension of the box ({})", domain.len()),
+                format!("{} dimensions", domain.len()),
+                "needs one mode per dimension of the box",
             ));
         }
         let coeffs = chebyshev_coefficients_nd(samples)?;
@@ -262,7 +263,7 @@ impl ChebyshevTucker {
     /// so any Tucker representation is accepted.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a degenerate box, a factor count that differs
+    /// [`linalg::Error::InvalidParameter`] for a degenerate box, a factor count that differs
     /// from the dimension, or factor column counts that do not match the core;
     /// [`crate::Error::Linalg`] for empty or non-finite factors.
     ///
@@ -282,25 +283,24 @@ impl ChebyshevTucker {
         check_domain(domain)?;
         let Tucker { core, factors } = tucker;
         if factors.len() != domain.len() || core.ndim() != domain.len() {
-            return Err(invalid(
+            return Err(invalid_in(
                 "factors",
                 factors.len(),
                 format!(
-                    "needs one factor and one core mode per dimension of the box ({}; core has {})",
+                    "{} dimensions; core has {} modes",
                     domain.len(),
                     core.ndim()
                 ),
+                "needs one factor and one core mode per dimension of the box",
             ));
         }
         for (k, u) in factors.iter().enumerate() {
             if u.ncols() != core.shape()[k] {
-                return Err(invalid(
+                return Err(invalid_in(
                     "factors",
                     (u.nrows(), u.ncols()),
-                    format!(
-                        "factor {k} needs {} columns (the core's mode size)",
-                        core.shape()[k]
-                    ),
+                    format!("factor {k}, core mode size {}", core.shape()[k]),
+                    "a factor needs as many columns as the core's mode size",
                 ));
             }
         }
@@ -317,7 +317,7 @@ impl ChebyshevTucker {
     /// are extrapolated.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `x` does not have `d` coordinates.
+    /// [`linalg::Error::InvalidParameter`] if `x` does not have `d` coordinates.
     ///
     /// # Example
     ///
@@ -337,7 +337,7 @@ impl ChebyshevTucker {
     /// The values at the rows of `points` (`m x d`, one point per row).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `points` does not have `d` columns.
+    /// [`linalg::Error::InvalidParameter`] if `points` does not have `d` columns.
     ///
     /// # Example
     ///
@@ -371,7 +371,7 @@ impl ChebyshevTucker {
     /// `Σ_k m_k n_k R_k` plus the mode products of the core — never a function evaluation.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if there are not `d` grids or a grid is empty.
+    /// [`linalg::Error::InvalidParameter`] if there are not `d` grids or a grid is empty.
     ///
     /// # Example
     ///
@@ -399,7 +399,7 @@ impl ChebyshevTucker {
     /// factors; `R'_k ≤ min(m_k, R_k)`. Its `reconstruct()` equals [`ChebyshevTucker::eval_grid`].
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if there are not `d` grids or a grid is empty;
+    /// [`linalg::Error::InvalidParameter`] if there are not `d` grids or a grid is empty;
     /// [`crate::Error::Linalg`] if a grid point is not finite.
     ///
     /// # Example
@@ -453,7 +453,7 @@ impl ChebyshevTucker {
     /// [`ChebyshevTucker::recompress`].
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if the boxes differ (beyond a relative `1e-12`).
+    /// [`linalg::Error::InvalidParameter`] if the boxes differ (beyond a relative `1e-12`).
     ///
     /// # Example
     ///
@@ -511,7 +511,7 @@ impl ChebyshevTucker {
     /// The function multiplied by `alpha` (the core is scaled).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `alpha` is not finite.
+    /// [`linalg::Error::InvalidParameter`] if `alpha` is not finite.
     ///
     /// # Example
     ///
@@ -581,7 +581,7 @@ impl ChebyshevTucker {
     /// The shifted box `domain − shift` must lie inside this format's box (no extrapolation).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a degenerate box, a wrong number of coordinates,
+    /// [`linalg::Error::InvalidParameter`] for a degenerate box, a wrong number of coordinates,
     /// a non-finite shift, or `domain − shift` leaving the box.
     ///
     /// # Example
@@ -599,10 +599,11 @@ impl ChebyshevTucker {
         check_domain(domain)?;
         check_point(&self.domain, shift)?;
         if domain.len() != self.domain.len() {
-            return Err(invalid(
+            return Err(invalid_in(
                 "domain",
                 domain,
-                format!("needs {} intervals", self.domain.len()),
+                format!("{} intervals expected", self.domain.len()),
+                "one interval per dimension",
             ));
         }
         if let Some(s) = shift.iter().find(|s| !s.is_finite()) {
@@ -614,13 +615,14 @@ impl ChebyshevTucker {
             let (lo, hi) = (domain[k].0 - shift[k], domain[k].1 - shift[k]);
             let slack = 1e-12 * (b - a);
             if lo < a - slack || hi > b + slack {
-                return Err(invalid(
+                return Err(invalid_in(
                     "domain",
                     domain[k],
                     format!(
-                        "interval {k} shifted by {} is [{lo}, {hi}], outside the format's [{a}, {b}]",
+                        "interval {k} shifted by {} is [{lo}, {hi}], the format's is [{a}, {b}]",
                         -shift[k]
                     ),
+                    "the shifted interval lies outside the format's",
                 ));
             }
             let n = u.nrows();
@@ -777,10 +779,11 @@ fn check_same_box(a: &[(f64, f64)], b: &[(f64, f64)]) -> Result<()> {
     if same {
         Ok(())
     } else {
-        Err(invalid(
+        Err(invalid_in(
             "domain",
             b,
-            format!("the boxes must agree ({a:?})"),
+            format!("other box {a:?}"),
+            "the boxes must agree",
         ))
     }
 }

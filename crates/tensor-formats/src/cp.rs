@@ -75,7 +75,7 @@ use faer::{Accum, Mat, MatMut, MatRef};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use serde::{Deserialize, Serialize};
 
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 use crate::tensor::{check_tensor, norm, row_major, unfold_data};
 use crate::tucker::left_singular;
 use crate::{Error, Result};
@@ -112,7 +112,7 @@ impl Cp {
     /// A CP decomposition from weights and factors, checked for consistency.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if there are no factors or no components, a factor has
+    /// [`linalg::Error::InvalidParameter`] if there are no factors or no components, a factor has
     /// no rows, or a factor's column count differs from the number of weights;
     /// [`crate::Error::Linalg`] for non-finite entries.
     ///
@@ -153,13 +153,19 @@ impl Cp {
         }
         for (n, a) in self.factors.iter().enumerate() {
             if a.nrows() == 0 {
-                return Err(invalid("factor rows", 0, format!("factor {n} has no rows")));
+                return Err(invalid_in(
+                    "factor rows",
+                    0,
+                    format!("factor {n}"),
+                    "a factor has no rows",
+                ));
             }
             if a.ncols() != rank {
-                return Err(invalid(
+                return Err(invalid_in(
                     "factor columns",
                     a.ncols(),
-                    format!("factor {n} must have one column per weight ({rank})"),
+                    format!("factor {n}, {rank} weights"),
+                    "a factor must have one column per weight",
                 ));
             }
         }
@@ -200,7 +206,7 @@ impl Cp {
     /// held).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `x` has another shape.
+    /// [`linalg::Error::InvalidParameter`] if `x` has another shape.
     ///
     /// # Panics
     /// If the model is inconsistent (see [`Cp::new`]).
@@ -208,10 +214,11 @@ impl Cp {
         self.assert_structure();
         let shape = self.shape();
         if x.shape() != shape.as_slice() {
-            return Err(invalid(
+            return Err(invalid_in(
                 "shape",
                 x.shape(),
-                format!("must equal the CP model's shape {shape:?}"),
+                format!("CP model shape {shape:?}"),
+                "must equal the CP model's shape",
             ));
         }
         let data = row_major(x);
@@ -231,7 +238,7 @@ impl Cp {
 /// `Π_m A_m[i_m, r]`.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `factors` is empty or the column counts differ.
+/// [`linalg::Error::InvalidParameter`] if `factors` is empty or the column counts differ.
 ///
 /// # Example
 ///
@@ -250,10 +257,11 @@ pub fn khatri_rao(factors: &[Mat<f64>]) -> Result<Mat<f64>> {
         .map(|a| a.ncols())
         .ok_or_else(|| invalid("factors", 0, "the Khatri–Rao product needs a factor"))?;
     if let Some(n) = factors.iter().position(|a| a.ncols() != rank) {
-        return Err(invalid(
+        return Err(invalid_in(
             "factor columns",
             factors[n].ncols(),
-            format!("factor {n} must have {rank} columns like factor 0"),
+            format!("factor {n}; factor 0 has {rank}"),
+            "every factor must have as many columns as factor 0",
         ));
     }
     let refs: Vec<&Mat<f64>> = factors.iter().collect();
@@ -265,7 +273,7 @@ pub fn khatri_rao(factors: &[Mat<f64>]) -> Result<Mat<f64>> {
 /// `factors[mode]` fixes `R` but is otherwise not read.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `mode` is out of range, there is not one factor per
+/// [`linalg::Error::InvalidParameter`] if `mode` is out of range, there is not one factor per
 /// mode, a factor's row count differs from its mode size, or the column counts differ or are 0;
 /// the errors of [`check_tensor`].
 ///
@@ -289,17 +297,19 @@ pub fn mttkrp(x: ArrayViewD<'_, f64>, factors: &[Mat<f64>], mode: usize) -> Resu
     check_tensor("tensor", &x)?;
     let shape = x.shape();
     if mode >= shape.len() {
-        return Err(invalid(
+        return Err(invalid_in(
             "mode",
             mode,
-            format!("the tensor has {} modes", shape.len()),
+            format!("{} modes", shape.len()),
+            "no such mode of the tensor",
         ));
     }
     if factors.len() != shape.len() {
-        return Err(invalid(
+        return Err(invalid_in(
             "factors",
             factors.len(),
-            format!("needs one factor per mode ({} modes)", shape.len()),
+            format!("{} modes", shape.len()),
+            "needs one factor per mode",
         ));
     }
     let rank = factors[0].ncols();
@@ -312,10 +322,11 @@ pub fn mttkrp(x: ArrayViewD<'_, f64>, factors: &[Mat<f64>], mode: usize) -> Resu
     }
     for (n, a) in factors.iter().enumerate() {
         if a.nrows() != shape[n] || a.ncols() != rank {
-            return Err(invalid(
+            return Err(invalid_in(
                 "factor shape",
                 (a.nrows(), a.ncols()),
                 format!("factor {n} must be {} x {rank}", shape[n]),
+                "a factor must be mode size x rank",
             ));
         }
     }
@@ -574,7 +585,7 @@ impl CpAls {
     /// an error: the last iterate is returned with `stats.converged == false`.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a tensor with fewer than two modes or a rank above
+    /// [`linalg::Error::InvalidParameter`] for a tensor with fewer than two modes or a rank above
     /// `min_n Π_{m≠n} I_m` (no tensor of that shape needs more components); the errors of
     /// [`check_tensor`]; [`crate::Error::Linalg`] if an SVD fails to converge.
     ///
@@ -604,13 +615,11 @@ impl CpAls {
         let total: usize = shape.iter().product();
         let bound = total / shape.iter().copied().max().unwrap_or(1);
         if self.rank > bound {
-            return Err(invalid(
+            return Err(invalid_in(
                 "rank",
                 self.rank,
-                format!(
-                    "exceeds {bound}, the largest CP rank of a tensor of shape {shape:?} \
-                     (min over n of the product of the other mode sizes)"
-                ),
+                format!("largest CP rank {bound} for shape {shape:?}"),
+                "exceeds the largest CP rank of a tensor of this shape (min over n of the product of the other mode sizes)",
             ));
         }
         let rank = self.rank;
@@ -834,7 +843,7 @@ impl CpAlsParams {
     /// Validates the parameters (the rank is checked against the tensor in `decompose`).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if the rank is missing or zero, `max_iters` is zero, or
+    /// [`linalg::Error::InvalidParameter`] if the rank is missing or zero, `max_iters` is zero, or
     /// `tol` is negative or not finite.
     ///
     /// # Example

@@ -107,7 +107,7 @@ use rustfft::{Fft, FftPlanner};
 pub use rustfft::num_complex::Complex64;
 
 use crate::Result;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 
 /// Largest degree accepted by the evaluation functions ([`real_spherical_harmonics`],
 /// [`gaunt_coefficient`], [`SphereQuadrature`]).
@@ -136,7 +136,7 @@ pub fn sh_len(l_max: usize) -> usize {
 /// The position `l² + l + m` of `Y_{l,m}` in a coefficient vector.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `|m| > l`.
+/// [`linalg::Error::InvalidParameter`] if `|m| > l`.
 ///
 /// # Example
 /// ```
@@ -148,10 +148,11 @@ pub fn sh_len(l_max: usize) -> usize {
 /// ```
 pub fn sh_index(l: usize, m: i64) -> Result<usize> {
     if m.unsigned_abs() as usize > l {
-        return Err(invalid(
+        return Err(invalid_in(
             "m",
             m,
-            format!("the order must satisfy |m| ≤ l = {l}"),
+            format!("l = {l}"),
+            "the order must satisfy |m| ≤ l",
         ));
     }
     Ok(idx(l, m))
@@ -192,10 +193,11 @@ fn degree_of_len(name: &'static str, len: usize) -> Result<usize> {
 
 fn check_degree(name: &'static str, l: usize, max: usize) -> Result<()> {
     if l > max {
-        return Err(invalid(
+        return Err(invalid_in(
             name,
             l,
-            format!("degrees up to {max} are supported"),
+            format!("largest supported {max}"),
+            "degree too large",
         ));
     }
     Ok(())
@@ -243,7 +245,7 @@ fn azimuthal(m: i64, phi: f64) -> f64 {
 /// azimuth `φ`), in the order of [`sh_index`].
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `l_max > MAX_DEGREE` or an
+/// [`linalg::Error::InvalidParameter`] if `l_max > MAX_DEGREE` or an
 /// angle is not finite.
 ///
 /// # Example
@@ -275,7 +277,7 @@ pub fn real_spherical_harmonics(l_max: usize, theta: f64, phi: f64) -> Result<Ve
 /// The value `Σ f_{lm} Y_{lm}(θ, φ)` of a function given by its coefficients.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `coeffs` does not have
+/// [`linalg::Error::InvalidParameter`] if `coeffs` does not have
 /// `(L+1)²` entries or an angle is not finite; [`Error::Linalg`](crate::Error::Linalg) if a
 /// coefficient is NaN or infinite.
 ///
@@ -298,7 +300,7 @@ pub fn evaluate_sh(coeffs: &[f64], theta: f64, phi: f64) -> Result<f64> {
 /// of degree `≤ 2n − 1` exactly. Newton's method on the three-term recurrence of `P_n`.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `n = 0` or `n > 2 MAX_DEGREE`.
+/// [`linalg::Error::InvalidParameter`] if `n = 0` or `n > 2 MAX_DEGREE`.
 ///
 /// # Example
 /// ```
@@ -309,10 +311,11 @@ pub fn evaluate_sh(coeffs: &[f64], theta: f64, phi: f64) -> Result<f64> {
 /// ```
 pub fn gauss_legendre(n: usize) -> Result<(Vec<f64>, Vec<f64>)> {
     if n == 0 || n > 2 * MAX_DEGREE {
-        return Err(invalid(
+        return Err(invalid_in(
             "n",
             n,
-            format!("the number of nodes must be in 1..={}", 2 * MAX_DEGREE),
+            format!("1..={}", 2 * MAX_DEGREE),
+            "the number of nodes is out of range",
         ));
     }
     let mut x = vec![0.0; n];
@@ -363,7 +366,7 @@ impl SphereQuadrature {
     /// The rule exact for spherical polynomials of degree `≤ degree`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `degree > 2 MAX_DEGREE`.
+    /// [`linalg::Error::InvalidParameter`] if `degree > 2 MAX_DEGREE`.
     ///
     /// # Example
     /// ```
@@ -454,7 +457,7 @@ fn azimuthal_triple(m1: i64, m2: i64, m3: i64) -> f64 {
 /// imposed beyond the azimuthal one; parity and triangle zeros come out of the quadrature.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if some `|mᵢ| > lᵢ` or a degree
+/// [`linalg::Error::InvalidParameter`] if some `|mᵢ| > lᵢ` or a degree
 /// exceeds [`MAX_DEGREE`].
 ///
 /// # Example
@@ -497,17 +500,19 @@ pub fn gaunt_coefficient(
 /// Checks a pair of input coefficient vectors against the degrees of a product.
 fn check_inputs(x: &[f64], y: &[f64], l1: usize, l2: usize) -> Result<()> {
     if x.len() != sh_len(l1) {
-        return Err(invalid(
+        return Err(invalid_in(
             "x",
             x.len(),
-            format!("expected (L₁+1)² = {} coefficients", sh_len(l1)),
+            format!("(L₁+1)² = {} expected", sh_len(l1)),
+            "one coefficient per spherical harmonic of degree ≤ L₁",
         ));
     }
     if y.len() != sh_len(l2) {
-        return Err(invalid(
+        return Err(invalid_in(
             "y",
             y.len(),
-            format!("expected (L₂+1)² = {} coefficients", sh_len(l2)),
+            format!("(L₂+1)² = {} expected", sh_len(l2)),
+            "one coefficient per spherical harmonic of degree ≤ L₂",
         ));
     }
     ensure_finite_slice("spherical-harmonic coefficients x", x)?;
@@ -519,13 +524,11 @@ fn check_product_degrees(l1: usize, l2: usize, l_out: usize, max: usize) -> Resu
     check_degree("l1", l1, max)?;
     check_degree("l2", l2, max)?;
     if l_out > l1 + l2 {
-        return Err(invalid(
+        return Err(invalid_in(
             "l_out",
             l_out,
-            format!(
-                "the product of degrees {l1} and {l2} has degree {}: L_out ≤ L₁ + L₂",
-                l1 + l2
-            ),
+            format!("L₁ + L₂ = {l1} + {l2} = {}", l1 + l2),
+            "L_out ≤ L₁ + L₂ (the degree of the product)",
         ));
     }
     Ok(())
@@ -551,7 +554,7 @@ impl GauntTable {
     /// Gauss–Legendre rule exact for all the polar integrals.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `l1` or `l2` exceeds
+    /// [`linalg::Error::InvalidParameter`] if `l1` or `l2` exceeds
     /// [`MAX_TABLE_DEGREE`] or `l_out > l1 + l2`.
     ///
     /// # Example
@@ -685,7 +688,7 @@ impl GauntTable {
     /// The direct Gaunt tensor product `z_{l₃m₃} = Σ G x_{l₁m₁} y_{l₂m₂}`, `l₃ ≤ L_out`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `x` or `y` does not have
+    /// [`linalg::Error::InvalidParameter`] if `x` or `y` does not have
     /// `(L₁+1)²` or `(L₂+1)²` entries; [`Error::Linalg`](crate::Error::Linalg) for NaN or
     /// infinite coefficients.
     ///
@@ -789,7 +792,7 @@ impl GauntFft {
     /// `≤ l_out` (`O(L³)` memory, `O(L⁴)` time once).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `l1` or `l2` exceeds
+    /// [`linalg::Error::InvalidParameter`] if `l1` or `l2` exceeds
     /// [`MAX_FFT_DEGREE`] or `l_out > l1 + l2`.
     ///
     /// # Example
@@ -969,7 +972,7 @@ impl GauntFft {
     /// `max(L₁, L₂)`): `f(θ, φ) = Σ F[u, v] e^{i(uθ + vφ)}`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `x` does not have
+    /// [`linalg::Error::InvalidParameter`] if `x` does not have
     /// `(L+1)²` entries with `L ≤ max(L₁, L₂)`; [`Error::Linalg`](crate::Error::Linalg) for NaN or
     /// infinite coefficients.
     ///
@@ -987,10 +990,11 @@ impl GauntFft {
     pub fn to_fourier(&self, x: &[f64]) -> Result<Array2<Complex64>> {
         let l = degree_of_len("x", x.len())?;
         if l > self.l_in {
-            return Err(invalid(
+            return Err(invalid_in(
                 "x",
                 x.len(),
-                format!("degree {l} exceeds max(L₁, L₂) = {}", self.l_in),
+                format!("degree {l}, max(L₁, L₂) = {}", self.l_in),
+                "the degree exceeds max(L₁, L₂)",
             ));
         }
         ensure_finite_slice("spherical-harmonic coefficients", x)?;
@@ -1008,7 +1012,7 @@ impl GauntFft {
     /// `B ≤ L₁ + L₂`. The projection is exact (no quadrature error).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `c` is not square of odd
+    /// [`linalg::Error::InvalidParameter`] if `c` is not square of odd
     /// side `2B + 1 ≤ 2(L₁ + L₂) + 1`, or holds NaN or an infinity.
     ///
     /// # Example
@@ -1024,13 +1028,11 @@ impl GauntFft {
     pub fn from_fourier(&self, c: ArrayView2<'_, Complex64>) -> Result<Vec<f64>> {
         let (rows, cols) = c.dim();
         if rows != cols || rows % 2 == 0 || rows > 2 * self.band + 1 {
-            return Err(invalid(
+            return Err(invalid_in(
                 "c",
                 (rows, cols),
-                format!(
-                    "expected a square array of odd side at most {}",
-                    2 * self.band + 1
-                ),
+                format!("side at most {}", 2 * self.band + 1),
+                "expected a square array of odd side",
             ));
         }
         if c.iter().any(|v| !v.re.is_finite() || !v.im.is_finite()) {
@@ -1056,7 +1058,7 @@ impl GauntFft {
     /// `l ≤ L_out`: the same numbers as [`GauntTable::product`] in `O(L³)`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `x` or `y` does not have
+    /// [`linalg::Error::InvalidParameter`] if `x` or `y` does not have
     /// `(L₁+1)²` or `(L₂+1)²` entries; [`Error::Linalg`](crate::Error::Linalg) for NaN or
     /// infinite coefficients.
     ///

@@ -90,7 +90,7 @@ use linalg::{AdjointOperator, LinearOperator, assert_apply_shapes, num_threads, 
 use rayon::prelude::*;
 
 use crate::Result;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 
 /// Which Kronecker structure a [`KroneckerEigen`] diagonalises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,10 +133,11 @@ fn check_factors(factors: &[MatRef<'_, f64>]) -> Result<()> {
 fn check_square(factors: &[MatRef<'_, f64>]) -> Result<()> {
     for (k, f) in factors.iter().enumerate() {
         if f.nrows() != f.ncols() {
-            return Err(invalid(
+            return Err(invalid_in(
                 "factors",
                 (k, f.nrows(), f.ncols()),
-                format!("factor {k} must be square for a Kronecker sum or a shifted solve"),
+                format!("factor {k}"),
+                "a factor must be square for a Kronecker sum or a shifted solve",
             ));
         }
     }
@@ -272,7 +273,7 @@ fn mode_order(shapes: &[(usize, usize)]) -> Vec<usize> {
 /// `∏ m_k × ∏ n_k` entries.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for an empty list or a size that
+/// [`linalg::Error::InvalidParameter`] for an empty list or a size that
 /// overflows `usize`; [`Error::Linalg`](crate::Error::Linalg) for empty or non-finite factors.
 ///
 /// # Example
@@ -316,7 +317,7 @@ impl KroneckerProduct {
     /// The Kronecker product of `factors` (at least one, each non-empty and finite).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for an empty list or a size
+    /// [`linalg::Error::InvalidParameter`] for an empty list or a size
     /// that overflows `usize`; [`Error::Linalg`](crate::Error::Linalg) for empty or non-finite
     /// factors.
     ///
@@ -537,7 +538,7 @@ impl KroneckerSum {
     /// The Kronecker sum of square `factors` (at least one, each non-empty and finite).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for an empty list, a
+    /// [`linalg::Error::InvalidParameter`] for an empty list, a
     /// non-square factor or a size that overflows `usize`; [`Error::Linalg`](crate::Error::Linalg)
     /// for empty or non-finite factors.
     ///
@@ -698,7 +699,7 @@ impl KroneckerEigen {
     /// Diagonalises `A₁ ⊗ ⋯ ⊗ A_d` for symmetric `factors`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for an empty list, a
+    /// [`linalg::Error::InvalidParameter`] for an empty list, a
     /// non-square factor or a size that overflows `usize`; [`Error::Linalg`](crate::Error::Linalg)
     /// for empty, non-finite or non-symmetric factors (relative asymmetry above `1e-10`) or a
     /// failed eigendecomposition.
@@ -841,14 +842,14 @@ impl KroneckerEigen {
         for (i, l) in lambda.iter_mut().enumerate() {
             *l += shift;
             if l.abs() <= tol {
-                return Err(invalid(
+                return Err(invalid_in(
                     "shift",
                     shift,
                     format!(
-                        "the shifted system is singular: eigenvalue {i} (row-major index) of A + σI \
-                         is {:.3e}, below the tolerance {tol:.3e}",
+                        "eigenvalue {i} (row-major index) of A + σI is {:.3e}, tolerance {tol:.3e}",
                         *l
                     ),
+                    "the shifted system is singular",
                 ));
             }
         }
@@ -878,7 +879,7 @@ impl KroneckerEigen {
     ///
     /// # Errors
     /// [`Error::Linalg`](crate::Error::Linalg) if `b` does not have `len()` entries or holds NaN
-    /// or an infinity; [`Error::InvalidParameter`](crate::Error::InvalidParameter) (`shift`) if
+    /// or an infinity; [`linalg::Error::InvalidParameter`] (`shift`) if
     /// `σ` is not finite or `A + σI` is singular to working precision (see the module docs).
     ///
     /// # Example

@@ -32,27 +32,29 @@ use faer::{Accum, Mat, MatMut, MatRef, Par};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
 
-use crate::error::invalid;
+use crate::error::invalid_in;
 use crate::{Error, Result};
 
 /// Checks that `x` has at least one mode, no empty mode, and only finite entries.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] for an order-0 tensor or a 0-sized mode;
+/// [`linalg::Error::InvalidParameter`] for an order-0 tensor or a 0-sized mode;
 /// [`crate::Error::Linalg`] ([`linalg::Error::NonFinite`]) for NaN or infinite entries.
 pub fn check_tensor(what: &'static str, x: &ArrayViewD<'_, f64>) -> Result<()> {
     if x.ndim() == 0 {
-        return Err(invalid(
+        return Err(invalid_in(
             "tensor order",
             0,
-            format!("{what} needs at least one mode"),
+            what,
+            "needs at least one mode",
         ));
     }
     if let Some(mode) = x.shape().iter().position(|&s| s == 0) {
-        return Err(invalid(
+        return Err(invalid_in(
             "mode size",
             x.shape(),
-            format!("{what} has an empty mode {mode}"),
+            format!("{what}, mode {mode}"),
+            "the tensor has an empty mode",
         ));
     }
     // A plain scan first (indexed iteration over a dynamic-dimension array is slow); the index
@@ -124,7 +126,7 @@ pub(crate) fn ttm(x: &[f64], shape: &[usize], mode: usize, a: MatRef<'_, f64>) -
 /// `X ×_n A` for `A` of shape `J × I_n`.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `mode` is out of range or `A` has the wrong number of columns;
+/// [`linalg::Error::InvalidParameter`] if `mode` is out of range or `A` has the wrong number of columns;
 /// the errors of [`check_tensor`].
 pub fn mode_product(
     x: ArrayViewD<'_, f64>,
@@ -133,36 +135,40 @@ pub fn mode_product(
 ) -> Result<ArrayD<f64>> {
     check_tensor("tensor", &x)?;
     if mode >= x.ndim() {
-        return Err(invalid(
+        return Err(invalid_in(
             "mode",
             mode,
-            format!("the tensor has {} modes", x.ndim()),
+            format!("{} modes", x.ndim()),
+            "no such mode of the tensor",
         ));
     }
     if a.ncols() != x.shape()[mode] {
-        return Err(invalid(
+        return Err(invalid_in(
             "matrix columns",
             a.ncols(),
-            format!("must equal the size {} of mode {mode}", x.shape()[mode]),
+            format!("size {} of mode {mode}", x.shape()[mode]),
+            "must equal the size of the mode",
         ));
     }
     let mut shape = x.shape().to_vec();
     let data = ttm(&row_major(&x), &shape, mode, a);
     shape[mode] = a.nrows();
-    ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| invalid("shape", shape, e.to_string()))
+    ArrayD::from_shape_vec(IxDyn(&shape), data)
+        .map_err(|e| invalid_in("shape", shape, e, "inconsistent with the data"))
 }
 
 /// The mode-`n` unfolding `X_(n)` (`I_n × Π_{m≠n} I_m`).
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `mode` is out of range; the errors of [`check_tensor`].
+/// [`linalg::Error::InvalidParameter`] if `mode` is out of range; the errors of [`check_tensor`].
 pub fn unfold(x: ArrayViewD<'_, f64>, mode: usize) -> Result<Mat<f64>> {
     check_tensor("tensor", &x)?;
     if mode >= x.ndim() {
-        return Err(invalid(
+        return Err(invalid_in(
             "mode",
             mode,
-            format!("the tensor has {} modes", x.ndim()),
+            format!("{} modes", x.ndim()),
+            "no such mode of the tensor",
         ));
     }
     Ok(unfold_data(&row_major(&x), x.shape(), mode))
@@ -188,23 +194,25 @@ pub(crate) fn unfold_data(x: &[f64], shape: &[usize], mode: usize) -> Mat<f64> {
 /// The inverse of [`unfold`]: the tensor of shape `shape` whose mode-`n` unfolding is `m`.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if `m`'s shape does not match `shape` and `mode`.
+/// [`linalg::Error::InvalidParameter`] if `m`'s shape does not match `shape` and `mode`.
 pub fn fold(m: MatRef<'_, f64>, mode: usize, shape: &[usize]) -> Result<ArrayD<f64>> {
     if mode >= shape.len() {
-        return Err(invalid(
+        return Err(invalid_in(
             "mode",
             mode,
-            format!("the shape has {} modes", shape.len()),
+            format!("{} modes", shape.len()),
+            "no such mode of the shape",
         ));
     }
     let p: usize = shape[..mode].iter().product();
     let i_n = shape[mode];
     let q: usize = shape[mode + 1..].iter().product();
     if m.nrows() != i_n || m.ncols() != p * q {
-        return Err(invalid(
+        return Err(invalid_in(
             "unfolding shape",
             (m.nrows(), m.ncols()),
             format!("mode {mode} of shape {shape:?} needs {i_n} x {}", p * q),
+            "does not match the shape and mode",
         ));
     }
     let mut data = vec![0.0; p * i_n * q];
@@ -215,7 +223,8 @@ pub fn fold(m: MatRef<'_, f64>, mode: usize, shape: &[usize]) -> Result<ArrayD<f
             }
         }
     }
-    ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|e| invalid("shape", shape, e.to_string()))
+    ArrayD::from_shape_vec(IxDyn(shape), data)
+        .map_err(|e| invalid_in("shape", shape, e, "inconsistent with the data"))
 }
 
 /// The Frobenius norm `‖X‖ = (Σ x²)^{1/2}`.
@@ -226,13 +235,14 @@ pub fn norm(x: &ArrayViewD<'_, f64>) -> f64 {
 /// `‖X − Y‖ / ‖X‖`.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] if the shapes differ.
+/// [`linalg::Error::InvalidParameter`] if the shapes differ.
 pub fn rel_error(x: &ArrayViewD<'_, f64>, y: &ArrayViewD<'_, f64>) -> Result<f64> {
     if x.shape() != y.shape() {
-        return Err(invalid(
+        return Err(invalid_in(
             "shape",
             y.shape(),
-            format!("must equal {:?}", x.shape()),
+            format!("{:?} expected", x.shape()),
+            "the shapes must be equal",
         ));
     }
     let diff: f64 = x.iter().zip(y.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
@@ -245,7 +255,7 @@ pub fn rel_error(x: &ArrayViewD<'_, f64>, y: &ArrayViewD<'_, f64>) -> Result<f64
 ///
 /// # Errors
 /// [`crate::Error::Linalg`] for a missing or malformed file or a dtype other than `f64`/`f32`;
-/// [`crate::Error::InvalidParameter`] if the number of modes differs from `expected_order`;
+/// [`linalg::Error::InvalidParameter`] if the number of modes differs from `expected_order`;
 /// the errors of [`check_tensor`].
 pub fn read_tensor(path: impl AsRef<Path>, expected_order: Option<usize>) -> Result<ArrayD<f64>> {
     let x: ArrayD<f64> = match linalg::npy::read_npy(path.as_ref()) {
@@ -259,10 +269,11 @@ pub fn read_tensor(path: impl AsRef<Path>, expected_order: Option<usize>) -> Res
     if let Some(d) = expected_order
         && x.ndim() != d
     {
-        return Err(invalid(
+        return Err(invalid_in(
             "tensor order",
             x.ndim(),
             format!("{} must hold a {d}-way tensor", path.as_ref().display()),
+            "wrong number of modes",
         ));
     }
     check_tensor("tensor from file", &x.view())?;

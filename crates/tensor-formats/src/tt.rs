@@ -51,7 +51,7 @@ use faer::{Accum, Mat, MatMut, MatRef};
 use ndarray::{Array3, ArrayD, ArrayViewD, IxDyn, s};
 use serde::{Deserialize, Serialize};
 
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 use crate::tensor::{check_tensor, norm, row_major};
 use crate::tucker::left_singular;
 use crate::{Error, Result};
@@ -102,18 +102,24 @@ impl TtRanks {
             TtRanks::Fixed(r) => {
                 let d = shape.len();
                 if r.len() + 1 != d {
-                    return Err(invalid(
+                    return Err(invalid_in(
                         "ranks",
                         r,
                         format!(
-                            "needs the {} internal ranks r_1..r_{} of a {d}-way tensor",
+                            "{} internal ranks r_1..r_{} of a {d}-way tensor",
                             d - 1,
                             d - 1
                         ),
+                        "wrong number of ranks",
                     ));
                 }
                 if let Some(k) = r.iter().position(|&v| v == 0) {
-                    return Err(invalid("ranks", r, format!("rank r_{} is zero", k + 1)));
+                    return Err(invalid_in(
+                        "ranks",
+                        r,
+                        format!("r_{}", k + 1),
+                        "a rank is zero",
+                    ));
                 }
                 if attainable {
                     let full: Vec<usize> = std::iter::once(1)
@@ -124,16 +130,17 @@ impl TtRanks {
                         let left = full[k - 1] * shape[k - 1];
                         let right = shape[k] * full[k + 1];
                         if full[k] > left || full[k] > right {
-                            return Err(invalid(
+                            return Err(invalid_in(
                                 "ranks",
                                 r,
                                 format!(
-                                    "rank r_{k} = {} exceeds r_{} n_{} = {left} or n_{k} r_{} = {right}",
+                                    "r_{k} = {} > min(r_{} n_{} = {left}, n_{k} r_{} = {right})",
                                     full[k],
                                     k - 1,
                                     k - 1,
                                     k + 1
                                 ),
+                                "a rank exceeds the product of its neighbour rank and mode size",
                             ));
                         }
                     }
@@ -206,7 +213,7 @@ fn core_data(g: &Array3<f64>) -> Cow<'_, [f64]> {
 /// The core `r0 × n × r1` whose row-major data is `data` (length checked by the caller).
 fn core_from(r0: usize, n: usize, r1: usize, data: Vec<f64>) -> Result<Array3<f64>> {
     Array3::from_shape_vec((r0, n, r1), data)
-        .map_err(|e| invalid("core shape", (r0, n, r1), e.to_string()))
+        .map_err(|e| invalid_in("core shape", (r0, n, r1), e, "inconsistent with the data"))
 }
 
 /// `a` (`m × k`) as row-major data.
@@ -227,7 +234,7 @@ fn gemm_row_major(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Vec<f64> {
 /// The TT-SVD of `x`.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] for a zero maximal rank; fixed ranks that are not `d − 1`
+/// [`linalg::Error::InvalidParameter`] for a zero maximal rank; fixed ranks that are not `d − 1`
 /// values, zero, or not attainable; a tolerance outside `(0, 1)`; the errors of
 /// [`check_tensor`]; [`crate::Error::Linalg`] if an SVD fails to converge.
 ///
@@ -289,7 +296,7 @@ impl Tt {
     /// matching ranks between neighbours, finite entries.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a broken structure; [`crate::Error::Linalg`] for
+    /// [`linalg::Error::InvalidParameter`] for a broken structure; [`crate::Error::Linalg`] for
     /// non-finite entries.
     ///
     /// # Example
@@ -321,18 +328,20 @@ impl Tt {
         for (k, g) in self.cores.iter().enumerate() {
             let (r0, n, r1) = g.dim();
             if r0 == 0 || n == 0 || r1 == 0 {
-                return Err(invalid(
+                return Err(invalid_in(
                     "core shape",
                     (r0, n, r1),
-                    format!("core {k} is empty"),
+                    format!("core {k}"),
+                    "a core is empty",
                 ));
             }
             let want0 = if k == 0 { 1 } else { self.cores[k - 1].dim().2 };
             if r0 != want0 {
-                return Err(invalid(
+                return Err(invalid_in(
                     "core shape",
                     (r0, n, r1),
-                    format!("core {k} must have {want0} rows (r_{k})"),
+                    format!("core {k} needs r_{k} = {want0} rows"),
+                    "a core's rows must match the previous core's columns",
                 ));
             }
         }
@@ -395,7 +404,7 @@ impl Tt {
     /// `⟨X, Y⟩ = Σ X[i] Y[i]`, by contracting the cores left to right (`O(d n r³)`).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if the shapes differ.
+    /// [`linalg::Error::InvalidParameter`] if the shapes differ.
     ///
     /// # Panics
     /// If either tensor's cores are inconsistent (see [`Tt::new`]).
@@ -414,10 +423,11 @@ impl Tt {
         self.assert_structure();
         other.assert_structure();
         if self.shape() != other.shape() {
-            return Err(invalid(
+            return Err(invalid_in(
                 "shape",
                 other.shape(),
-                format!("must equal {:?}", self.shape()),
+                format!("{:?} expected", self.shape()),
+                "the shapes must be equal",
             ));
         }
         Ok(self.inner_unchecked(other))
@@ -453,7 +463,7 @@ impl Tt {
     /// `‖X − X̂‖ / ‖X‖` against a dense tensor `x` (forms the full TT tensor).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `x` has another shape.
+    /// [`linalg::Error::InvalidParameter`] if `x` has another shape.
     ///
     /// # Panics
     /// If the cores are inconsistent (see [`Tt::new`]).
@@ -471,7 +481,7 @@ impl Tt {
     /// `X + Y`: TT ranks add (call [`Tt::round`] to compress the sum).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if the shapes differ.
+    /// [`linalg::Error::InvalidParameter`] if the shapes differ.
     ///
     /// # Panics
     /// If either tensor's cores are inconsistent (see [`Tt::new`]).
@@ -493,10 +503,11 @@ impl Tt {
         self.assert_structure();
         other.assert_structure();
         if self.shape() != other.shape() {
-            return Err(invalid(
+            return Err(invalid_in(
                 "shape",
                 other.shape(),
-                format!("must equal {:?}", self.shape()),
+                format!("{:?} expected", self.shape()),
+                "the shapes must be equal",
             ));
         }
         let d = self.cores.len();
@@ -539,7 +550,7 @@ impl Tt {
     /// never raises a rank).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a zero maximal rank, fixed ranks that are not
+    /// [`linalg::Error::InvalidParameter`] for a zero maximal rank, fixed ranks that are not
     /// `d − 1` positive values, a tolerance outside `(0, 1)`, or inconsistent cores;
     /// [`crate::Error::Linalg`] for non-finite cores or an SVD that fails to converge.
     ///

@@ -45,7 +45,7 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::error::invalid;
+use crate::error::{invalid, invalid_in};
 use crate::tensor::{check_tensor, norm, row_major, ttm, unfold_data};
 
 /// A Tucker decomposition: core `G` (`R_0 × … × R_{d−1}`) and factors `U_n` (`I_n × R_n`,
@@ -98,7 +98,7 @@ impl Tucker {
     /// `‖X‖² − ‖G‖²` would cancel).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if `x` has another shape.
+    /// [`linalg::Error::InvalidParameter`] if `x` has another shape.
     pub fn rel_error(&self, x: &ArrayViewD<'_, f64>) -> Result<f64> {
         crate::tensor::rel_error(x, &self.reconstruct().view())
     }
@@ -118,21 +118,28 @@ impl TuckerRanks {
         match self {
             TuckerRanks::Fixed(r) => {
                 if r.len() != shape.len() {
-                    return Err(invalid(
+                    return Err(invalid_in(
                         "ranks",
                         r,
-                        format!("needs one rank per mode ({} modes)", shape.len()),
+                        format!("{} modes", shape.len()),
+                        "needs one rank per mode",
                     ));
                 }
                 for (n, (&rn, &i)) in r.iter().zip(shape).enumerate() {
                     if rn == 0 {
-                        return Err(invalid("ranks", r, format!("rank of mode {n} is zero")));
-                    }
-                    if rn > i {
-                        return Err(invalid(
+                        return Err(invalid_in(
                             "ranks",
                             r,
-                            format!("rank {rn} of mode {n} exceeds the mode size {i}"),
+                            format!("mode {n}"),
+                            "a rank is zero",
+                        ));
+                    }
+                    if rn > i {
+                        return Err(invalid_in(
+                            "ranks",
+                            r,
+                            format!("rank {rn} of mode {n} > mode size {i}"),
+                            "a rank exceeds the mode size",
                         ));
                     }
                     let others: usize = r
@@ -142,12 +149,13 @@ impl TuckerRanks {
                         .map(|(_, &v)| v)
                         .product();
                     if shape.len() > 1 && rn > others {
-                        return Err(invalid(
+                        return Err(invalid_in(
                             "ranks",
                             r,
                             format!(
-                                "rank {rn} of mode {n} exceeds the product {others} of the other ranks"
+                                "rank {rn} of mode {n} > {others}, the product of the other ranks"
                             ),
+                            "a rank exceeds the product of the other ranks",
                         ));
                     }
                 }
@@ -209,7 +217,7 @@ fn checked_data<'a>(
 /// The truncated HOSVD.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] for ranks of the wrong length, zero, or larger than the mode
+/// [`linalg::Error::InvalidParameter`] for ranks of the wrong length, zero, or larger than the mode
 /// sizes, or a tolerance outside `(0, 1)`; the errors of [`check_tensor`].
 pub fn hosvd(x: ArrayViewD<'_, f64>, ranks: &TuckerRanks) -> Result<Tucker> {
     let data = checked_data(&x, ranks)?;
@@ -333,7 +341,7 @@ fn st_hosvd_unchecked(
         factors.push(u);
     }
     let core = ArrayD::from_shape_vec(IxDyn(&shape), current)
-        .map_err(|e| invalid("shape", &shape, e.to_string()))?;
+        .map_err(|e| invalid_in("shape", &shape, e, "inconsistent with the data"))?;
     Ok((Tucker { core, factors }, discarded))
 }
 
@@ -418,8 +426,9 @@ impl Hooi {
                 let u = u.subcols(0, ranks[n]).to_owned();
                 if n == d - 1 {
                     let g = ttm(&y, &y_shape, n, u.transpose());
-                    core = ArrayD::from_shape_vec(IxDyn(&ranks), g)
-                        .map_err(|e| invalid("shape", &ranks, e.to_string()))?;
+                    core = ArrayD::from_shape_vec(IxDyn(&ranks), g).map_err(|e| {
+                        invalid_in("shape", &ranks, e, "inconsistent with the data")
+                    })?;
                 }
                 factors[n] = u;
             }
@@ -488,7 +497,7 @@ impl HooiParams {
     /// Validates the parameters (the ranks are checked against the tensor in `decompose`).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] if the ranks are missing or `tol` is negative or not finite.
+    /// [`linalg::Error::InvalidParameter`] if the ranks are missing or `tol` is negative or not finite.
     pub fn check(self) -> Result<Hooi> {
         let ranks = self
             .ranks

@@ -230,7 +230,10 @@ fn tensor_product_interpolation_in_two_and_three_dimensions() {
 #[test]
 fn bad_input_is_an_error() {
     fn bad<T>(r: Result<T, Error>) -> bool {
-        matches!(r, Err(Error::InvalidParameter { .. }))
+        matches!(
+            r,
+            Err(Error::Linalg(linalg::Error::InvalidParameter { .. }))
+        )
     }
     fn non_finite<T>(r: Result<T, Error>) -> bool {
         matches!(r, Err(Error::Linalg(linalg::Error::NonFinite { .. })))

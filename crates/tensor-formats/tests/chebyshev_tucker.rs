@@ -323,7 +323,10 @@ fn two_level_grid_tucker_is_orthogonal_and_matches_point_evaluation() {
 #[test]
 fn bad_input_is_an_error() {
     fn invalid<T>(r: Result<T, Error>) -> bool {
-        matches!(r, Err(Error::InvalidParameter { .. }))
+        matches!(
+            r,
+            Err(Error::Linalg(linalg::Error::InvalidParameter { .. }))
+        )
     }
     let h = hooi(1e-8);
     let dom = [(-1.0, 1.0); 3];

@@ -64,7 +64,10 @@ fn index_helpers_round_trip() {
     assert_eq!(sh_len(9), sh_index(9, 9).unwrap() + 1);
     assert!(matches!(
         sh_index(2, 3),
-        Err(Error::InvalidParameter { name: "m", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "m",
+            ..
+        }))
     ));
 }
 
@@ -358,11 +361,17 @@ fn errors_for_bad_input() {
     for bad in [vec![1.0; 8], vec![1.0; 4]] {
         assert!(matches!(
             g.product(&bad, &x),
-            Err(Error::InvalidParameter { name: "x", .. })
+            Err(Error::Linalg(linalg::Error::InvalidParameter {
+                name: "x",
+                ..
+            }))
         ));
         assert!(matches!(
             t.product(&x, &bad),
-            Err(Error::InvalidParameter { name: "y", .. })
+            Err(Error::Linalg(linalg::Error::InvalidParameter {
+                name: "y",
+                ..
+            }))
         ));
     }
     let mut nan = x.clone();
@@ -377,61 +386,103 @@ fn errors_for_bad_input() {
     ));
     assert!(matches!(
         g.to_fourier(&[1.0; 16]),
-        Err(Error::InvalidParameter { name: "x", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "x",
+            ..
+        }))
     ));
     assert!(matches!(
         g.to_fourier(&[1.0; 5]),
-        Err(Error::InvalidParameter { name: "x", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "x",
+            ..
+        }))
     ));
     let even = ndarray::Array2::from_elem((4, 4), Complex64::new(0.0, 0.0));
     assert!(matches!(
         g.from_fourier(even.view()),
-        Err(Error::InvalidParameter { name: "c", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "c",
+            ..
+        }))
     ));
     let wide = ndarray::Array2::from_elem((11, 11), Complex64::new(0.0, 0.0));
     assert!(matches!(
         g.from_fourier(wide.view()),
-        Err(Error::InvalidParameter { name: "c", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "c",
+            ..
+        }))
     ));
     let inf = ndarray::Array2::from_elem((3, 3), Complex64::new(f64::INFINITY, 0.0));
     assert!(matches!(
         g.from_fourier(inf.view()),
-        Err(Error::InvalidParameter { name: "c", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "c",
+            ..
+        }))
     ));
     assert!(matches!(
         GauntFft::new(2, 2, 5),
-        Err(Error::InvalidParameter { name: "l_out", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "l_out",
+            ..
+        }))
     ));
     assert!(matches!(
         GauntTable::new(1, 1, 3),
-        Err(Error::InvalidParameter { name: "l_out", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "l_out",
+            ..
+        }))
     ));
     assert!(matches!(
         GauntFft::new(1000, 2, 5),
-        Err(Error::InvalidParameter { name: "l1", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "l1",
+            ..
+        }))
     ));
     assert!(matches!(
         GauntTable::new(2, 100, 5),
-        Err(Error::InvalidParameter { name: "l2", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "l2",
+            ..
+        }))
     ));
     assert!(matches!(
         gaunt_coefficient(1, 2, 1, 0, 0, 0),
-        Err(Error::InvalidParameter { name: "m", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "m",
+            ..
+        }))
     ));
     assert!(matches!(
         evaluate_sh(&[1.0, 2.0], 0.1, 0.2),
-        Err(Error::InvalidParameter { name: "coeffs", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "coeffs",
+            ..
+        }))
     ));
     assert!(matches!(
         evaluate_sh(&[], 0.1, 0.2),
-        Err(Error::InvalidParameter { name: "coeffs", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "coeffs",
+            ..
+        }))
     ));
     assert!(matches!(
         real_spherical_harmonics(2, f64::NAN, 0.0),
-        Err(Error::InvalidParameter { name: "angle", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "angle",
+            ..
+        }))
     ));
     assert!(matches!(
         real_spherical_harmonics(5000, 0.1, 0.0),
-        Err(Error::InvalidParameter { name: "l_max", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "l_max",
+            ..
+        }))
     ));
 }

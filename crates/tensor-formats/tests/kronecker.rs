@@ -386,7 +386,10 @@ fn errors_for_bad_input() {
     let mut b = vec![1.0; 9];
     assert!(matches!(
         eig.solve_vec(f64::NAN, &b),
-        Err(Error::InvalidParameter { name: "shift", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "shift",
+            ..
+        }))
     ));
     b[0] = f64::NAN;
     assert!(matches!(
@@ -397,24 +400,24 @@ fn errors_for_bad_input() {
     // Structure: no factors, non-square sum factor, non-symmetric eigen factor.
     assert!(matches!(
         KroneckerProduct::new(vec![]),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "factors",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         kron(&[]),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "factors",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         KroneckerSum::new(vec![gaussian_mat(&mut rng, 2, 3)]),
-        Err(Error::InvalidParameter {
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
             name: "factors",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         KroneckerEigen::sum(&[a.as_ref()]),
@@ -430,7 +433,10 @@ fn errors_for_bad_input() {
     let eig = KroneckerEigen::product(&[singular.as_ref(), sym.as_ref()]).unwrap();
     assert!(matches!(
         eig.solve_vec(0.0, &[1.0; 6]),
-        Err(Error::InvalidParameter { name: "shift", .. })
+        Err(Error::Linalg(linalg::Error::InvalidParameter {
+            name: "shift",
+            ..
+        }))
     ));
     assert!(eig.solve_vec(0.1, &[1.0; 6]).is_ok());
     let eig = KroneckerEigen::sum(&[singular.as_ref(), singular.as_ref()]).unwrap(); // eigenvalues 0, 2, 2, 4
