@@ -32,7 +32,8 @@ pub use parallel::{num_threads, par, par_for, sequential, set_num_threads};
 pub use qr::{PivotedQr, pivoted_qr, thin_qr};
 pub use randomized::{RandomizedSvd, RandomizedSvdParams, range_finder};
 pub use stop::{
-    Control, IterationInfo, Monitor, NoObserver, Observer, SolveStats, StopCriteria, Termination,
+    Control, IterationInfo, MAX_RESERVED_HISTORY, Monitor, NoObserver, Observer, SolveStats,
+    StopCriteria, Termination,
 };
 pub use svd::{Svd, Truncation, singular_values, thin_svd, truncated_svd, truncation_rank};
 

@@ -245,7 +245,16 @@ impl Observer for NoObserver {
     }
 }
 
+/// The longest residual history a [`Monitor`] reserves up front (`max_iters + 1` entries, at
+/// most this many): a larger cap grows the history by doubling past it.
+pub const MAX_RESERVED_HISTORY: usize = 1 << 16;
+
 /// Applies [`StopCriteria`], counts work and records residuals during one solve.
+///
+/// The residual history is reserved once when the monitor is made (`max_iters + 1` entries, at
+/// most [`MAX_RESERVED_HISTORY`]) and trimmed to its length by [`Monitor::finish`], so
+/// recording a residual allocates nothing: a solve in a warm workspace allocates the same
+/// number of times whatever its iteration count.
 pub struct Monitor<'o> {
     criteria: StopCriteria,
     threshold: f64,
@@ -266,7 +275,12 @@ impl<'o> Monitor<'o> {
                 iters: 0,
                 matvecs: 0,
                 precond_applies: 0,
-                residuals: Vec::new(),
+                residuals: Vec::with_capacity(
+                    criteria
+                        .max_iters
+                        .saturating_add(1)
+                        .min(MAX_RESERVED_HISTORY),
+                ),
                 rhs_norm,
                 termination: Termination::MaxIters,
                 elapsed: Duration::ZERO,
@@ -349,8 +363,10 @@ impl<'o> Monitor<'o> {
         }
     }
 
-    /// Ends the solve with `termination` and returns the stats.
+    /// Ends the solve with `termination` and returns the stats (the residual history trimmed to
+    /// its length).
     pub fn finish(mut self, termination: Termination) -> SolveStats {
+        self.stats.residuals.shrink_to_fit();
         self.stats.termination = termination;
         self.stats.elapsed = self.start.elapsed();
         self.stats
