@@ -33,8 +33,8 @@ pub use policy::RecyclePolicy;
 pub use recycle::RecycleSpace;
 pub use recycled_cg::RecycledCg;
 pub use sequence::{
-    Method, SequenceOptions, SequenceReport, SequenceSolution, SequenceSolver, SequenceTotals,
-    System, SystemReport,
+    Method, ParseMethodError, SequenceOptions, SequenceReport, SequenceSolution, SequenceSolver,
+    SequenceTotals, System, SystemReport,
 };
 pub use solver::{KrylovSolver, RecycledCgWorkspace, VectorWorkspace, solve};
 pub use sorting::{Sorting, sort_order, sort_order_grouped};

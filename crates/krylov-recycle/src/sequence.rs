@@ -172,6 +172,93 @@ impl std::fmt::Display for Method {
     }
 }
 
+/// Why a string is not a [`Method`] (see [`Method`]'s `FromStr`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseMethodError {
+    input: String,
+    reason: String,
+}
+
+impl std::fmt::Display for ParseMethodError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid method `{}`: {}", self.input, self.reason)
+    }
+}
+
+impl std::error::Error for ParseMethodError {}
+
+/// Parses what [`Method`]'s `Display` writes (`cg`, `gmres(40)`, `gcrodr(40,20)`, `rcg(20)`,
+/// …) or a bare name as [`Method::from_name`] takes it, with the parameters of the methods'
+/// parameter sets by default (GMRES restart 30; GCRO-DR restart 40, recycle 20; recycled CG
+/// recycle 20).
+///
+/// ```
+/// use krylov_recycle::Method;
+///
+/// let m: Method = "gcrodr(30,10)".parse()?;
+/// assert_eq!(m, Method::Gcrodr { restart: 30, recycle: 10 });
+/// assert_eq!(m.to_string().parse::<Method>()?, m);
+/// assert_eq!("gmres".parse::<Method>()?, Method::Gmres { restart: 30 });
+/// assert!("gmres(x)".parse::<Method>().is_err());
+/// # Ok::<(), krylov_recycle::ParseMethodError>(())
+/// ```
+impl std::str::FromStr for Method {
+    type Err = ParseMethodError;
+
+    fn from_str(s: &str) -> std::result::Result<Self, ParseMethodError> {
+        let fail = |reason: String| ParseMethodError {
+            input: s.to_string(),
+            reason,
+        };
+        let (name, args) = match s.split_once('(') {
+            Some((name, rest)) => {
+                let inner = rest
+                    .strip_suffix(')')
+                    .ok_or_else(|| fail("missing closing parenthesis".into()))?;
+                let args = inner
+                    .split(',')
+                    .map(|a| {
+                        a.trim().parse::<usize>().map_err(|_| {
+                            fail(format!(
+                                "parameter `{}` is not a non-negative integer",
+                                a.trim()
+                            ))
+                        })
+                    })
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                (name.trim(), Some(args))
+            }
+            None => (s.trim(), None),
+        };
+        let method = Method::from_name(name, 30, 20)
+            .map_err(|_| fail("expected one of cg, minres, bicgstab, gmres, gcrodr, rcg".into()))?;
+        let Some(args) = args else {
+            return Ok(match method {
+                Method::Gcrodr { .. } => Method::Gcrodr {
+                    restart: 40,
+                    recycle: 20,
+                },
+                m => m,
+            });
+        };
+        match (method, args.as_slice()) {
+            (Method::Gmres { .. }, &[restart]) => Ok(Method::Gmres { restart }),
+            (Method::Gcrodr { .. }, &[restart, recycle]) => Ok(Method::Gcrodr { restart, recycle }),
+            (Method::RecycledCg { .. }, &[recycle]) => Ok(Method::RecycledCg { recycle }),
+            (m, args) => Err(fail(format!(
+                "{} takes {} parameter(s), got {}",
+                name,
+                match m {
+                    Method::Gmres { .. } | Method::RecycledCg { .. } => 1,
+                    Method::Gcrodr { .. } => 2,
+                    _ => 0,
+                },
+                args.len()
+            ))),
+        }
+    }
+}
+
 /// How a sequence is solved.
 ///
 /// | field | default | meaning |
