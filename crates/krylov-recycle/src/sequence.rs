@@ -41,14 +41,14 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use linalg::sparse::CsrMatrix;
-use linalg::{SolveStats, StopCriteria};
+use linalg::{LinearOperator, NoObserver, SolveStats, StopCriteria};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::precond::{PrecondKind, Preconditioner};
 use crate::{
-    BiCgStab, Cg, Error, Gcrodr, Gmres, Minres, RecyclePolicy, RecycleSpace, RecycledCg, Result,
-    Sorting, sort_order,
+    BiCgStab, Cg, Error, Gcrodr, Gmres, KrylovSolver, Minres, RecyclePolicy, RecycleSpace,
+    RecycledCg, Result, Sorting, sort_order,
 };
 
 /// One system of a sequence: `A x = b`, and the parameter field that defines `A` (used for
@@ -590,9 +590,38 @@ impl SequenceSolver {
         piece: &[usize],
         first_position: usize,
     ) -> Result<Vec<Solved>> {
+        let stop = self.options.stop.clone();
+        let (sys, at) = (systems, first_position);
+        match self.options.method {
+            Method::Cg => self.chain(&Cg::new(stop)?, sys, piece, at),
+            Method::Minres => self.chain(&Minres::new(stop)?, sys, piece, at),
+            Method::Bicgstab => self.chain(&BiCgStab::new(stop)?, sys, piece, at),
+            Method::Gmres { restart } => self.chain(&Gmres::new(restart, stop)?, sys, piece, at),
+            Method::Gcrodr { restart, recycle } => {
+                let solver =
+                    Gcrodr::new(restart, recycle, stop)?.augment_solution(self.options.augment);
+                self.chain(&solver, sys, piece, at)
+            }
+            Method::RecycledCg { recycle } => {
+                self.chain(&RecycledCg::new(recycle, stop)?, sys, piece, at)
+            }
+        }
+    }
+
+    /// [`Self::solve_chain`] with one checked solver and one workspace for the whole chain (the
+    /// recycle space of GCRO-DR and recycled CG lives in the workspace).
+    fn chain<S: KrylovSolver>(
+        &self,
+        solver: &S,
+        systems: &[System],
+        piece: &[usize],
+        first_position: usize,
+    ) -> Result<Vec<Solved>> {
         let mut out: Vec<Solved> = Vec::with_capacity(piece.len());
         let mut precond: Option<(Preconditioner, Pattern)> = None;
-        let mut space: Option<RecycleSpace> = None;
+        let mut ws: Option<S::Workspace> = None;
+        // The "space" of the methods that recycle nothing: always empty.
+        let mut no_space: Option<RecycleSpace> = None;
         let mut policy = self.options.policy.clone();
         for (offset, &index) in piece.iter().enumerate() {
             let system = &systems[index];
@@ -606,11 +635,27 @@ impl SequenceSolver {
                 _ => vec![0.0; system.rhs.len()],
             };
             let t1 = Instant::now();
-            if space.as_ref().is_some_and(|s| s.n() != system.rhs.len()) {
-                space = None;
-            }
-            policy.before_solve(&mut space);
-            let outcome = self.solve_one(&system.matrix, m, &system.rhs, &mut x, &mut space);
+            let n = system.rhs.len();
+            let ws = ws.get_or_insert_with(|| solver.workspace(n));
+            let recycled = {
+                let space = solver.recycle_space(ws).unwrap_or(&mut no_space);
+                if space.as_ref().is_some_and(|s| s.n() != n) {
+                    *space = None;
+                }
+                policy.before_solve(space);
+                space.is_some()
+            };
+            let m: &dyn LinearOperator = m;
+            let outcome = solver
+                .solve_in(
+                    &system.matrix,
+                    Some(m),
+                    &system.rhs,
+                    &mut x,
+                    ws,
+                    &mut NoObserver,
+                )
+                .map(|stats| (stats, recycled));
             if let Ok((stats, recycled)) = &outcome {
                 policy.after_solve(stats, *recycled);
             }
@@ -661,31 +706,5 @@ impl SequenceSolver {
             _ => (Preconditioner::build(self.options.precond, a)?, pattern),
         };
         Ok(&slot.insert(entry).0)
-    }
-
-    /// One solve with the sequence's method; returns the stats and whether a recycle space was used.
-    fn solve_one(
-        &self,
-        a: &CsrMatrix,
-        m: &Preconditioner,
-        b: &[f64],
-        x: &mut [f64],
-        space: &mut Option<RecycleSpace>,
-    ) -> Result<(SolveStats, bool)> {
-        let stop = self.options.stop.clone();
-        let recycled = space.is_some();
-        let stats = match self.options.method {
-            Method::Cg => Cg::new(stop)?.solve(a, m, b, x)?,
-            Method::Minres => Minres::new(stop)?.solve(a, m, b, x)?,
-            Method::Bicgstab => BiCgStab::new(stop)?.solve(a, m, b, x)?,
-            Method::Gmres { restart } => Gmres::new(restart, stop)?.solve(a, m, b, x)?,
-            Method::Gcrodr { restart, recycle } => Gcrodr::new(restart, recycle, stop)?
-                .augment_solution(self.options.augment)
-                .solve(a, m, b, x, space)?,
-            Method::RecycledCg { recycle } => {
-                RecycledCg::new(recycle, stop)?.solve(a, m, b, x, space)?
-            }
-        };
-        Ok((stats, recycled))
     }
 }
