@@ -160,6 +160,11 @@ impl Fgmres {
         &self.stop
     }
 
+    /// The orthogonalisation of the Arnoldi process (set by [`Fgmres::orthogonalization`]).
+    pub fn orthogonalization_kind(&self) -> Orthogonalization {
+        self.orthogonalization
+    }
+
     /// Solves `A x = b` with the flexible right preconditioner `m`, starting from the `x`
     /// given and leaving the solution (or the best iterate) in `x`.
     ///
@@ -224,10 +229,5 @@ impl Fgmres {
             ws,
             observer,
         )
-    }
-
-    /// The orthogonalisation.
-    pub(crate) fn orthogonalization_kind(&self) -> Orthogonalization {
-        self.orthogonalization
     }
 }

@@ -101,8 +101,8 @@ impl Gmres {
         &self.stop
     }
 
-    /// The orthogonalisation.
-    pub fn get_orthogonalization(&self) -> Orthogonalization {
+    /// The orthogonalisation of the Arnoldi process (set by [`Gmres::orthogonalization`]).
+    pub fn orthogonalization_kind(&self) -> Orthogonalization {
         self.orthogonalization
     }
 

@@ -186,7 +186,7 @@ impl KrylovSolver for Gmres {
         self.stop()
     }
     fn workspace(&self, n: usize) -> GmresWorkspace {
-        GmresWorkspace::new(n, self.restart(), self.get_orthogonalization(), false)
+        GmresWorkspace::new(n, self.restart(), self.orthogonalization_kind(), false)
     }
     fn solve_in<A: LinearOperator + ?Sized>(
         &self,

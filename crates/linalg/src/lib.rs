@@ -21,6 +21,7 @@ mod stop;
 mod svd;
 pub mod testing;
 
+pub use direct::{SparseCholesky, SparseCholeskyFactor, SparseLu, SparseLuFactor};
 pub use eigen::{SymmetricEigen, asymmetry, symmetric_eigen};
 pub use error::{Error, Result};
 pub use operator::{
@@ -31,6 +32,7 @@ pub use orthogonal::{gram_schmidt, orthogonality_error, orthogonalize_against, p
 pub use parallel::{num_threads, par, par_for, sequential, set_num_threads};
 pub use qr::{PivotedQr, pivoted_qr, thin_qr};
 pub use randomized::{RandomizedSvd, RandomizedSvdParams, range_finder};
+pub use sparse::CsrMatrix;
 pub use stop::{
     Control, IterationInfo, MAX_RESERVED_HISTORY, Monitor, NoObserver, Observer, SolveStats,
     StopCriteria, Termination,

@@ -15,4 +15,18 @@ pub mod local_bases;
 pub mod pod;
 pub mod resdmd;
 
+pub use affine::{
+    AffineProblem, AffineProblemBuilder, ParameterBox, ReducedModel, ReducedSolution,
+};
+pub use clustering::{Clustering, DissimilarityMatrix, KMedoids, KMedoidsParams};
+pub use dictionary::{Dictionary, GaussianRbf, Monomials};
+pub use dmd::{Dmd, DmdModel, DmdParams};
+pub use edmd::{Edmd, EdmdModel, EdmdParams};
 pub use error::{Error, Result};
+pub use error_estimator::{CertifiedReducedModel, CertifiedSolution, ResidualEstimator};
+pub use greedy::{GreedyResult, WeakGreedy, WeakGreedyParams};
+pub use inner_product::InnerProduct;
+pub use kmeans::{KMeans, KMeansFit, KMeansParams};
+pub use local_bases::{LocalBases, LocalPod, LocalPodParams};
+pub use pod::{Pod, PodBasis, PodParams, SnapshotMatrix};
+pub use resdmd::{ResDmd, ResDmdParams, ResDmdReport};
