@@ -102,6 +102,60 @@ pub trait KrylovSolver {
         None
     }
 
+    /// [`KrylovSolver::solve_in`] on faer columns: `b` and `x` are used in place when they are
+    /// contiguous (a column of a `Mat` or a `Col`), and copied through a vector otherwise.
+    ///
+    /// # Errors
+    /// As [`KrylovSolver::solve_in`]; on failure the best iterate is in `x` as well.
+    ///
+    /// # Example
+    /// ```
+    /// use krylov_recycle::{Cg, KrylovSolver};
+    /// use linalg::NoObserver;
+    ///
+    /// let a = linalg::testing::laplacian_1d(40);
+    /// let b = faer::Col::<f64>::from_fn(40, |i| (i as f64).sin());
+    /// let mut x = faer::Mat::<f64>::zeros(40, 2); // solve into the second column
+    /// let cg = Cg::params().rtol(1e-10).check()?;
+    /// let mut ws = cg.workspace(40);
+    /// let stats = cg.solve_col_in(&a, None, b.as_ref(), x.col_mut(1), &mut ws, &mut NoObserver)?;
+    /// assert!(stats.true_rel_residual.unwrap() <= 1e-10);
+    /// assert!(x.col(0).norm_l2() == 0.0 && x.col(1).norm_l2() > 0.0);
+    /// // A strided column (a row of a matrix, transposed) goes through a copy: same answer.
+    /// let mut xt = faer::Mat::<f64>::zeros(2, 40);
+    /// cg.solve_col_in(&a, None, b.as_ref(), xt.row_mut(1).transpose_mut(), &mut ws, &mut NoObserver)?;
+    /// assert!((0..40).all(|i| xt[(1, i)] == x[(i, 1)]));
+    /// # Ok::<(), krylov_recycle::Error>(())
+    /// ```
+    fn solve_col_in<A: LinearOperator + ?Sized>(
+        &self,
+        a: &A,
+        m: Option<&dyn LinearOperator>,
+        b: faer::ColRef<'_, f64>,
+        x: faer::ColMut<'_, f64>,
+        ws: &mut Self::Workspace,
+        observer: &mut dyn Observer,
+    ) -> Result<SolveStats> {
+        let b_copy: Vec<f64>;
+        let b = match b.try_as_col_major() {
+            Some(b) => b.as_slice(),
+            None => {
+                b_copy = b.iter().copied().collect();
+                &b_copy
+            }
+        };
+        let mut x = x;
+        if let Some(xs) = x.as_mut().try_as_col_major_mut() {
+            return self.solve_in(a, m, b, xs.as_slice_mut(), ws, observer);
+        }
+        let mut xv: Vec<f64> = x.as_ref().iter().copied().collect();
+        let result = self.solve_in(a, m, b, &mut xv, ws, observer);
+        for (xi, v) in x.iter_mut().zip(&xv) {
+            *xi = *v;
+        }
+        result
+    }
+
     /// One solve in a fresh workspace, without an observer.
     ///
     /// # Errors
