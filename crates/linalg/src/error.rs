@@ -184,6 +184,47 @@ impl Error {
         }
     }
 
+    /// An [`Error::InvalidParameter`] naming `name`, with `value` formatted by `Debug` and
+    /// `reason` the rule that was broken.
+    ///
+    /// ```
+    /// let e = linalg::Error::invalid_parameter("rank", 0, "must be at least 1");
+    /// assert_eq!(e.invalid_parameter_name(), Some("rank"));
+    /// assert!(e.to_string().contains("must be at least 1"));
+    /// ```
+    pub fn invalid_parameter(
+        name: &'static str,
+        value: impl std::fmt::Debug,
+        reason: &'static str,
+    ) -> Self {
+        Error::InvalidParameter {
+            name,
+            value: format!("{value:?}"),
+            reason,
+        }
+    }
+
+    /// As [`Error::invalid_parameter`], for a rule that depends on the data: `context` (the
+    /// bound, the expected size, the index of the offending part, ...) follows the value, as in
+    /// `` `k` = 12 (10 points) ``.
+    ///
+    /// ```
+    /// let e = linalg::Error::invalid_parameter_in("k", 12, "10 points", "cannot exceed the number of points");
+    /// assert!(e.to_string().contains("12 (10 points)"));
+    /// ```
+    pub fn invalid_parameter_in(
+        name: &'static str,
+        value: impl std::fmt::Debug,
+        context: impl std::fmt::Display,
+        reason: &'static str,
+    ) -> Self {
+        Error::InvalidParameter {
+            name,
+            value: format!("{value:?} ({context})"),
+            reason,
+        }
+    }
+
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

@@ -47,12 +47,7 @@ pub(crate) fn invalid(
     value: impl std::fmt::Debug,
     reason: &'static str,
 ) -> Error {
-    linalg::Error::InvalidParameter {
-        name,
-        value: format!("{value:?}"),
-        reason,
-    }
-    .into()
+    linalg::Error::invalid_parameter(name, value, reason).into()
 }
 
 /// As [`invalid`], for a rule that depends on the data: `context` (the bound, the expected size,
@@ -63,10 +58,5 @@ pub(crate) fn invalid_in(
     context: impl std::fmt::Display,
     reason: &'static str,
 ) -> Error {
-    linalg::Error::InvalidParameter {
-        name,
-        value: format!("{value:?} ({context})"),
-        reason,
-    }
-    .into()
+    linalg::Error::invalid_parameter_in(name, value, context, reason).into()
 }
