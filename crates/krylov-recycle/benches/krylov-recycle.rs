@@ -4,6 +4,10 @@
 //!   [`SequenceSolver`]: CG on the symmetric assembly, GMRES(40)+ILU(0) and
 //!   GCRO-DR(40,20)+ILU(0) (adaptive recycling) on the nonsymmetric SKR assembly of the same
 //!   coefficients (CG needs an SPD matrix, hence the symmetric assembly for it);
+//! - the workspace: the same 5-system GCRO-DR(40,20) sequence (48², SKR assembly, no
+//!   preconditioner, the space carried from solve to solve) solved in fresh buffers per solve
+//!   (the methods' own `solve`, as before workspaces existed) and in one warm
+//!   [`KrylovSolver`] workspace; criterion's time divided by 5 is the time per system;
 //! - smoothed-aggregation AMG set-up from scratch and refresh (values only) at 80² (n = 6400);
 //! - one application of IC(0), ILU(0) and the AMG V-cycle at 80².
 //!
@@ -19,8 +23,10 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::Mat;
 use krylov_recycle::precond::{Amg, AmgOptions, Ic0, Ilu0, PrecondKind};
-use krylov_recycle::{Method, RecyclePolicy, SequenceOptions, SequenceSolver, Sorting, System};
-use linalg::{LinearOperator, StopCriteria};
+use krylov_recycle::{
+    Gcrodr, KrylovSolver, Method, RecyclePolicy, SequenceOptions, SequenceSolver, Sorting, System,
+};
+use linalg::{IdentityOperator, LinearOperator, NoObserver, StopCriteria};
 use pde_bench::darcy::Assembly;
 use pde_bench::problems::darcy_sequence;
 
@@ -70,6 +76,45 @@ fn sequences(c: &mut Criterion) {
     group.finish();
 }
 
+fn workspace(c: &mut Criterion) {
+    let skr = darcy_sequence(48, Assembly::Skr, 5, 11).unwrap();
+    let n = skr[0].rhs.len();
+    let solver = Gcrodr::params()
+        .restart(40)
+        .recycle(20)
+        .rtol(1e-8)
+        .max_iters(5000)
+        .check()
+        .unwrap();
+    let mut group = c.benchmark_group("krylov-recycle/gcrodr(40,20) darcy-skr 48² x5 rtol=1e-8");
+    group.bench_function("fresh buffers per solve", |bench| {
+        bench.iter(|| {
+            let mut space = None;
+            for s in black_box(&skr) {
+                let mut x = vec![0.0; n];
+                let m = IdentityOperator(n);
+                solver
+                    .solve_observed(&s.matrix, &m, &s.rhs, &mut x, &mut space, &mut NoObserver)
+                    .unwrap();
+            }
+        })
+    });
+    let mut ws = solver.workspace(n);
+    group.bench_function("warm workspace", |bench| {
+        bench.iter(|| {
+            // The same start as the fresh run: no space, warm buffers.
+            ws.space = None;
+            for s in black_box(&skr) {
+                let mut x = vec![0.0; n];
+                solver
+                    .solve_in(&s.matrix, None, &s.rhs, &mut x, &mut ws, &mut NoObserver)
+                    .unwrap();
+            }
+        })
+    });
+    group.finish();
+}
+
 fn preconditioners(c: &mut Criterion) {
     let sym = darcy_sequence(80, Assembly::Symmetric, 2, 8).unwrap();
     let (a0, a1) = (&sym[0].matrix, &sym[1].matrix);
@@ -109,6 +154,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = sequences, preconditioners
+    targets = sequences, workspace, preconditioners
 }
 criterion_main!(benches);

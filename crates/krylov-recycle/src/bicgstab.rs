@@ -49,10 +49,10 @@ use linalg::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
 use crate::common::{
     Begin, Start, apply, axpy, breakdown, confirm, dot, finish, norm, precond_shape, start,
 };
+use crate::{Result, VectorWorkspace};
 
 const METHOD: &str = "bicgstab";
 
@@ -67,12 +67,12 @@ pub struct BiCgStab {
 }
 
 /// The smallest-residual iterate seen so far.
-struct Best {
-    x: Vec<f64>,
+struct Best<'a> {
+    x: &'a mut [f64],
     rn: f64,
 }
 
-impl Best {
+impl Best<'_> {
     fn offer(&mut self, x: &[f64], rn: f64) {
         if rn < self.rn {
             self.rn = rn;
@@ -128,6 +128,24 @@ impl BiCgStab {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
+        self.solve_ws(a, m, b, x, &mut VectorWorkspace::default(), observer)
+    }
+
+    /// [`BiCgStab::solve_observed`] in the buffers of `ws`: the solve behind
+    /// [`crate::KrylovSolver::solve_in`].
+    pub(crate) fn solve_ws<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        ws: &mut VectorWorkspace,
+        observer: &mut dyn Observer,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
         let Start {
             mut monitor,
             mut r,
@@ -137,24 +155,20 @@ impl BiCgStab {
             Begin::Done(stats) => return Ok(stats),
         };
         let n = b.len();
-        let mut best = Best { x: x.to_vec(), rn };
-        let mut rhat = r.clone();
-        let mut p = vec![0.0; n];
-        let mut v = vec![0.0; n];
-        let mut phat = vec![0.0; n];
-        let mut s = vec![0.0; n];
-        let mut shat = vec![0.0; n];
-        let mut t = vec![0.0; n];
+        let [best_x, rhat, p, v, phat, s, shat, t] = ws.vectors(n);
+        best_x.copy_from_slice(x);
+        rhat.copy_from_slice(&r);
+        let mut best = Best { x: best_x, rn };
         let (mut rho, mut alpha, mut omega) = (1.0, 1.0, 1.0);
         // Ends the solve with the best iterate in x.
         macro_rules! fail {
             ($what:expr) => {{
-                x.copy_from_slice(&best.x);
+                x.copy_from_slice(best.x);
                 return breakdown(METHOD, $what, monitor, a, b, x);
             }};
         }
         loop {
-            let rho_new = dot(&rhat, &r);
+            let rho_new = dot(rhat, &r);
             if !rho_new.is_finite() {
                 fail!("non-finite r̂·r");
             }
@@ -163,14 +177,14 @@ impl BiCgStab {
             }
             let beta = (rho_new / rho) * (alpha / omega);
             rho = rho_new;
-            for ((pi, ri), vi) in p.iter_mut().zip(&r).zip(&v) {
+            for ((pi, ri), vi) in p.iter_mut().zip(&r).zip(v.iter()) {
                 *pi = ri + beta * (*pi - omega * vi);
             }
-            apply(m, &p, &mut phat);
+            apply(m, p, phat);
             monitor.count_precond(1);
-            apply(a, &phat, &mut v);
+            apply(a, phat, v);
             monitor.count_matvecs(1);
-            let rv = dot(&rhat, &v);
+            let rv = dot(rhat, v);
             if !rv.is_finite() {
                 fail!("non-finite r̂·A p");
             }
@@ -179,11 +193,11 @@ impl BiCgStab {
             }
             alpha = rho / rv;
             s.copy_from_slice(&r);
-            axpy(-alpha, &v, &mut s);
-            let sn = norm(&s);
+            axpy(-alpha, v, s);
+            let sn = norm(s);
             if sn <= monitor.threshold() {
                 // Half step: x + α p̂ already solves the system.
-                axpy(alpha, &phat, x);
+                axpy(alpha, phat, x);
                 let term = monitor.record(sn).unwrap_or(Termination::Converged);
                 if term != Termination::Converged {
                     return finish(METHOD, monitor, term, a, b, x);
@@ -192,18 +206,18 @@ impl BiCgStab {
                     return finish(METHOD, monitor, Termination::Converged, a, b, x);
                 }
                 // Drift: restart from the true residual.
-                if !self.restart(&mut monitor, &mut best, x, &r, &mut rhat, &mut p, &mut v) {
+                if !self.restart(&mut monitor, &mut best, x, &r, rhat, p, v) {
                     return finish(METHOD, monitor, Termination::MaxIters, a, b, x);
                 }
                 (rho, alpha, omega) = (1.0, 1.0, 1.0);
                 continue;
             }
-            apply(m, &s, &mut shat);
+            apply(m, s, shat);
             monitor.count_precond(1);
-            apply(a, &shat, &mut t);
+            apply(a, shat, t);
             monitor.count_matvecs(1);
-            let tt = dot(&t, &t);
-            let ts = dot(&t, &s);
+            let tt = dot(t, t);
+            let ts = dot(t, s);
             if !(tt.is_finite() && ts.is_finite()) {
                 fail!("non-finite A ŝ");
             }
@@ -211,10 +225,10 @@ impl BiCgStab {
                 fail!("ω = 0");
             }
             omega = ts / tt;
-            axpy(alpha, &phat, x);
-            axpy(omega, &shat, x);
-            r.copy_from_slice(&s);
-            axpy(-omega, &t, &mut r);
+            axpy(alpha, phat, x);
+            axpy(omega, shat, x);
+            r.copy_from_slice(s);
+            axpy(-omega, t, &mut r);
             let rn = norm(&r);
             if !rn.is_finite() {
                 fail!("non-finite residual");
@@ -225,14 +239,14 @@ impl BiCgStab {
                     if confirm(a, b, x, &mut r, &mut monitor).0 {
                         return finish(METHOD, monitor, Termination::Converged, a, b, x);
                     }
-                    if !self.restart(&mut monitor, &mut best, x, &r, &mut rhat, &mut p, &mut v) {
+                    if !self.restart(&mut monitor, &mut best, x, &r, rhat, p, v) {
                         return finish(METHOD, monitor, Termination::MaxIters, a, b, x);
                     }
                     (rho, alpha, omega) = (1.0, 1.0, 1.0);
                 }
                 Some(Termination::Breakdown) => fail!("non-finite residual"),
                 Some(term) => {
-                    x.copy_from_slice(&best.x);
+                    x.copy_from_slice(best.x);
                     return finish(METHOD, monitor, term, a, b, x);
                 }
                 None => {}
@@ -247,7 +261,7 @@ impl BiCgStab {
     fn restart(
         &self,
         monitor: &mut Monitor<'_>,
-        best: &mut Best,
+        best: &mut Best<'_>,
         x: &[f64],
         r: &[f64],
         rhat: &mut [f64],

@@ -42,7 +42,7 @@ use crate::common::{
     Begin, Start, apply, axpy, confirm, dot, finish, indefinite_preconditioner, norm, positive_rz,
     precond_shape, start,
 };
-use crate::{Error, Result};
+use crate::{Error, Result, VectorWorkspace};
 
 const METHOD: &str = "cg";
 /// The method named in the error of an indefinite preconditioner.
@@ -105,8 +105,7 @@ impl Cg {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
-        let mut ws = CgWorkspace::new(b.len());
-        self.solve_ws(a, m, b, x, &mut ws, observer)
+        self.solve_ws(a, m, b, x, &mut VectorWorkspace::default(), observer)
     }
 
     /// [`Cg::solve_observed`] in the buffers of `ws` (remade first if it was made for another
@@ -117,7 +116,7 @@ impl Cg {
         m: &M,
         b: &[f64],
         x: &mut [f64],
-        ws: &mut CgWorkspace,
+        ws: &mut VectorWorkspace,
         observer: &mut dyn Observer,
     ) -> Result<SolveStats>
     where
@@ -130,11 +129,7 @@ impl Cg {
             Begin::Run(s) => s,
             Begin::Done(stats) => return Ok(stats),
         };
-        let n = b.len();
-        if ws.z.len() != n {
-            *ws = CgWorkspace::new(n);
-        }
-        let CgWorkspace { z, q, p } = ws;
+        let [z, q, p] = ws.vectors(b.len());
         let mut rz = self.restart(m, &r, z, p, &mut monitor)?;
         loop {
             apply(a, p, q);
@@ -207,46 +202,5 @@ impl Cg {
         } else {
             finish(METHOD, monitor, Termination::Breakdown, a, b, x)
         }
-    }
-}
-
-/// The three vectors of a CG solve (`z = M r`, `q = A p`, the direction `p`), made once by
-/// [`KrylovSolver::workspace`](crate::KrylovSolver::workspace): a solve in a warm workspace
-/// allocates nothing per iteration (only its start and end allocate: the initial residual, the
-/// stats and the final residual check).
-///
-/// # Example
-/// ```
-/// use krylov_recycle::{Cg, KrylovSolver};
-/// use linalg::NoObserver;
-///
-/// let a = linalg::testing::laplacian_1d(30);
-/// let cg = Cg::params().rtol(1e-10).check()?;
-/// let mut ws = cg.workspace(30);
-/// let mut x = vec![0.0; 30];
-/// let stats = cg.solve_in(&a, None, &vec![1.0; 30], &mut x, &mut ws, &mut NoObserver)?;
-/// assert!(stats.converged());
-/// # Ok::<(), krylov_recycle::Error>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct CgWorkspace {
-    z: Vec<f64>,
-    q: Vec<f64>,
-    p: Vec<f64>,
-}
-
-impl CgWorkspace {
-    /// Buffers for vectors of length `n`.
-    pub(crate) fn new(n: usize) -> Self {
-        Self {
-            z: vec![0.0; n],
-            q: vec![0.0; n],
-            p: vec![0.0; n],
-        }
-    }
-
-    /// The vector length `n` it was made for.
-    pub fn n(&self) -> usize {
-        self.z.len()
     }
 }

@@ -76,7 +76,8 @@
 //! # Ok::<(), krylov_recycle::Error>(())
 //! ```
 
-use faer::{Accum, Mat, MatMut, MatRef};
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::{Accum, Col, Mat, MatMut, MatRef};
 use linalg::{
     LinearOperator, Monitor, NoObserver, Observer, SolveStats, StopCriteria, Termination,
 };
@@ -176,6 +177,219 @@ pub(crate) struct Work {
     kc: usize,
     /// Sum of the corrections (preconditioned variable), when augmenting; else empty.
     ysum: Vec<f64>,
+    /// Small coefficient vectors of a cycle (`Cᵀ r`, `B y₂`, `β e₁ − H̄ y₂`), `(m + 1) x 1`.
+    coef: Mat<f64>,
+    /// `y₂` of the cycle's least-squares problem (room for `m`).
+    y: Vec<f64>,
+    /// The small dense problem of the space update, and the QR scratch of the imports.
+    update: SpaceUpdate,
+}
+
+/// The small dense objects of a space update (at most `(m + 1) x m`), made with the workspace
+/// so that a cycle allocates nothing.
+#[derive(Clone, Debug)]
+struct SpaceUpdate {
+    /// `D = diag(1/‖u_i‖)` (room for `k`).
+    d: Vec<f64>,
+    /// `Ḡ` and `V̂ᵀ Ŵ`, `(m + 1) x m`.
+    gbar: Mat<f64>,
+    vw: Mat<f64>,
+    /// `Ḡᵀ Ḡ` (then `(Ḡᵀ V̂ᵀ Ŵ)⁻¹ Ḡᵀ Ḡ`) and `Ḡᵀ V̂ᵀ Ŵ` (then its LU factors), `m x m`.
+    ae: Mat<f64>,
+    be: Mat<f64>,
+    perm: Vec<usize>,
+    perm_inv: Vec<usize>,
+    /// Eigenvectors and eigenvalues (real and imaginary parts) of the harmonic Ritz problem.
+    vectors: Mat<f64>,
+    re: Col<f64>,
+    im: Col<f64>,
+    /// Scratch of the LU factorisation, its solve and the eigendecomposition (any `s ≤ m`).
+    mem: Scratch,
+    /// `(|θ|, first column, columns)` per eigenvalue, and the columns chosen.
+    values: Vec<(f64, usize, usize)>,
+    cols: Vec<usize>,
+    /// `P` (`m x k`), an orthonormal basis of its span, `Ḡ P` and its `Q` (`(m + 1) x k`), and
+    /// the coefficients `X = D P R⁻¹` (`m x k`).
+    p: Mat<f64>,
+    p_orth: Mat<f64>,
+    gp: Mat<f64>,
+    q: Mat<f64>,
+    x: Mat<f64>,
+    qr: QrScratch,
+}
+
+/// A faer scratch buffer that remembers its size (to be cloned).
+struct Scratch {
+    req: StackReq,
+    buf: MemBuffer,
+}
+
+impl Scratch {
+    fn new(req: StackReq) -> Self {
+        Self {
+            req,
+            buf: MemBuffer::new(req),
+        }
+    }
+}
+
+impl Clone for Scratch {
+    fn clone(&self) -> Self {
+        Self::new(self.req)
+    }
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scratch").field("req", &self.req).finish()
+    }
+}
+
+/// What [`gram_schmidt_qr_keep`] leaves: `R` in the top-left `kk x kk` block of `r` and the kept
+/// column indices in `keep[..kk]`, with its coefficient buffer; grown only when a call needs
+/// more columns than any before.
+#[derive(Clone, Debug)]
+struct QrScratch {
+    keep: Vec<usize>,
+    r: Mat<f64>,
+    coef: Vec<f64>,
+}
+
+impl Default for QrScratch {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
+impl QrScratch {
+    fn with_capacity(k: usize) -> Self {
+        Self {
+            keep: Vec::with_capacity(k),
+            r: Mat::zeros(k, k),
+            coef: vec![0.0; k],
+        }
+    }
+}
+
+impl SpaceUpdate {
+    fn new(m: usize, k: usize) -> Self {
+        use faer::linalg::evd::{ComputeEigenvectors, evd_scratch};
+        use faer::linalg::lu::partial_pivoting::{factor, solve};
+        let par = faer::Par::Seq;
+        // The largest scratch any problem size `s ≤ m` asks for.
+        let req = (1..=m).fold(StackReq::EMPTY, |req, s| {
+            req.or(factor::lu_in_place_scratch::<usize, f64>(
+                s,
+                s,
+                par,
+                Default::default(),
+            ))
+            .or(solve::solve_in_place_scratch::<usize, f64>(s, s, par))
+            .or(evd_scratch::<f64>(
+                s,
+                ComputeEigenvectors::No,
+                ComputeEigenvectors::Yes,
+                par,
+                Default::default(),
+            ))
+        });
+        Self {
+            d: Vec::with_capacity(k),
+            gbar: Mat::zeros(m + 1, m),
+            vw: Mat::zeros(m + 1, m),
+            ae: Mat::zeros(m, m),
+            be: Mat::zeros(m, m),
+            perm: vec![0; m],
+            perm_inv: vec![0; m],
+            vectors: Mat::zeros(m, m),
+            re: Col::zeros(m),
+            im: Col::zeros(m),
+            mem: Scratch::new(req),
+            values: Vec::with_capacity(m),
+            cols: Vec::with_capacity(k + 1),
+            p: Mat::zeros(m, k),
+            p_orth: Mat::zeros(m, k),
+            gp: Mat::zeros(m + 1, k),
+            q: Mat::zeros(m + 1, k),
+            x: Mat::zeros(m, k),
+            qr: QrScratch::with_capacity(k),
+        }
+    }
+
+    /// The real basis `P` (into the first `s` rows and returned number of columns of `p`) of
+    /// the eigenvectors of `ae z = θ be z` (the top-left `s x s` blocks) with the `k` smallest
+    /// `|θ|`; a complex pair gives its real and imaginary parts, both or neither. Overwrites
+    /// `ae` and `be`. `None` if the problem is degenerate.
+    fn smallest_harmonic_ritz(&mut self, s: usize, k: usize) -> Option<usize> {
+        use faer::linalg::evd::evd_real;
+        use faer::linalg::lu::partial_pivoting::{factor, solve};
+        let par = faer::Par::Seq;
+        // `ae z = θ be z` as the standard problem `be⁻¹ ae z = θ z`: `be` is small and, away
+        // from breakdown, well conditioned. (faer 0.24's QZ eigenvector path can exhaust its
+        // scratch buffer on some real matrices with complex pairs and panic, so it is not
+        // used here.) LU with partial pivoting, sequential: threads only cost on a 40 x 40
+        // matrix.
+        let mut lu = self.be.as_mut().submatrix_mut(0, 0, s, s);
+        let mut c = self.ae.as_mut().submatrix_mut(0, 0, s, s);
+        let stack = MemStack::new(&mut self.mem.buf);
+        let (_, perm) = factor::lu_in_place(
+            lu.as_mut(),
+            &mut self.perm[..s],
+            &mut self.perm_inv[..s],
+            par,
+            stack,
+            Default::default(),
+        );
+        solve::solve_in_place(lu.as_ref(), lu.as_ref(), perm, c.as_mut(), par, stack);
+        if !c.as_ref().is_all_finite() {
+            return None;
+        }
+        // The real eigendecomposition: a complex pair θ, θ̄ occupies two consecutive slots
+        // `j, j + 1` whose vector columns are the real and imaginary parts of the eigenvector
+        // of θ.
+        let (re, im) = (
+            self.re.as_mut().subrows_mut(0, s),
+            self.im.as_mut().subrows_mut(0, s),
+        );
+        evd_real(
+            c.as_ref(),
+            re.as_diagonal_mut(),
+            im.as_diagonal_mut(),
+            None,
+            Some(self.vectors.as_mut().submatrix_mut(0, 0, s, s)),
+            par,
+            stack,
+            Default::default(),
+        )
+        .ok()?;
+        self.values.clear();
+        let mut j = 0;
+        while j < s {
+            let (re, im) = (self.re[j], self.im[j]);
+            let width = if im == 0.0 || j + 1 == s { 1 } else { 2 };
+            let mag = re.hypot(im);
+            self.values
+                .push((if mag.is_nan() { f64::INFINITY } else { mag }, j, width));
+            j += width;
+        }
+        // By magnitude, ties in slot order (an unstable sort allocates nothing).
+        self.values
+            .sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+        self.cols.clear();
+        for &(mag, first, width) in &self.values {
+            if self.cols.len() + width > k || !mag.is_finite() {
+                break;
+            }
+            self.cols.extend(first..first + width);
+        }
+        for (c, &col) in self.cols.iter().enumerate() {
+            self.p
+                .as_mut()
+                .submatrix_mut(0, c, s, 1)
+                .copy_from(self.vectors.as_ref().submatrix(0, col, s, 1));
+        }
+        (!self.cols.is_empty()).then_some(self.cols.len())
+    }
 }
 
 impl Gcrodr {
@@ -485,7 +699,7 @@ impl Gcrodr {
         if kc > 0 {
             let c = work.z.as_ref().subcols(0, kc);
             let rm = MatRef::from_column_major_slice(r, n, 1);
-            let mut alpha = Mat::<f64>::zeros(kc, 1);
+            let mut alpha = work.coef.as_mut().subrows_mut(0, kc);
             mm(alpha.as_mut(), Accum::Replace, c.transpose(), rm, 1.0);
             mm(
                 MatMut::from_column_major_slice_mut(r, n, 1),
@@ -497,7 +711,7 @@ impl Gcrodr {
             mm(
                 corr.as_mut(),
                 Accum::Replace,
-                work.ucols(),
+                work.u.as_ref().subcols(0, kc),
                 alpha.as_ref(),
                 1.0,
             );
@@ -523,11 +737,47 @@ impl Gcrodr {
             return Some(stop.unwrap_or(Termination::Breakdown));
         }
         // y₂ from the triangular system, then the correction V y₂ − U B y₂.
-        let y2 = work.ls.solve_first(j);
+        let mut y2 = std::mem::take(&mut work.y);
+        work.ls.solve_first_into(j, &mut y2);
+        let outcome = self.correct(m, x, r, work, corr, &y2, beta, monitor);
+        work.y = y2;
+        if outcome.is_some() {
+            return outcome;
+        }
+        if self.recycle > 0 {
+            work.update_space(self.recycle, j);
+        }
+        match stop {
+            // The recurrence may have drifted: confirm, or go on from the true residual.
+            Some(Termination::Converged) if confirm(a, b, x, r, monitor).0 => {
+                return Some(Termination::Converged);
+            }
+            Some(Termination::Converged) => {}
+            Some(t) => return Some(t),
+            None => {}
+        }
+        None
+    }
+
+    /// The end of a cycle's Arnoldi steps: `x += M (V y₂ − U B y₂)` (with the projection
+    /// already in `corr`) and `r = V̄ (β e₁ − H̄ y₂)`. `Some(Breakdown)` if `y₂` is not finite.
+    #[allow(clippy::too_many_arguments)]
+    fn correct<M: LinearOperator + ?Sized>(
+        &self,
+        m: &M,
+        x: &mut [f64],
+        r: &mut [f64],
+        work: &mut Work,
+        corr: &mut Mat<f64>,
+        y2: &[f64],
+        beta: f64,
+        monitor: &mut Monitor<'_>,
+    ) -> Option<Termination> {
+        let (n, kc, j) = (work.n, work.kc, y2.len());
         if y2.iter().any(|t| !t.is_finite()) {
             return Some(Termination::Breakdown);
         }
-        let y = MatRef::from_column_major_slice(&y2, j, 1);
+        let y = MatRef::from_column_major_slice(y2, j, 1);
         mm(
             corr.as_mut(),
             Accum::Add,
@@ -536,7 +786,7 @@ impl Gcrodr {
             1.0,
         );
         if kc > 0 {
-            let mut by = Mat::<f64>::zeros(kc, 1);
+            let mut by = work.coef.as_mut().subrows_mut(0, kc);
             mm(
                 by.as_mut(),
                 Accum::Replace,
@@ -544,11 +794,18 @@ impl Gcrodr {
                 y,
                 1.0,
             );
-            mm(corr.as_mut(), Accum::Add, work.ucols(), by.as_ref(), -1.0);
+            mm(
+                corr.as_mut(),
+                Accum::Add,
+                work.u.as_ref().subcols(0, kc),
+                by.as_ref(),
+                -1.0,
+            );
         }
         work.update_x(m, x, corr, monitor);
         // r = V̄ (β e₁ − H̄ y₂).
-        let mut s = Mat::<f64>::zeros(j + 1, 1);
+        let mut s = work.coef.as_mut().subrows_mut(0, j + 1);
+        s.fill(0.0);
         s[(0, 0)] = beta;
         mm(
             s.as_mut(),
@@ -564,18 +821,6 @@ impl Gcrodr {
             s.as_ref(),
             1.0,
         );
-        if self.recycle > 0 {
-            work.update_space(self.recycle, j);
-        }
-        match stop {
-            // The recurrence may have drifted: confirm, or go on from the true residual.
-            Some(Termination::Converged) if confirm(a, b, x, r, monitor).0 => {
-                return Some(Termination::Converged);
-            }
-            Some(Termination::Converged) => {}
-            Some(t) => return Some(t),
-            None => {}
-        }
         None
     }
 }
@@ -620,7 +865,13 @@ impl Work {
             .copy_from(self.z.as_ref().subcols(0, keep));
         u.col_as_slice_mut(keep).copy_from_slice(&self.ysum);
         c.col_as_slice_mut(keep).copy_from_slice(image);
-        self.kc = orthonormal_image(u.as_ref(), c.as_ref(), self.z.as_mut(), self.u.as_mut());
+        self.kc = orthonormal_image(
+            u.as_ref(),
+            c.as_ref(),
+            self.z.as_mut(),
+            self.u.as_mut(),
+            &mut self.update.qr,
+        );
     }
 
     /// Makes `U` (`n x k`) a recycle space for the current operator: `C̃ = A M U = Q R`,
@@ -639,7 +890,13 @@ impl Work {
         let mut cu = self.z_next.as_mut().subcols_mut(0, k);
         a.apply(cu.as_mut(), mu.as_ref());
         monitor.count_matvecs(k);
-        self.kc = orthonormal_image(u, cu.as_ref(), self.z.as_mut(), self.u.as_mut());
+        self.kc = orthonormal_image(
+            u,
+            cu.as_ref(),
+            self.z.as_mut(),
+            self.u.as_mut(),
+            &mut self.update.qr,
+        );
     }
 
     /// Up to `steps` Arnoldi steps on `(I − C Cᵀ) Â` from `r/β`, with Givens rotations.
@@ -716,23 +973,25 @@ impl Work {
     }
 
     /// Replaces the space by the `k` harmonic Ritz vectors of smallest magnitude of the cycle
-    /// just done (`j` Arnoldi steps), see the module documentation.
+    /// just done (`j` Arnoldi steps), see the module documentation. The small dense problem
+    /// lives in `self.update`: nothing is allocated.
     fn update_space(&mut self, k: usize, j: usize) {
         let kc = self.kc;
         let s = kc + j;
+        let h = &mut self.update;
         // Ḡ ((s+1) x s) = [[D, B], [0, H̄]], D = diag(1/‖u_i‖).
-        let d: Vec<f64> = (0..kc)
-            .map(|i| 1.0 / norm(self.u.col_as_slice(i)))
-            .collect();
-        let mut gbar = Mat::<f64>::zeros(s + 1, s);
-        for i in 0..kc {
-            gbar[(i, i)] = d[i];
+        h.d.clear();
+        h.d.extend((0..kc).map(|i| 1.0 / norm(self.u.col_as_slice(i))));
+        let mut gbar = h.gbar.as_mut().submatrix_mut(0, 0, s + 1, s);
+        gbar.fill(0.0);
+        for (i, di) in h.d.iter().enumerate() {
+            gbar[(i, i)] = *di;
         }
-        gbar.as_mut()
-            .submatrix_mut(0, kc, kc + j + 1, j)
+        gbar.submatrix_mut(0, kc, kc + j + 1, j)
             .copy_from(self.g.as_ref().submatrix(0, 0, kc + j + 1, j));
         // V̂ᵀ Ŵ = [[Cᵀ Ũ, 0], [V̄ᵀ Ũ, I]].
-        let mut vw = Mat::<f64>::zeros(s + 1, s);
+        let mut vw = h.vw.as_mut().submatrix_mut(0, 0, s + 1, s);
+        vw.fill(0.0);
         if kc > 0 {
             let mut zu = vw.as_mut().submatrix_mut(0, 0, s + 1, kc);
             mm(
@@ -742,7 +1001,7 @@ impl Work {
                 self.u.as_ref().subcols(0, kc),
                 1.0,
             );
-            for (c, dc) in d.iter().enumerate() {
+            for (c, dc) in h.d.iter().enumerate() {
                 for l in 0..s + 1 {
                     zu[(l, c)] *= dc;
                 }
@@ -752,45 +1011,63 @@ impl Work {
             vw[(kc + i, kc + i)] = 1.0;
         }
         // Small dense products (at most (m+1) x m): sequential, whatever faer's global setting.
-        let product = |a: MatRef<'_, f64>, b: MatRef<'_, f64>| {
-            let mut c = Mat::<f64>::zeros(a.nrows(), b.ncols());
-            mm(c.as_mut(), Accum::Replace, a, b, 1.0);
-            c
+        let gbar = h.gbar.as_ref().submatrix(0, 0, s + 1, s);
+        let vw = h.vw.as_ref().submatrix(0, 0, s + 1, s);
+        let small = |c: MatMut<'_, f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>| {
+            mm(c, Accum::Replace, a, b, 1.0);
         };
-        let ae = product(gbar.transpose(), gbar.as_ref());
-        let be = product(gbar.transpose(), vw.as_ref());
-        let Some(p) = smallest_harmonic_ritz(&ae, &be, k.min(s)) else {
+        small(
+            h.ae.as_mut().submatrix_mut(0, 0, s, s),
+            gbar.transpose(),
+            gbar,
+        );
+        small(
+            h.be.as_mut().submatrix_mut(0, 0, s, s),
+            gbar.transpose(),
+            vw,
+        );
+        let Some(np) = h.smallest_harmonic_ritz(s, k.min(s)) else {
             return;
         };
         // Ḡ P = Q R;  C = V̂ Q;  U = Ŵ P R⁻¹ = (U D P_top + V P_bottom) R⁻¹.
         // An orthonormal basis of span(P): the real and imaginary parts of a nearly real pair
         // are nearly parallel, and R⁻¹ below would amplify rounding errors in `Â U = C`.
-        let mut p_orth = Mat::<f64>::zeros(p.nrows(), p.ncols());
-        let Some((_, p_keep)) = gram_schmidt_qr_keep(p.as_ref(), p_orth.as_mut()) else {
+        let Some(kp) = gram_schmidt_qr_keep(
+            h.p.as_ref().submatrix(0, 0, s, np),
+            h.p_orth.as_mut().submatrix_mut(0, 0, s, np),
+            &mut h.qr,
+        ) else {
             return;
         };
-        let p = p_orth.subcols(0, p_keep.len()).to_owned();
-        let gp = product(gbar.as_ref(), p.as_ref());
-        let mut q = Mat::<f64>::zeros(gp.nrows(), gp.ncols());
-        let Some((r, keep)) = gram_schmidt_qr_keep(gp.as_ref(), q.as_mut()) else {
+        let p = h.p_orth.as_ref().submatrix(0, 0, s, kp);
+        let gbar = h.gbar.as_ref().submatrix(0, 0, s + 1, s);
+        small(h.gp.as_mut().submatrix_mut(0, 0, s + 1, kp), gbar, p);
+        let Some(kn) = gram_schmidt_qr_keep(
+            h.gp.as_ref().submatrix(0, 0, s + 1, kp),
+            h.q.as_mut().submatrix_mut(0, 0, s + 1, kp),
+            &mut h.qr,
+        ) else {
             return;
         };
-        let kn = keep.len();
-        let q = q.subcols(0, kn);
+        let q = h.q.as_ref().submatrix(0, 0, s + 1, kn);
         // The small coefficients first, X = D P R⁻¹ (`s x kn`, the rows of U scaled by D), so
         // that U_new = U X_top + V X_bottom is one pass over U and V, with no `n`-sized
         // triangular solve.
-        let mut x = select_cols(p.as_ref(), &keep);
-        for (i, di) in d.iter().enumerate() {
+        let mut x = h.x.as_mut().submatrix_mut(0, 0, s, kn);
+        for (c, &col) in h.qr.keep[..kn].iter().enumerate() {
+            x.as_mut().col_mut(c).copy_from(p.col(col));
+        }
+        for (i, di) in h.d.iter().enumerate() {
             for c in 0..kn {
                 x[(i, c)] *= di;
             }
         }
         faer::linalg::triangular_solve::solve_lower_triangular_in_place(
-            r.transpose(),
+            h.qr.r.as_ref().submatrix(0, 0, kn, kn).transpose(),
             x.as_mut().transpose_mut(),
             faer::Par::Seq,
         );
+        let x = x.as_ref();
         // Into the spare buffers (the products read the current ones), then swapped; by
         // blocks of rows, so that a block of [C V] serves both products from cache.
         let n = self.n;
@@ -804,7 +1081,7 @@ impl Work {
                     un.as_mut(),
                     Accum::Replace,
                     self.u.as_ref().submatrix(r0, 0, rows, kc),
-                    x.as_ref().subrows(0, kc),
+                    x.subrows(0, kc),
                     1.0,
                 );
             }
@@ -812,14 +1089,14 @@ impl Work {
                 un,
                 if kc > 0 { Accum::Add } else { Accum::Replace },
                 zb.subcols(kc, j),
-                x.as_ref().subrows(kc, j),
+                x.subrows(kc, j),
                 1.0,
             );
             mm(
                 self.z_next.as_mut().submatrix_mut(r0, 0, rows, kn),
                 Accum::Replace,
                 zb,
-                q.as_ref(),
+                q,
                 1.0,
             );
             r0 += rows;
@@ -839,16 +1116,16 @@ fn orthonormal_image(
     cu: MatRef<'_, f64>,
     mut c_out: MatMut<'_, f64>,
     mut u_out: MatMut<'_, f64>,
+    qr: &mut QrScratch,
 ) -> usize {
-    let Some((r, keep)) = gram_schmidt_qr_keep(cu, c_out.as_mut()) else {
+    let Some(kk) = gram_schmidt_qr_keep(cu, c_out.as_mut(), qr) else {
         return 0;
     };
-    let kk = keep.len();
-    for (i, &col) in keep.iter().enumerate() {
+    for (i, &col) in qr.keep[..kk].iter().enumerate() {
         u_out.as_mut().col_mut(i).copy_from(u.col(col));
     }
     faer::linalg::triangular_solve::solve_lower_triangular_in_place(
-        r.transpose(),
+        qr.r.as_ref().submatrix(0, 0, kk, kk).transpose(),
         u_out.subcols_mut(0, kk).transpose_mut(),
         linalg::par_for(u.nrows() * kk * kk),
     );
@@ -861,16 +1138,21 @@ fn orthonormal_image(
 /// enough" keeps `Q` orthonormal to working precision), with a nonnegative `R` diagonal:
 /// several times faster for `k ≪ n` than a Householder QR followed by the formation of `Q`, and
 /// sequential (no threads for the small `(m + 1) x k` factorisations of the space update either;
-/// the tests check it against faer's Householder QR with the same dropping rule). Writes `Q` into the first columns of `q` (`n x ≥ k`, contiguous columns) and
-/// returns `(R, kept column indices)`.
+/// the tests check it against faer's Householder QR with the same dropping rule). Writes `Q`
+/// into the first columns of `q` (`n x ≥ k`, contiguous columns), `R` and the kept column
+/// indices into `scratch` (see [`QrScratch`]), and returns the number kept.
 fn gram_schmidt_qr_keep(
     g: MatRef<'_, f64>,
     mut q: MatMut<'_, f64>,
-) -> Option<(Mat<f64>, Vec<usize>)> {
+    scratch: &mut QrScratch,
+) -> Option<usize> {
     let k = g.ncols();
-    let mut keep: Vec<usize> = (0..k).collect();
-    let mut r = Mat::<f64>::zeros(k, k);
-    let mut coef = vec![0.0; k];
+    if scratch.r.nrows() < k {
+        *scratch = QrScratch::with_capacity(k);
+    }
+    let QrScratch { keep, r, coef } = scratch;
+    keep.clear();
+    keep.extend(0..k);
     loop {
         if keep.is_empty() {
             return None;
@@ -912,117 +1194,27 @@ fn gram_schmidt_qr_keep(
                 };
             }
         }
-        let diag: Vec<f64> = (0..kk).map(|i| r[(i, i)]).collect();
-        let max = diag.iter().copied().fold(0.0, f64::max);
+        let max = (0..kk).map(|i| r[(i, i)]).fold(0.0, f64::max);
         let finite = r.as_ref().submatrix(0, 0, kk, kk).is_all_finite();
         if !(finite && max.is_finite() && max > 0.0) {
             return None;
         }
-        match diag.iter().position(|&v| v <= 1e-10 * max) {
+        match (0..kk).position(|i| r[(i, i)] <= 1e-10 * max) {
             Some(i) => {
                 keep.remove(i);
             }
-            None => {
-                let r = r.as_ref().submatrix(0, 0, kk, kk).to_owned();
-                return Some((r, keep));
-            }
+            None => return Some(kk),
         }
     }
-}
-
-fn select_cols(a: MatRef<'_, f64>, cols: &[usize]) -> Mat<f64> {
-    Mat::from_fn(a.nrows(), cols.len(), |i, j| a[(i, cols[j])])
-}
-
-/// The real basis `P` (`s x ≤ k`) of the eigenvectors of `ae z = θ be z` with the `k`
-/// smallest `|θ|`; a complex pair gives its real and imaginary parts, both or neither.
-/// `a⁻¹ b` for a small square `a`, by LU with partial pivoting, sequential (faer's high-level
-/// solvers follow the global parallelism, whose threads only cost on a 40 × 40 matrix).
-fn solve_small(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
-    use faer::linalg::lu::partial_pivoting::{factor, solve};
-    let (n, par) = (a.nrows(), faer::Par::Seq);
-    let mut lu = a.clone();
-    let mut x = b.clone();
-    let (mut perm, mut perm_inv) = (vec![0usize; n], vec![0usize; n]);
-    let req = factor::lu_in_place_scratch::<usize, f64>(n, n, par, Default::default()).or(
-        solve::solve_in_place_scratch::<usize, f64>(n, b.ncols(), par),
-    );
-    let mut buffer = faer::dyn_stack::MemBuffer::new(req);
-    let stack = faer::dyn_stack::MemStack::new(&mut buffer);
-    let (_, p) = factor::lu_in_place(
-        lu.as_mut(),
-        &mut perm,
-        &mut perm_inv,
-        par,
-        stack,
-        Default::default(),
-    );
-    solve::solve_in_place(lu.as_ref(), lu.as_ref(), p, x.as_mut(), par, stack);
-    x
-}
-
-fn smallest_harmonic_ritz(ae: &Mat<f64>, be: &Mat<f64>, k: usize) -> Option<Mat<f64>> {
-    let s = ae.nrows();
-    // `ae z = θ be z` as the standard problem `be⁻¹ ae z = θ z`: `be` is small and, away from
-    // breakdown, well conditioned. (faer 0.24's QZ eigenvector path can exhaust its scratch
-    // buffer on some real matrices with complex pairs and panic, so it is not used here.)
-    let c = solve_small(be, ae);
-    if !c.as_ref().is_all_finite() {
-        return None;
-    }
-    // The real eigendecomposition, sequential (a small matrix: threads only cost here): a
-    // complex pair θ, θ̄ occupies two consecutive slots `j, j + 1` whose vector columns are the
-    // real and imaginary parts of the eigenvector of θ.
-    let par = faer::Par::Seq;
-    let mut u = Mat::<f64>::zeros(s, s);
-    let mut s_re = faer::diag::Diag::<f64>::zeros(s);
-    let mut s_im = faer::diag::Diag::<f64>::zeros(s);
-    let scratch = faer::linalg::evd::evd_scratch::<f64>(
-        s,
-        faer::linalg::evd::ComputeEigenvectors::No,
-        faer::linalg::evd::ComputeEigenvectors::Yes,
-        par,
-        Default::default(),
-    );
-    let mut buffer = faer::dyn_stack::MemBuffer::new(scratch);
-    faer::linalg::evd::evd_real(
-        c.as_ref(),
-        s_re.as_mut(),
-        s_im.as_mut(),
-        None,
-        Some(u.as_mut()),
-        par,
-        faer::dyn_stack::MemStack::new(&mut buffer),
-        Default::default(),
-    )
-    .ok()?;
-    // (|θ|, first column, columns) per eigenvalue, a pair once.
-    let mut values: Vec<(f64, usize, usize)> = Vec::with_capacity(s);
-    let mut j = 0;
-    while j < s {
-        let (re, im) = (s_re[j], s_im[j]);
-        let width = if im == 0.0 || j + 1 == s { 1 } else { 2 };
-        let mag = re.hypot(im);
-        values.push((if mag.is_nan() { f64::INFINITY } else { mag }, j, width));
-        j += width;
-    }
-    values.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let mut cols: Vec<usize> = Vec::with_capacity(k + 1);
-    for &(mag, first, width) in &values {
-        if cols.len() + width > k || !mag.is_finite() {
-            break;
-        }
-        cols.extend(first..first + width);
-    }
-    if cols.is_empty() {
-        return None;
-    }
-    Some(Mat::from_fn(s, cols.len(), |i, j| u[(i, cols[j])]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn select_cols(a: MatRef<'_, f64>, cols: &[usize]) -> Mat<f64> {
+        Mat::from_fn(a.nrows(), cols.len(), |i, j| a[(i, cols[j])])
+    }
 
     /// The reference for [`gram_schmidt_qr_keep`]: faer's Householder thin QR with the same
     /// dropping rule; returns `(Q, R, kept column indices)`, or `None` if nothing is left or
@@ -1067,7 +1259,12 @@ mod tests {
             g[(i, 4)] = q0[(i, 3)];
         }
         let mut q = Mat::<f64>::zeros(n, 5);
-        let (r, keep) = gram_schmidt_qr_keep(g.as_ref(), q.as_mut()).unwrap();
+        let mut scratch = QrScratch::default();
+        let kk = gram_schmidt_qr_keep(g.as_ref(), q.as_mut(), &mut scratch).unwrap();
+        let (r, keep) = (
+            scratch.r.as_ref().submatrix(0, 0, kk, kk).to_owned(),
+            scratch.keep[..kk].to_vec(),
+        );
         let (_, r_ref, keep_ref) = qr_keep(g.as_ref()).unwrap();
         assert_eq!(keep, vec![0, 1, 3, 4]);
         assert_eq!(keep, keep_ref);
@@ -1086,7 +1283,7 @@ mod tests {
         // Nothing finite left: no factorisation.
         let bad = Mat::<f64>::from_fn(n, 2, |_, j| if j == 0 { f64::NAN } else { 1.0 });
         let mut q = Mat::<f64>::zeros(n, 2);
-        assert!(gram_schmidt_qr_keep(bad.as_ref(), q.as_mut()).is_none());
+        assert!(gram_schmidt_qr_keep(bad.as_ref(), q.as_mut(), &mut scratch).is_none());
     }
 }
 
@@ -1109,6 +1306,9 @@ impl Work {
             } else {
                 Vec::new()
             },
+            coef: Mat::zeros(solver.restart + 1, 1),
+            y: Vec::with_capacity(solver.restart),
+            update: SpaceUpdate::new(solver.restart, solver.recycle),
         }
     }
 
@@ -1142,10 +1342,10 @@ impl Work {
 
 /// What a GCRO-DR solve keeps between solves: the recycle space (`None` before the first solve;
 /// after each solve the space of its last cycle, passed on to the next solve in this
-/// workspace) and the buffers of the solve (`[C V]`, the projected operator, `U`), made at the
-/// first solve. With a warm workspace the Arnoldi steps allocate nothing; each cycle still
-/// allocates the small `(m+1) x m` matrices of its harmonic Ritz problem, and each solve the
-/// recycle space it leaves.
+/// workspace) and the buffers of the solve (`[C V]`, the projected operator, `U`, the small
+/// `(m+1) x m` harmonic-Ritz problem of the space update), made at the first solve. With a
+/// warm workspace neither the Arnoldi steps nor the cycles allocate; each solve still makes
+/// the recycle space it leaves.
 ///
 /// # Example
 /// ```

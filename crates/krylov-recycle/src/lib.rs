@@ -21,7 +21,7 @@ mod sorting;
 
 pub use arnoldi::Orthogonalization;
 pub use bicgstab::BiCgStab;
-pub use cg::{Cg, CgWorkspace};
+pub use cg::Cg;
 pub use common::check_system;
 pub use dcdm::{Dcdm, DirectionMap, PrecondMap};
 pub use error::{Error, Result};

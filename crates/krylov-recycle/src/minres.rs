@@ -52,11 +52,11 @@
 use linalg::{LinearOperator, NoObserver, Observer, SolveStats, StopCriteria, Termination};
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
 use crate::common::{
     Begin, Start, apply, axpy, breakdown, confirm, dot, finish, indefinite_preconditioner, norm,
     precond_shape, start,
 };
+use crate::{Result, VectorWorkspace};
 
 const METHOD: &str = "minres";
 /// The method named in the error of an indefinite preconditioner.
@@ -123,6 +123,24 @@ impl Minres {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
+        self.solve_ws(a, m, b, x, &mut VectorWorkspace::default(), observer)
+    }
+
+    /// [`Minres::solve_observed`] in the buffers of `ws`: the solve behind
+    /// [`crate::KrylovSolver::solve_in`].
+    pub(crate) fn solve_ws<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        ws: &mut VectorWorkspace,
+        observer: &mut dyn Observer,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
         let Start {
             mut monitor,
             r: mut res,
@@ -132,21 +150,27 @@ impl Minres {
             Begin::Done(stats) => return Ok(stats),
         };
         let n = b.len();
-        let mut r1 = vec![0.0; n];
-        let mut r2 = vec![0.0; n];
-        let mut y = vec![0.0; n];
-        let mut v = vec![0.0; n];
-        let mut av = vec![0.0; n];
-        let (mut w, mut w1, mut w2) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-        let (mut aw, mut aw1, mut aw2) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        let [
+            mut r1,
+            mut r2,
+            y,
+            v,
+            av,
+            mut w,
+            mut w1,
+            mut w2,
+            mut aw,
+            mut aw1,
+            mut aw2,
+        ] = ws.vectors(n);
         // Each pass of this loop is one Lanczos run from the current true residual `res`.
         loop {
             let run_start = norm(&res);
             r1.copy_from_slice(&res);
             r2.copy_from_slice(&res);
-            apply(m, &r1, &mut y);
+            apply(m, r1, y);
             monitor.count_precond(1);
-            let beta1 = dot(&r1, &y);
+            let beta1 = dot(r1, y);
             if beta1.is_nan() {
                 return breakdown(
                     METHOD,
@@ -164,7 +188,7 @@ impl Minres {
             let (mut oldb, mut beta) = (0.0, beta1);
             let (mut dbar, mut epsln, mut phibar) = (0.0, 0.0, beta1);
             let (mut cs, mut sn) = (-1.0_f64, 0.0_f64);
-            for buf in [&mut w, &mut w2, &mut aw, &mut aw2] {
+            for buf in [&mut *w, &mut *w2, &mut *aw, &mut *aw2] {
                 buf.fill(0.0);
             }
             let mut first = true;
@@ -174,24 +198,24 @@ impl Minres {
             loop {
                 // Lanczos step: v = y/β, y = A v − (β/β_old) r1 − (α/β) r2.
                 let s = 1.0 / beta;
-                for (vi, yi) in v.iter_mut().zip(&y) {
+                for (vi, yi) in v.iter_mut().zip(y.iter()) {
                     *vi = s * yi;
                 }
-                apply(a, &v, &mut av);
+                apply(a, v, av);
                 monitor.count_matvecs(1);
-                y.copy_from_slice(&av);
+                y.copy_from_slice(av);
                 if !first {
-                    axpy(-beta / oldb, &r1, &mut y);
+                    axpy(-beta / oldb, r1, y);
                 }
                 first = false;
-                let alfa = dot(&v, &y);
-                axpy(-alfa / beta, &r2, &mut y);
+                let alfa = dot(v, y);
+                axpy(-alfa / beta, r2, y);
                 std::mem::swap(&mut r1, &mut r2);
-                r2.copy_from_slice(&y);
-                apply(m, &r2, &mut y);
+                r2.copy_from_slice(y);
+                apply(m, r2, y);
                 monitor.count_precond(1);
                 oldb = beta;
-                let beta2 = dot(&r2, &y);
+                let beta2 = dot(r2, y);
                 if !(alfa.is_finite() && beta2.is_finite()) {
                     return breakdown(METHOD, "non-finite Lanczos coefficient", monitor, a, b, x);
                 }
@@ -225,8 +249,8 @@ impl Minres {
                     w[i] = (v[i] - oldeps * w1[i] - delta * w2[i]) * denom;
                     aw[i] = (av[i] - oldeps * aw1[i] - delta * aw2[i]) * denom;
                 }
-                axpy(phi, &w, x);
-                axpy(-phi, &aw, &mut res);
+                axpy(phi, w, x);
+                axpy(-phi, aw, &mut res);
                 let rn = norm(&res);
                 if !rn.is_finite() {
                     return breakdown(METHOD, "non-finite residual", monitor, a, b, x);

@@ -64,7 +64,7 @@ use crate::common::{
     positive_rz, precond_shape, start,
 };
 use crate::recycle::RecycleSpace;
-use crate::{Error, Result};
+use crate::{Error, Result, VectorWorkspace};
 
 const METHOD: &str = "recycled-cg";
 /// The method named in the error of an indefinite preconditioner.
@@ -251,6 +251,30 @@ impl RecycledCg {
         A: LinearOperator + ?Sized,
         M: LinearOperator + ?Sized,
     {
+        let mut window = std::array::from_fn(|_| Mat::new());
+        let mut vectors = VectorWorkspace::default();
+        self.solve_ws(a, m, b, x, space, &mut vectors, &mut window, observer)
+    }
+
+    /// [`RecycledCg::solve_observed`] in the buffers `vectors` (`z`, `p`, `q`) and `window`
+    /// (the stored `P`, `A P`, `M A P`, remade when their shape does not fit): the solve behind
+    /// [`crate::KrylovSolver::solve_in`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn solve_ws<A, M>(
+        &self,
+        a: &A,
+        m: &M,
+        b: &[f64],
+        x: &mut [f64],
+        space: &mut Option<RecycleSpace>,
+        vectors: &mut VectorWorkspace,
+        window: &mut [Mat<f64>; 3],
+        observer: &mut dyn Observer,
+    ) -> Result<SolveStats>
+    where
+        A: LinearOperator + ?Sized,
+        M: LinearOperator + ?Sized,
+    {
         if let Some(s) = space.as_ref() {
             s.check_n(a.nrows())?;
         }
@@ -265,21 +289,22 @@ impl RecycledCg {
             Some(s) => Some(deflation(a, s.basis(), &mut monitor)?),
             None => None,
         };
-        let window = (2 * self.recycle).max(4);
-        let mut dirs = Mat::<f64>::zeros(n, window);
-        let mut adirs = Mat::<f64>::zeros(n, window);
+        let cols = (2 * self.recycle).max(4);
+        for d in window.iter_mut() {
+            if d.nrows() != n || d.ncols() != cols {
+                *d = Mat::zeros(n, cols);
+            }
+        }
         // `M A p_j = (z_j − z_{j+1}) / α_j` comes free from the recurrence.
-        let mut madirs = Mat::<f64>::zeros(n, window);
+        let [dirs, adirs, madirs] = window;
         let mut stored = 0;
         let mut pending = false;
-        let mut z = vec![0.0; n];
-        let mut p = vec![0.0; n];
-        let mut q = vec![0.0; n];
-        let mut rz = self.restart(m, x, &mut r, &mut z, &mut p, defl.as_mut(), &mut monitor)?;
+        let [z, p, q] = vectors.vectors(n);
+        let mut rz = self.restart(m, x, &mut r, z, p, defl.as_mut(), &mut monitor)?;
         let termination = loop {
-            apply(a, &p, &mut q);
+            apply(a, p, q);
             monitor.count_matvecs(1);
-            let pq = dot(&p, &q);
+            let pq = dot(p, q);
             if !pq.is_finite() {
                 break Termination::Breakdown;
             }
@@ -290,16 +315,16 @@ impl RecycledCg {
                     curvature: pq,
                 });
             }
-            if stored < window {
-                dirs.col_as_slice_mut(stored).copy_from_slice(&p);
-                adirs.col_as_slice_mut(stored).copy_from_slice(&q);
-                madirs.col_as_slice_mut(stored).copy_from_slice(&z);
+            if stored < cols {
+                dirs.col_as_slice_mut(stored).copy_from_slice(p);
+                adirs.col_as_slice_mut(stored).copy_from_slice(q);
+                madirs.col_as_slice_mut(stored).copy_from_slice(z);
                 stored += 1;
                 pending = true;
             }
             let alpha = rz / pq;
-            axpy(alpha, &p, x);
-            axpy(-alpha, &q, &mut r);
+            axpy(alpha, p, x);
+            axpy(-alpha, q, &mut r);
             match monitor.record(norm(&r)) {
                 Some(Termination::Converged) => {
                     if confirm(a, b, x, &mut r, &mut monitor).0 {
@@ -309,22 +334,22 @@ impl RecycledCg {
                         stored -= 1;
                         pending = false;
                     }
-                    rz = self.restart(m, x, &mut r, &mut z, &mut p, defl.as_mut(), &mut monitor)?;
+                    rz = self.restart(m, x, &mut r, z, p, defl.as_mut(), &mut monitor)?;
                     continue;
                 }
                 Some(t) => break t,
                 None => {}
             }
-            apply(m, &r, &mut z);
+            apply(m, &r, z);
             monitor.count_precond(1);
             if pending {
                 let inv = 1.0 / alpha;
-                for (v, zi) in madirs.col_as_slice_mut(stored - 1).iter_mut().zip(&z) {
+                for (v, zi) in madirs.col_as_slice_mut(stored - 1).iter_mut().zip(z.iter()) {
                     *v = (*v - zi) * inv;
                 }
                 pending = false;
             }
-            let rz_new = dot(&r, &z);
+            let rz_new = dot(&r, z);
             if rz_new.is_nan() {
                 break Termination::Breakdown;
             }
@@ -333,11 +358,11 @@ impl RecycledCg {
             }
             let beta = rz_new / rz;
             rz = rz_new;
-            for (pi, zi) in p.iter_mut().zip(&z) {
+            for (pi, zi) in p.iter_mut().zip(z.iter()) {
                 *pi = zi + beta * *pi;
             }
             if let Some(d) = defl.as_mut() {
-                d.a_orthogonalise(&z, &mut p);
+                d.a_orthogonalise(z, p);
             }
         };
         if pending {
@@ -347,7 +372,7 @@ impl RecycledCg {
             && let Some(w) = self.next_space(
                 m,
                 defl.as_ref(),
-                [&dirs, &adirs, &madirs].map(|d| d.as_ref().subcols(0, stored)),
+                [&*dirs, &*adirs, &*madirs].map(|d| d.as_ref().subcols(0, stored)),
                 &mut monitor,
             )
         {

@@ -9,11 +9,11 @@
 //!
 //! | method | workspace | what it holds | per-iteration allocation in a warm workspace |
 //! |---|---|---|---|
-//! | [`Cg`] | [`CgWorkspace`] | `z`, `q`, `p` | none |
+//! | [`Cg`], [`Minres`], [`BiCgStab`] | [`VectorWorkspace`] | the vectors of the recurrence | none |
 //! | [`Gmres`], [`Fgmres`] | [`GmresWorkspace`] | Arnoldi basis, Hessenberg, Givens, `Z` (FGMRES) | none |
-//! | [`Gcrodr`] | [`GcrodrWorkspace`] | the recycle space and `[C V]`, `U`, the projected operator | none in the Arnoldi steps; the small harmonic-Ritz problem of each cycle allocates |
-//! | [`RecycledCg`] | [`RecycledCgWorkspace`] | the recycle space | the vectors are made per solve |
-//! | [`Minres`], [`BiCgStab`], [`Dcdm`] | [`VectorWorkspace`] | nothing yet | the vectors are made per solve |
+//! | [`Gcrodr`] | [`GcrodrWorkspace`] | the recycle space, `[C V]`, `U`, the projected operator, the harmonic-Ritz problem | none |
+//! | [`RecycledCg`] | [`RecycledCgWorkspace`] | the recycle space, `z`, `p`, `q`, the stored directions | none |
+//! | [`Dcdm`] | [`VectorWorkspace`] (unused) | nothing yet | the vectors are made per solve |
 //!
 //! The recycling methods keep their recycle space *in the workspace*: solving a sequence of
 //! systems in one workspace passes the space from each solve to the next
@@ -47,7 +47,6 @@ use linalg::{IdentityOperator, LinearOperator, NoObserver, Observer, SolveStats,
 
 use linalg::sparse::CsrMatrix;
 
-use crate::cg::CgWorkspace;
 use crate::dcdm::PrecondMap;
 use crate::gcrodr::GcrodrWorkspace;
 use crate::gmres::GmresWorkspace;
@@ -172,26 +171,83 @@ pub trait KrylovSolver {
     }
 }
 
-/// The workspace of the methods that make their vectors per solve for now ([`Minres`],
-/// [`BiCgStab`], [`Dcdm`]): it only remembers `n`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The vectors of a short-recurrence solve ([`Cg`]: `z`, `q`, `p`; [`Minres`]: its eleven
+/// Lanczos and direction vectors; [`BiCgStab`]: its seven vectors and the best iterate), in
+/// one buffer made at the first solve and reused by every later solve of the same length: a
+/// solve in a warm workspace allocates nothing per iteration (only its start and end do: the
+/// initial residual, the stats and the final residual check). [`Dcdm`] still makes its
+/// vectors per solve.
+///
+/// # Example
+/// ```
+/// use krylov_recycle::{Cg, KrylovSolver};
+/// use linalg::NoObserver;
+///
+/// let a = linalg::testing::laplacian_1d(30);
+/// let cg = Cg::params().rtol(1e-10).check()?;
+/// let mut ws = cg.workspace(30);
+/// let mut x = vec![0.0; 30];
+/// let stats = cg.solve_in(&a, None, &vec![1.0; 30], &mut x, &mut ws, &mut NoObserver)?;
+/// assert!(stats.converged());
+/// assert_eq!(ws.n(), 30);
+/// # Ok::<(), krylov_recycle::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorWorkspace {
     n: usize,
+    buf: Vec<f64>,
 }
 
 impl VectorWorkspace {
-    /// The vector length it was made for.
+    /// A workspace for vectors of length `n` (the buffer is made at the first solve, once the
+    /// method says how many vectors it needs).
+    pub(crate) fn new(n: usize) -> Self {
+        Self { n, buf: Vec::new() }
+    }
+
+    /// The vector length it was made for (or last used with).
     pub fn n(&self) -> usize {
         self.n
     }
+
+    /// `K` zeroed vectors of length `n`, disjoint slices of the buffer (grown only when a
+    /// solve needs more than any before it).
+    pub(crate) fn vectors<const K: usize>(&mut self, n: usize) -> [&mut [f64]; K] {
+        self.n = n;
+        let len = K * n;
+        if self.buf.len() < len {
+            self.buf = vec![0.0; len];
+        }
+        let mut rest = &mut self.buf[..len];
+        rest.fill(0.0);
+        std::array::from_fn(|_| {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
+            rest = tail;
+            head
+        })
+    }
 }
 
-/// The workspace of [`RecycledCg`]: the recycle space carried from solve to solve (the
-/// vectors are made per solve).
-#[derive(Clone, Debug, Default)]
+/// The workspace of [`RecycledCg`]: the recycle space carried from solve to solve, and the
+/// buffers of a solve (`z`, `p`, `q` and the window of stored directions `P`, `A P`, `M A P`),
+/// made at the first solve. A warm workspace allocates nothing per iteration; each solve
+/// still makes the small deflation operators of its space and the space it leaves.
+#[derive(Clone, Debug)]
 pub struct RecycledCgWorkspace {
     /// The recycle space the last solve left (used by the next one).
     pub space: Option<RecycleSpace>,
+    pub(crate) vectors: VectorWorkspace,
+    pub(crate) window: [faer::Mat<f64>; 3],
+}
+
+impl Default for RecycledCgWorkspace {
+    fn default() -> Self {
+        Self {
+            space: None,
+            vectors: VectorWorkspace::default(),
+            window: std::array::from_fn(|_| faer::Mat::new()),
+        }
+    }
 }
 
 /// Runs `f` with the preconditioner `m`, or the identity on `R^n` (`n = a.nrows()`, so that a
@@ -204,30 +260,6 @@ fn with_precond<R>(
     match m {
         Some(m) => f(m),
         None => f(&IdentityOperator(n)),
-    }
-}
-
-impl KrylovSolver for Cg {
-    type Workspace = CgWorkspace;
-    fn name(&self) -> &'static str {
-        "cg"
-    }
-    fn stop_criteria(&self) -> &StopCriteria {
-        self.stop()
-    }
-    fn workspace(&self, n: usize) -> CgWorkspace {
-        CgWorkspace::new(n)
-    }
-    fn solve_in<A: LinearOperator + ?Sized>(
-        &self,
-        a: &A,
-        m: Option<&dyn LinearOperator>,
-        b: &[f64],
-        x: &mut [f64],
-        ws: &mut CgWorkspace,
-        observer: &mut dyn Observer,
-    ) -> Result<SolveStats> {
-        with_precond(a.nrows(), m, |m| self.solve_ws(a, m, b, x, ws, observer))
     }
 }
 
@@ -337,8 +369,13 @@ impl KrylovSolver for RecycledCg {
         ws: &mut RecycledCgWorkspace,
         observer: &mut dyn Observer,
     ) -> Result<SolveStats> {
+        let RecycledCgWorkspace {
+            space,
+            vectors,
+            window,
+        } = ws;
         with_precond(a.nrows(), m, |m| {
-            self.solve_observed(a, m, b, x, &mut ws.space, observer)
+            self.solve_ws(a, m, b, x, space, vectors, window, observer)
         })
     }
     fn recycle_space<'w>(
@@ -349,9 +386,9 @@ impl KrylovSolver for RecycledCg {
     }
 }
 
-/// The methods without buffers of their own yet.
+/// The short-recurrence methods, whose workspace is a [`VectorWorkspace`].
 macro_rules! vector_workspace_solver {
-    ($t:ty, $name:literal, |$s:ident, $a:ident, $m:ident, $b:ident, $x:ident, $o:ident| $solve:expr) => {
+    ($t:ty, $name:literal, |$s:ident, $a:ident, $m:ident, $b:ident, $x:ident, $w:ident, $o:ident| $solve:expr) => {
         impl KrylovSolver for $t {
             type Workspace = VectorWorkspace;
             fn name(&self) -> &'static str {
@@ -361,7 +398,7 @@ macro_rules! vector_workspace_solver {
                 self.stop()
             }
             fn workspace(&self, n: usize) -> VectorWorkspace {
-                VectorWorkspace { n }
+                VectorWorkspace::new(n)
             }
             fn solve_in<A: LinearOperator + ?Sized>(
                 &self,
@@ -372,27 +409,24 @@ macro_rules! vector_workspace_solver {
                 ws: &mut VectorWorkspace,
                 observer: &mut dyn Observer,
             ) -> Result<SolveStats> {
-                ws.n = b.len();
-                let ($s, $a, $b, $x, $o) = (self, a, b, x, observer);
+                let ($s, $a, $b, $x, $w, $o) = (self, a, b, x, ws, observer);
                 with_precond($a.nrows(), m, |$m| $solve)
             }
         }
     };
 }
 
-vector_workspace_solver!(Minres, "minres", |s, a, m, b, x, o| s
-    .solve_observed(a, m, b, x, o));
-vector_workspace_solver!(BiCgStab, "bicgstab", |s, a, m, b, x, o| s
-    .solve_observed(a, m, b, x, o));
+vector_workspace_solver!(Cg, "cg", |s, a, m, b, x, w, o| s.solve_ws(a, m, b, x, w, o));
+vector_workspace_solver!(Minres, "minres", |s, a, m, b, x, w, o| s
+    .solve_ws(a, m, b, x, w, o));
+vector_workspace_solver!(BiCgStab, "bicgstab", |s, a, m, b, x, w, o| s
+    .solve_ws(a, m, b, x, w, o));
 // DCDM with the preconditioner as its (linear) direction map: preconditioned CG with a
 // truncated orthogonalisation window. A learned map goes through [`Dcdm::solve`].
-vector_workspace_solver!(Dcdm, "dcdm", |s, a, m, b, x, o| s.solve_observed(
-    a,
-    &PrecondMap(m),
-    b,
-    x,
-    o
-));
+vector_workspace_solver!(Dcdm, "dcdm", |s, a, m, b, x, w, o| {
+    w.n = b.len();
+    s.solve_observed(a, &PrecondMap(m), b, x, o)
+});
 
 /// Solves `A x = b` from `x = 0` in one call: the method (as for [`crate::SequenceSolver`]),
 /// the preconditioner built from `a` ([`PrecondKind`]), the relative tolerance `rtol` (the
