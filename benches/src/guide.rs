@@ -27,3 +27,7 @@ pub struct Benchmarks;
 /// `docs/extending.md`.
 #[doc = include_str!("../../docs/extending.md")]
 pub struct Extending;
+
+/// `docs/low-rank-training.md`.
+#[doc = include_str!("../../docs/low-rank-training.md")]
+pub struct LowRankTraining;

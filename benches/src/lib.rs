@@ -30,6 +30,7 @@ pub mod figures;
 mod guide;
 pub mod krylov_recycle;
 pub mod linalg;
+pub mod lowrank_opt;
 pub mod pde_bench;
 pub mod rom_core;
 pub mod tensor_formats;
@@ -223,6 +224,7 @@ pub const SUITES: &[Suite] = &[
     ("rom-core", rom_core::run),
     ("tensor-formats", tensor_formats::run),
     ("krylov-recycle", krylov_recycle::run),
+    ("lowrank-opt", lowrank_opt::run),
 ];
 
 /// Runs every selected suite.

@@ -2,4 +2,23 @@
 
 mod error;
 
+pub mod adam;
+pub mod adapter;
+pub mod dct;
+pub mod digits;
+pub mod ebv;
+pub mod flora;
+pub mod galore;
+pub mod lora;
+pub mod mlp;
+pub mod nola;
+pub mod optimizer;
+pub mod projection;
+pub mod sgd;
+pub mod shampoo;
+pub mod soap;
+pub mod sst;
+pub mod train;
+
 pub use error::{Error, Result};
+pub use optimizer::{Optimizer, OptimizerSpec};
