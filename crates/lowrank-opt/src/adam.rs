@@ -18,12 +18,12 @@
 //! # Ok::<(), lowrank_opt::Error>(())
 //! ```
 
-use faer::{Mat, MatMut, MatRef};
+use faer::{MatMut, MatRef};
 
 use crate::Result;
 use crate::optimizer::{
-    AdamMoments, Optimizer, OptimizerSpec, apply_update, check_beta, check_lr, check_nonnegative,
-    check_shape, check_step,
+    AdamMoments, Optimizer, OptimizerSpec, check_beta, check_lr, check_nonnegative, check_shape,
+    check_step,
 };
 
 /// The hyper-parameters of AdamW, checked ([`AdamW::params`] builds them).
@@ -113,7 +113,6 @@ impl OptimizerSpec for AdamW {
         Ok(Box::new(AdamWState {
             hp: *self,
             moments: AdamMoments::new(rows, cols),
-            dir: Mat::zeros(rows, cols),
         }))
     }
 }
@@ -122,8 +121,6 @@ impl OptimizerSpec for AdamW {
 struct AdamWState {
     hp: AdamW,
     moments: AdamMoments,
-    /// Scratch for the direction (not state: rewritten every step).
-    dir: Mat<f32>,
 }
 
 impl Optimizer for AdamWState {
@@ -131,14 +128,20 @@ impl Optimizer for AdamWState {
         "adamw"
     }
     fn shape(&self) -> (usize, usize) {
-        (self.dir.nrows(), self.dir.ncols())
+        (self.moments.m.nrows(), self.moments.m.ncols())
     }
     fn step(&mut self, param: MatMut<'_, f32>, grad: MatRef<'_, f32>) -> Result<()> {
         check_step("AdamW gradient", self.shape(), param.as_ref(), grad)?;
         let hp = self.hp;
-        self.moments
-            .direction(grad, self.dir.as_mut(), hp.beta1, hp.beta2, hp.eps);
-        apply_update(param, self.dir.as_ref(), hp.lr, hp.weight_decay);
+        self.moments.adamw_step(
+            param,
+            grad,
+            hp.beta1,
+            hp.beta2,
+            hp.eps,
+            hp.lr,
+            hp.weight_decay,
+        );
         Ok(())
     }
     fn state_bytes(&self) -> usize {
@@ -149,6 +152,7 @@ impl Optimizer for AdamWState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faer::Mat;
 
     /// The first step of Adam moves every entry by `lr` against the sign of its gradient
     /// (m̂ = g, v̂ = g²), up to ε and the decay.

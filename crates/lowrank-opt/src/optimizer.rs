@@ -90,19 +90,26 @@ pub(crate) fn check_step(
 }
 
 /// [`linalg::Error::NonFinite`] at the first NaN or infinite entry of `m`.
+///
+/// The scan is branch-free per column (an OR of "exponent all ones" tests, which vectorises);
+/// only a column that holds a bad entry is searched again for its position.
 pub(crate) fn ensure_finite_f32(what: &'static str, m: MatRef<'_, f32>) -> Result<()> {
+    const EXPONENT: u32 = 0x7f80_0000;
+    let bad = |v: f32| v.to_bits() & EXPONENT == EXPONENT;
     for j in 0..m.ncols() {
-        for i in 0..m.nrows() {
-            let v = m[(i, j)];
-            if !v.is_finite() {
-                return Err(linalg::Error::NonFinite {
-                    what,
-                    row: i,
-                    col: j,
-                    value: f64::from(v),
-                }
-                .into());
+        let col = m.col(j);
+        let any = match col.try_as_col_major() {
+            Some(c) => c.as_slice().iter().fold(false, |acc, &v| acc | bad(v)),
+            None => col.iter().any(|&v| bad(v)),
+        };
+        if any && let Some(i) = (0..m.nrows()).find(|&i| bad(m[(i, j)])) {
+            return Err(linalg::Error::NonFinite {
+                what,
+                row: i,
+                col: j,
+                value: f64::from(m[(i, j)]),
             }
+            .into());
         }
     }
     Ok(())
@@ -181,6 +188,35 @@ impl AdamMoments {
     /// Bytes of the two moments and the counter.
     pub(crate) fn bytes(&self) -> usize {
         mat_bytes(&self.m) + mat_bytes(&self.v) + std::mem::size_of::<u32>()
+    }
+
+    /// One AdamW step in a single pass: advances the moments with `g` and applies
+    /// `param ← (1 − lr·λ) param − lr · m̂ / (√v̂ + ε)` (PyTorch's order), without a direction
+    /// buffer.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn adamw_step(
+        &mut self,
+        param: MatMut<'_, f32>,
+        g: MatRef<'_, f32>,
+        beta1: f32,
+        beta2: f32,
+        eps: f32,
+        lr: f32,
+        weight_decay: f32,
+    ) {
+        self.t += 1;
+        let t = self.t as i32;
+        // The same operations as torch.optim.AdamW, in the same order.
+        let step = lr / (1.0 - beta1.powi(t));
+        let sqrt_bc2 = (1.0 - beta2.powi(t)).sqrt();
+        let keep = 1.0 - lr * weight_decay;
+        faer::zip!(param, g, self.m.as_mut(), self.v.as_mut()).for_each(
+            |faer::unzip!(p, g, m, v)| {
+                *m = beta1 * *m + (1.0 - beta1) * *g;
+                *v = beta2 * *v + (1.0 - beta2) * *g * *g;
+                *p = keep * *p - step * (*m / (v.sqrt() / sqrt_bc2 + eps));
+            },
+        );
     }
 
     /// Advances the moments with `g` and writes the bias-corrected direction into `dir`
