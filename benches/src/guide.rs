@@ -31,3 +31,7 @@ pub struct Extending;
 /// `docs/low-rank-training.md`.
 #[doc = include_str!("../../docs/low-rank-training.md")]
 pub struct LowRankTraining;
+
+/// `docs/sampling.md`.
+#[doc = include_str!("../../docs/sampling.md")]
+pub struct Sampling;

@@ -33,6 +33,7 @@ pub mod linalg;
 pub mod lowrank_opt;
 pub mod pde_bench;
 pub mod rom_core;
+pub mod sampling;
 pub mod tensor_formats;
 
 /// One benchmark result.
@@ -225,6 +226,7 @@ pub const SUITES: &[Suite] = &[
     ("tensor-formats", tensor_formats::run),
     ("krylov-recycle", krylov_recycle::run),
     ("lowrank-opt", lowrank_opt::run),
+    ("sampling", sampling::run),
 ];
 
 /// Runs every selected suite.
