@@ -192,20 +192,7 @@ pub(crate) fn finish<A: LinearOperator + ?Sized>(
 ) -> Result<SolveStats> {
     let mut stats = monitor.finish(termination);
     stats.true_rel_residual = Some(true_rel_residual(a, b, x));
-    match termination {
-        Termination::Converged | Termination::UserStop => Ok(stats),
-        Termination::Breakdown => Err(linalg::Error::Breakdown {
-            method,
-            what: "non-finite or vanishing quantity",
-            stats: Box::new(stats),
-        }
-        .into()),
-        _ => Err(linalg::Error::NotConverged {
-            method,
-            stats: Box::new(stats),
-        }
-        .into()),
-    }
+    Ok(stats.finish_solve(method, "non-finite or vanishing quantity")?)
 }
 
 /// Ends the solve with [`linalg::Error::Breakdown`] naming `what`.

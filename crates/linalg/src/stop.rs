@@ -178,6 +178,36 @@ impl SolveStats {
         }
     }
 
+    /// How a solver ends its own solve: `Ok(self)` if it converged or an observer stopped it,
+    /// [`Error::Breakdown`] naming `method` and the quantity `what` that vanished, else
+    /// [`Error::NotConverged`]; the errors carry these stats, and the iterate the solver leaves
+    /// is still the best one it found.
+    ///
+    /// ```
+    /// use linalg::{Monitor, StopCriteria, Termination};
+    /// let criteria = StopCriteria::default();
+    /// let stats = Monitor::new(&criteria, 1.0).finish(Termination::MaxIters);
+    /// let err = stats.finish_solve("cg", "pᵀAp").unwrap_err();
+    /// assert!(err.to_string().contains("cg"));
+    /// ```
+    ///
+    /// # Errors
+    /// As above.
+    pub fn finish_solve(self, method: &'static str, what: &'static str) -> Result<Self> {
+        match self.termination {
+            Termination::Converged | Termination::UserStop => Ok(self),
+            Termination::Breakdown => Err(Error::Breakdown {
+                method,
+                what,
+                stats: Box::new(self),
+            }),
+            _ => Err(Error::NotConverged {
+                method,
+                stats: Box::new(self),
+            }),
+        }
+    }
+
     /// `Ok(self)` if converged, else [`Error::NotConverged`] (or [`Error::Breakdown`]) naming
     /// `method` and carrying these stats, for callers that treat any other termination as a
     /// failure. The iterate the method returned is still the best one it found.

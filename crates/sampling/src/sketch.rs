@@ -1337,20 +1337,7 @@ fn lsqr(
     }
     let mut stats = monitor.finish(termination);
     stats.true_rel_residual = Some(residual_norm(a, x, b) / scale);
-    match termination {
-        Termination::Converged | Termination::UserStop => Ok(stats),
-        Termination::Breakdown => Err(linalg::Error::Breakdown {
-            method,
-            what: "non-finite quantity",
-            stats: Box::new(stats),
-        }
-        .into()),
-        _ => Err(linalg::Error::NotConverged {
-            method,
-            stats: Box::new(stats),
-        }
-        .into()),
-    }
+    Ok(stats.finish_solve(method, "non-finite quantity")?)
 }
 
 fn check_x(x: &[f64], n: usize) -> Result<()> {
