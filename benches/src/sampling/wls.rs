@@ -121,7 +121,7 @@ pub(super) fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> 
             let design = sample(&mut rng)?;
             let y = design.evaluate(runge);
             let fit = solver.fit(&basis, &design, &y)?;
-            let err = quadrature_error(qphi.as_ref(), &quad.weights, &fq, &fit.coefficients);
+            let err = quadrature_error(qphi.as_ref(), &quad.weights, &fq, &fit.coefficients)?;
             let ratio = err / best;
             sum_sq += ratio * ratio;
             sum += ratio;

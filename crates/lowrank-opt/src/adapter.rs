@@ -111,6 +111,8 @@ pub fn train_adapted(
         );
     }
     options.check()?;
+    net.check()?;
+    data.check()?;
     let frozen: Vec<Mat<f32>> = net.layers.iter().map(|l| l.weight.clone()).collect();
     // Per layer: the optimisers of the adapter's tensors, or of the weight itself.
     let mut weight_opts: Vec<Vec<Box<dyn Optimizer>>> = Vec::with_capacity(net.layers.len());
@@ -146,6 +148,11 @@ pub fn train_adapted(
         let start = Instant::now();
         refresh(net, adapters);
         let (loss, grads) = net.loss_and_grad(x.as_ref(), &y)?;
+        // Every gradient is checked before any parameter moves: a refused step leaves the
+        // network as the previous step left it.
+        for g in grads.weights.iter().chain(&grads.biases) {
+            crate::optimizer::ensure_finite_f32("gradient", g.as_ref())?;
+        }
         for (l, layer) in net.layers.iter_mut().enumerate() {
             match adapters[l].as_mut() {
                 Some(a) => {

@@ -84,11 +84,46 @@ impl Digits {
         })
     }
 
+    /// Checks that the (public) fields fit together: a non-empty training set with one label
+    /// per row, a test set with one label per row, both with the same width.
+    ///
+    /// # Errors
+    /// [`linalg::Error::Empty`] for no training rows; [`linalg::Error::ShapeMismatch`] otherwise.
+    pub fn check(&self) -> Result<()> {
+        if self.train_x.nrows() == 0 {
+            return Err(linalg::Error::Empty {
+                what: "training set",
+            }
+            .into());
+        }
+        for (what, x, y) in [
+            ("training labels", &self.train_x, &self.train_y),
+            ("test labels", &self.test_x, &self.test_y),
+        ] {
+            if y.len() != x.nrows() {
+                return Err(linalg::Error::shape(what, (x.nrows(), 1), (y.len(), 1)).into());
+            }
+        }
+        if self.test_x.ncols() != self.train_x.ncols() {
+            return Err(linalg::Error::shape(
+                "test set",
+                (self.test_x.nrows(), self.train_x.ncols()),
+                (self.test_x.nrows(), self.test_x.ncols()),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
     /// Batch number `step` of `size` training rows, taken cyclically in row order (rows
-    /// `(step · size + k) mod 1437`, `k < size`).
+    /// `(step · size + k) mod 1437`, `k < size`). An empty training set (see
+    /// [`Digits::check`]) gives an empty batch.
     pub fn batch(&self, step: usize, size: usize) -> (Mat<f32>, Vec<u8>) {
-        let n = self.train_x.nrows();
-        let row = |k: usize| (step * size + k) % n;
+        let n = self.train_x.nrows().min(self.train_y.len());
+        if n == 0 {
+            return (Mat::zeros(0, self.train_x.ncols()), Vec::new());
+        }
+        let row = |k: usize| (step.wrapping_mul(size).wrapping_add(k)) % n;
         let x = Mat::<f32>::from_fn(size, self.train_x.ncols(), |k, j| self.train_x[(row(k), j)]);
         let y = (0..size).map(|k| self.train_y[row(k)]).collect();
         (x, y)

@@ -91,6 +91,8 @@ use crate::Result;
 use crate::mlp::{Dense, Mlp};
 use crate::optimizer::ensure_finite_f32;
 
+/// The largest `count`: the method keeps two `count x count` `f32` matrices (32 GiB at this size).
+const MAX_COUNT: usize = 1 << 16;
 /// Gradient by the dense product `W S` when at least `N² / DENSE_FRACTION` pairs are active,
 /// pair by pair below.
 const DENSE_FRACTION: usize = 32;
@@ -519,6 +521,14 @@ impl EbvParams {
         };
         if self.count == 0 {
             return invalid("count", &self.count, "must be at least 1");
+        }
+        // The iteration keeps two count x count matrices (the Gram matrix and the signs).
+        if self.count > MAX_COUNT {
+            return invalid(
+                "count",
+                &self.count,
+                "at most 65 536 (two count² matrices are kept)",
+            );
         }
         if self.dim == 0 {
             return invalid("dim", &self.dim, "must be at least 1");

@@ -208,7 +208,42 @@ impl Mlp {
         Ok(right as f32 / labels.len().max(1) as f32)
     }
 
+    /// Checks that the (public) layers chain: at least one layer, each bias `out x 1`, each
+    /// weight's width the previous layer's output.
+    ///
+    /// # Errors
+    /// [`linalg::Error::Empty`] for no layers; [`linalg::Error::ShapeMismatch`] for a layer
+    /// that does not fit its neighbours.
+    pub fn check(&self) -> Result<()> {
+        let Some(first) = self.layers.first() else {
+            return Err(linalg::Error::Empty { what: "MLP layers" }.into());
+        };
+        let mut width = first.weight.ncols();
+        for layer in &self.layers {
+            let (out, fan_in) = (layer.weight.nrows(), layer.weight.ncols());
+            if fan_in != width || out == 0 {
+                return Err(linalg::Error::shape(
+                    "MLP layer weight",
+                    (out.max(1), width),
+                    (out, fan_in),
+                )
+                .into());
+            }
+            if (layer.bias.nrows(), layer.bias.ncols()) != (out, 1) {
+                return Err(linalg::Error::shape(
+                    "MLP layer bias",
+                    (out, 1),
+                    (layer.bias.nrows(), layer.bias.ncols()),
+                )
+                .into());
+            }
+            width = out;
+        }
+        Ok(())
+    }
+
     fn check_input(&self, x: MatRef<'_, f32>) -> Result<()> {
+        self.check()?;
         if x.ncols() != self.inputs() {
             return Err(linalg::Error::shape(
                 "MLP input",
@@ -337,5 +372,14 @@ mod tests {
         assert!(net.loss(bad.as_ref(), &[0, 1]).is_err());
         assert!(Mlp::new(&[3], 0).is_err());
         assert!(Mlp::new(&[3, 0, 2], 0).is_err());
+        // Layers edited by hand so that they no longer chain: an error, not a panic.
+        let mut broken = Mlp::new(&[3, 4, 2], 0).unwrap();
+        broken.layers[1].weight = Mat::zeros(2, 5);
+        assert!(broken.loss(x.as_ref(), &[0, 1]).is_err());
+        let mut broken = Mlp::new(&[3, 4, 2], 0).unwrap();
+        broken.layers[0].bias = Mat::zeros(3, 1);
+        assert!(broken.loss_and_grad(x.as_ref(), &[0, 1]).is_err());
+        let empty = Mlp { layers: Vec::new() };
+        assert!(empty.forward(x.as_ref()).is_err());
     }
 }

@@ -162,8 +162,13 @@ impl LowRankAdamParams {
         if p.rank == 0 {
             return Err(linalg::Error::invalid_parameter("rank", 0, "must be >= 1").into());
         }
-        if p.update_gap == 0 {
-            return Err(linalg::Error::invalid_parameter("update_gap", 0, "must be >= 1").into());
+        if p.update_gap == 0 || u32::try_from(p.update_gap).is_err() {
+            return Err(linalg::Error::invalid_parameter(
+                "update_gap",
+                p.update_gap,
+                "must be in 1..=u32::MAX",
+            )
+            .into());
         }
         check_lr("scale", p.scale)?;
         check_lr("lr", p.lr)?;

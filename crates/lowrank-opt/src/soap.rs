@@ -8,7 +8,9 @@
 //!
 //! * `M ← β₁ M + (1−β₁) G`, `M' = Q_Lᵀ M Q_R`, `V ← β₂ V + (1−β₂) G'²`,
 //!   `N' = M̂' / (√V̂ + ε)` (bias-corrected, as [`crate::adam::AdamW`]),
-//! * `W ← (1 − lr·λ) W − lr · Q_L N' Q_Rᵀ` (decoupled weight decay, as AdamW),
+//! * `W ← (1 − lr·λ) W − lr · Q_L N' Q_Rᵀ` (decoupled weight decay in AdamW's order; the
+//!   reference code decays after the step, `(1 − lr·λ)(W − lr · …)`, which differs by
+//!   `O(lr² λ)`),
 //! * then `L` and `R` take the step's gradient, and every `precondition_frequency` (`f`) Adam
 //!   steps the bases are refreshed by one step of power iteration and a QR decomposition,
 //!   `Q ← QR(L Q)` (Algorithm 4).

@@ -175,6 +175,8 @@ pub fn train(
     options: &TrainOptions,
 ) -> Result<TrainLog> {
     options.check()?;
+    net.check()?;
+    data.check()?;
     // The last layer has no optimisers when it is frozen.
     let trained = net.layers.len() - usize::from(plan.frozen_output);
     let mut weight_opts: Vec<Option<Box<dyn Optimizer>>> = Vec::with_capacity(net.layers.len());
@@ -200,6 +202,11 @@ pub fn train(
         let (x, y) = data.batch(step, options.batch);
         let start = Instant::now();
         let (loss, grads) = net.loss_and_grad(x.as_ref(), &y)?;
+        // Every gradient is checked before any parameter moves: a refused step leaves the
+        // network as the previous step left it.
+        for g in grads.weights.iter().chain(&grads.biases) {
+            crate::optimizer::ensure_finite_f32("gradient", g.as_ref())?;
+        }
         for (l, layer) in net.layers.iter_mut().enumerate() {
             if let Some(opt) = weight_opts[l].as_mut() {
                 opt.step(layer.weight.as_mut(), grads.weights[l].as_ref())?;

@@ -64,10 +64,21 @@ impl Graph {
                 }
                 n
             }
-            None => edges.iter().map(|e| e[0].max(e[1]) + 1).max().unwrap_or(0),
+            None => match edges.iter().map(|e| e[0].max(e[1])).max() {
+                Some(top) => top.checked_add(1).ok_or_else(|| {
+                    linalg::Error::invalid_parameter("edges", top, "node id too large")
+                })?,
+                None => 0,
+            },
         };
-        // Counting sort of both directions by source node.
-        let mut counts = vec![0usize; n + 1];
+        // Counting sort of both directions by source node. The node count comes from the
+        // data, so its allocation is tried rather than assumed (an id of 10¹² is an error, not
+        // an abort).
+        let mut counts: Vec<usize> = Vec::new();
+        counts
+            .try_reserve_exact(n.saturating_add(1))
+            .map_err(|_| linalg::Error::invalid_parameter("nodes", n, "too many to allocate"))?;
+        counts.resize(n + 1, 0);
         for &[i, j] in edges {
             counts[i + 1] += 1;
             if i != j {

@@ -179,14 +179,26 @@ impl ApproxLeverage {
     /// The approximate leverage scores of `a` (`n x d`).
     ///
     /// # Errors
-    /// [`linalg::Error::Empty`] or [`linalg::Error::NonFinite`] for `a`.
+    /// [`linalg::Error::Empty`] or [`linalg::Error::NonFinite`] for `a`;
+    /// [`linalg::Error::InvalidParameter`] for `sketch_rows` below the number of columns.
     pub fn scores(&self, a: MatRef<'_, f64>) -> Result<Vec<f64>> {
         ensure_dense_input("matrix", a)?;
         let (n, d) = (a.nrows(), a.ncols());
         let s = self
             .sketch_rows
-            .unwrap_or_else(|| (4 * d * d).max(20 * d))
+            .unwrap_or_else(|| d.saturating_mul(d).saturating_mul(4).max(20 * d))
             .min(n);
+        if s < n && s < d {
+            // A sketch with fewer rows than columns would give the scores of an s-dimensional
+            // subspace, silently.
+            return Err(linalg::Error::invalid_parameter_in(
+                "sketch_rows",
+                s,
+                format_args!("a {n} x {d} matrix"),
+                "must be at least the number of columns",
+            )
+            .into());
+        }
         let sa = if s >= n {
             a.to_owned()
         } else {

@@ -186,7 +186,7 @@ impl LpRegression {
     /// # Errors
     /// [`linalg::Error::ShapeMismatch`] if `b` has not `n` entries, [`linalg::Error::Empty`] or
     /// [`linalg::Error::NonFinite`] for `a` or `b`, [`linalg::Error::InvalidParameter`] if `a`
-    /// is rank deficient.
+    /// is rank deficient or the least-squares residuals' `p`-th powers overflow.
     pub fn solve(&self, a: MatRef<'_, f64>, b: &[f64]) -> Result<LpSolution> {
         check_problem(a, b)?;
         ensure_full_column_rank("design matrix", a)?;
@@ -195,6 +195,15 @@ impl LpRegression {
         let mut x = weighted_lstsq(a, b, &vec![1.0; n]);
         let mut r = residual(a, b, &x);
         let mut cost = cost_of(&r, p);
+        if !cost.is_finite() {
+            // |r|^p overflows: the IRLS weights would be NaN and no step could lower the cost.
+            return Err(linalg::Error::invalid_parameter(
+                "p",
+                p,
+                "the residuals' p-th powers overflow; rescale A and b",
+            )
+            .into());
+        }
         let scale = r.iter().map(|v| v.abs()).sum::<f64>() / n as f64;
         if p == 2.0 || scale == 0.0 {
             return Ok(LpSolution {

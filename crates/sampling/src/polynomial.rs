@@ -371,7 +371,16 @@ impl PolynomialBasis {
             Family::Chebyshev => gauss_chebyshev(nodes_per_dim)?,
         };
         let q = nodes_per_dim;
-        let total = q.pow(self.dim as u32);
+        let total = u32::try_from(self.dim)
+            .ok()
+            .and_then(|d| q.checked_pow(d))
+            .ok_or_else(|| {
+                linalg::Error::invalid_parameter(
+                    "nodes_per_dim",
+                    q,
+                    "the tensor rule has more nodes than fit in memory",
+                )
+            })?;
         let mut points = Mat::zeros(total, self.dim);
         let mut weights = vec![1.0; total];
         for (t, wt) in weights.iter_mut().enumerate() {

@@ -220,20 +220,26 @@ impl SensitivitySampling {
         order.sort_by(|&i, &j| scores[j].total_cmp(&scores[i]));
         let mut pi = vec![0.0; scores.len()];
         let m = self.sample_size as f64;
-        let mut rest: f64 = order.iter().map(|&i| scores[i]).sum();
+        // rest[k] = the sum of the scores from the k-th largest down, summed from the smallest
+        // up (no cancellation: a tiny score next to a huge one is never lost to subtraction).
+        let mut rest = vec![0.0; order.len() + 1];
+        for k in (0..order.len()).rev() {
+            rest[k] = rest[k + 1] + scores[order[k]];
+        }
         // Saturate the largest scores while c · score ≥ 1, c = (m − saturated) / rest.
-        let mut k = 0;
-        while k < order.len() {
-            let c = (m - k as f64) / rest;
-            if c * scores[order[k]] < 1.0 {
+        for (k, &top) in order.iter().enumerate() {
+            let left = m - k as f64;
+            if left <= 0.0 {
+                break;
+            }
+            let c = left / rest[k];
+            if c * scores[top] < 1.0 {
                 for &i in &order[k..] {
                     pi[i] = c * scores[i];
                 }
                 break;
             }
-            pi[order[k]] = 1.0;
-            rest -= scores[order[k]];
-            k += 1;
+            pi[top] = 1.0;
         }
         Ok(pi)
     }

@@ -437,24 +437,44 @@ pub fn l2_error(
     let phi = basis.features(quad.points.as_ref())?;
     let fx = eval_at(quad, f);
     linalg::check::ensure_finite_slice("function values", &fx)?;
-    Ok(quadrature_error(
-        phi.as_ref(),
-        &quad.weights,
-        &fx,
-        coefficients,
-    ))
+    quadrature_error(phi.as_ref(), &quad.weights, &fx, coefficients)
 }
 
 /// `(Σ_q w_q (f_q − (Φ c)_q)²)^{1/2}` for precomputed features and values.
-pub fn quadrature_error(phi: MatRef<'_, f64>, weights: &[f64], fx: &[f64], c: &[f64]) -> f64 {
+///
+/// # Errors
+/// [`linalg::Error::ShapeMismatch`] unless `weights` and `fx` have one entry per row of `phi`
+/// and `c` one per column.
+pub fn quadrature_error(
+    phi: MatRef<'_, f64>,
+    weights: &[f64],
+    fx: &[f64],
+    c: &[f64],
+) -> Result<f64> {
+    check_rule(phi, weights, fx)?;
+    if c.len() != phi.ncols() {
+        return Err(linalg::Error::shape("coefficients", (phi.ncols(), 1), (c.len(), 1)).into());
+    }
     let approx = apply(phi, c);
-    approx
+    Ok(approx
         .iter()
         .zip(fx)
         .zip(weights)
         .map(|((a, f), w)| w * (f - a) * (f - a))
         .sum::<f64>()
-        .sqrt()
+        .sqrt())
+}
+
+/// One weight and one value per quadrature node (row of `phi`).
+fn check_rule(phi: MatRef<'_, f64>, weights: &[f64], fx: &[f64]) -> Result<()> {
+    let q = phi.nrows();
+    if weights.len() != q {
+        return Err(linalg::Error::shape("quadrature weights", (q, 1), (weights.len(), 1)).into());
+    }
+    if fx.len() != q {
+        return Err(linalg::Error::shape("function values", (q, 1), (fx.len(), 1)).into());
+    }
+    Ok(())
 }
 
 /// The `L²(μ)` projection of `f` onto `V_m`, with coefficients `c_j = ∫ f φ_j dμ` computed by the
@@ -470,6 +490,7 @@ pub fn best_approximation(
     let phi = basis.features(quad.points.as_ref())?;
     let fx = eval_at(quad, f);
     linalg::check::ensure_finite_slice("function values", &fx)?;
+    check_rule(phi.as_ref(), &quad.weights, &fx)?;
     let c: Vec<f64> = (0..basis.len())
         .map(|j| {
             (0..fx.len())
@@ -477,7 +498,7 @@ pub fn best_approximation(
                 .sum()
         })
         .collect();
-    let err = quadrature_error(phi.as_ref(), &quad.weights, &fx, &c);
+    let err = quadrature_error(phi.as_ref(), &quad.weights, &fx, &c)?;
     Ok((c, err))
 }
 

@@ -550,3 +550,10 @@ fn classification_of_karate_factions() {
         .unwrap();
     assert!(tiny.evaluate(u.as_ref(), &labels, 2).is_err());
 }
+
+/// A node id at the top of the integer range is an error, not an overflow or an abort.
+#[test]
+fn huge_node_ids_are_errors() {
+    assert!(Graph::from_edges(&[[0, usize::MAX]], None).is_err());
+    assert!(Graph::from_edges(&[[0, 1usize << 60]], None).is_err());
+}

@@ -88,6 +88,24 @@ fn approximate_leverage_scores_are_within_a_constant_factor() {
     // With a Johnson–Lindenstrauss projection to k < d columns the factor is looser.
     let a = cauchy_mat(6, 4000, 60);
     let exact_wide = leverage_scores(a.as_ref()).unwrap();
+    // A CountSketch of d² = 3600 rows (the default, 4 d² = 14 400 ≥ n, would skip it) without
+    // the projection: the sketch's own distortion.
+    let sketched = ApproxLeverage::params()
+        .sketch_rows(3600)
+        .seed(13)
+        .check()
+        .unwrap()
+        .scores(a.as_ref())
+        .unwrap();
+    let (lo, hi) = sketched
+        .iter()
+        .zip(&exact_wide)
+        .map(|(t, e)| t / e)
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), r| {
+            (lo.min(r), hi.max(r))
+        });
+    eprintln!("countsketch 3600 rows, d = 60: ratios in [{lo}, {hi}]");
+    assert!(lo > 0.25 && hi < 4.0, "[{lo}, {hi}]");
     let approx = ApproxLeverage::params()
         .jl_dim(40)
         .seed(12)
@@ -446,4 +464,31 @@ fn bad_input_is_an_error() {
     assert!(sampler.probabilities(&[0.0, 0.0]).is_err());
     assert!(sampler.probabilities(&[1.0, -1.0]).is_err());
     assert!(solver.solve_sampled(a.as_ref(), &b, &sampler).is_err()); // p differs
+}
+
+/// Scores spanning more than the double-precision range of one sum: a huge score next to tiny
+/// ones must neither swallow them nor make every row certain. The probabilities sum to the
+/// sample size and the tiny rows keep tiny probabilities.
+#[test]
+fn probabilities_survive_scores_of_very_different_sizes() {
+    let sampler = SensitivitySampling::params()
+        .p(1.0)
+        .sample_size(1)
+        .check()
+        .unwrap();
+    let pi = sampler.probabilities(&[4.0, 1e-17]).unwrap();
+    assert!((pi[0] + pi[1] - 1.0).abs() < 1e-12, "{pi:?}");
+    assert!(pi[1] < 1e-15, "{pi:?}");
+    let mut scores = vec![1e-16; 100_000];
+    scores[0] = 3.0;
+    let sampler = SensitivitySampling::params()
+        .p(1.0)
+        .sample_size(2)
+        .check()
+        .unwrap();
+    let pi = sampler.probabilities(&scores).unwrap();
+    assert_eq!(pi[0], 1.0);
+    let total: f64 = pi.iter().sum();
+    assert!((total - 2.0).abs() < 1e-9, "sum {total}");
+    assert!(pi[1..].iter().all(|&q| q < 1e-3));
 }
