@@ -103,11 +103,39 @@ impl RowSample {
         self.indices.is_empty()
     }
 
+    /// Checks that the (public) fields fit together: one scale per index, every index below
+    /// `nrows`.
+    ///
+    /// # Errors
+    /// [`linalg::Error::ShapeMismatch`] or [`linalg::Error::InvalidParameter`] otherwise.
+    pub fn check(&self) -> Result<()> {
+        if self.scales.len() != self.indices.len() {
+            return Err(linalg::Error::shape(
+                "row sample scales",
+                (self.indices.len(), 1),
+                (self.scales.len(), 1),
+            )
+            .into());
+        }
+        if let Some(&i) = self.indices.iter().find(|&&i| i >= self.nrows) {
+            return Err(linalg::Error::invalid_parameter_in(
+                "row sample index",
+                i,
+                format_args!("{} rows", self.nrows),
+                "must be below the number of rows",
+            )
+            .into());
+        }
+        Ok(())
+    }
+
     /// `S A`: the kept rows of `a`, scaled.
     ///
     /// # Errors
-    /// [`linalg::Error::ShapeMismatch`] if `a` has not the sampled number of rows.
+    /// [`linalg::Error::ShapeMismatch`] if `a` has not the sampled number of rows; as
+    /// [`RowSample::check`].
     pub fn apply(&self, a: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        self.check()?;
         if a.nrows() != self.nrows {
             return Err(linalg::Error::shape(
                 "row sample",
@@ -124,8 +152,10 @@ impl RowSample {
     /// `S b`: the kept entries of `b`, scaled.
     ///
     /// # Errors
-    /// [`linalg::Error::ShapeMismatch`] if `b` has not the sampled length.
+    /// [`linalg::Error::ShapeMismatch`] if `b` has not the sampled length; as
+    /// [`RowSample::check`].
     pub fn apply_vec(&self, b: &[f64]) -> Result<Vec<f64>> {
+        self.check()?;
         if b.len() != self.nrows {
             return Err(linalg::Error::shape("row sample", (self.nrows, 1), (b.len(), 1)).into());
         }

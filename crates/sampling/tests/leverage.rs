@@ -492,3 +492,24 @@ fn probabilities_survive_scores_of_very_different_sizes() {
     assert!((total - 2.0).abs() < 1e-9, "sum {total}");
     assert!(pi[1..].iter().all(|&q| q < 1e-3));
 }
+
+/// A row sample edited by hand (its fields are public) is checked before it is applied.
+#[test]
+fn inconsistent_row_samples_are_errors() {
+    let a = faer::Mat::<f64>::identity(4, 2);
+    let bad_index = sampling::sensitivity::RowSample {
+        indices: vec![0, 7],
+        scales: vec![1.0, 1.0],
+        probabilities: vec![1.0, 1.0],
+        nrows: 4,
+    };
+    assert!(bad_index.apply(a.as_ref()).is_err());
+    assert!(bad_index.apply_vec(&[1.0; 4]).is_err());
+    let short_scales = sampling::sensitivity::RowSample {
+        indices: vec![0, 1],
+        scales: vec![1.0],
+        probabilities: vec![1.0, 1.0],
+        nrows: 4,
+    };
+    assert!(short_scales.apply(a.as_ref()).is_err());
+}
