@@ -8,6 +8,7 @@ mod eigen;
 mod error;
 pub mod io;
 pub mod mtx;
+pub mod nnls;
 pub mod npy;
 mod operator;
 mod orthogonal;

@@ -30,6 +30,30 @@ pub enum Error {
         /// The time reached at that step.
         time: f64,
     },
+    /// Newton's method did not converge in a load step of a nonlinear solid-mechanics run
+    /// (see [`crate::elastoviscoplastic`]); the steps before it are kept by the caller.
+    #[error(
+        "Newton's method did not converge at step {step} after {iterations} iterations \
+         (relative residual {residual:.3e})"
+    )]
+    NewtonNotConverged {
+        /// The load step (counted from 0 within its load case).
+        step: usize,
+        /// Newton iterations spent.
+        iterations: usize,
+        /// The last relative residual norm.
+        residual: f64,
+    },
+    /// A material law could not integrate a load step at an integration point.
+    #[error("the material law failed at step {step}, integration point {point}: {reason}")]
+    Behaviour {
+        /// The load step (counted from 0 within its load case).
+        step: usize,
+        /// The integration point.
+        point: usize,
+        /// What the law reported.
+        reason: String,
+    },
 }
 
 /// `Result` with [`Error`].

@@ -4,6 +4,7 @@ pub mod convection_diffusion;
 pub mod darcy;
 pub mod dataset;
 pub mod dynamical_systems;
+pub mod elastoviscoplastic;
 mod error;
 pub mod grf;
 pub mod grid;

@@ -18,6 +18,40 @@ pub enum Error {
         /// Smallest over largest pivot of the completely pivoted LU factorisation.
         pivot_ratio: f64,
     },
+    /// A material law could not integrate a step at an integration point.
+    #[error("the behaviour failed at integration point {point}: {failure}")]
+    Behaviour {
+        /// The integration point (an index into the full-order points).
+        point: usize,
+        /// What the law reported.
+        failure: crate::behaviour::BehaviourFailure,
+    },
+    /// Newton's method on a nonlinear (full-order or reduced) system did not reach its
+    /// tolerance; the solution of the last converged step is kept by the caller.
+    #[error(
+        "Newton's method did not converge at step {step} after {iterations} iterations \
+         (relative residual {residual:.3e})"
+    )]
+    NewtonNotConverged {
+        /// The load step (counted from 0 within its load case).
+        step: usize,
+        /// Iterations spent.
+        iterations: usize,
+        /// The last relative residual norm.
+        residual: f64,
+    },
+    /// The full-order model called by an adaptive reduced model failed.
+    #[error("full-order model: {0}")]
+    FullOrder(Box<dyn std::error::Error + Send + Sync>),
+    /// A saved reduced model or a snapshot directory is unusable: corrupted, truncated, of
+    /// another format version, or inconsistent with itself or with the behaviour given.
+    #[error("{}: {reason}", path.display())]
+    File {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// `Result` with [`Error`].

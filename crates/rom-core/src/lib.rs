@@ -1,26 +1,35 @@
 #![doc = include_str!("../README.md")]
 
+pub mod adaptive;
 pub mod affine;
+pub mod behaviour;
 pub mod clustering;
 mod complex;
+pub mod deim;
 pub mod dictionary;
 pub mod dmd;
+pub mod ecm;
 pub mod edmd;
 mod error;
 pub mod error_estimator;
+pub mod gappy;
 pub mod greedy;
+pub mod hyper_reduced;
 pub mod inner_product;
 pub mod kmeans;
 pub mod local_bases;
 pub mod pod;
 pub mod resdmd;
+pub mod snapshots;
 
 pub use affine::{
     AffineProblem, AffineProblemBuilder, ParameterBox, ReducedModel, ReducedSolution,
 };
 pub use clustering::{Clustering, DissimilarityMatrix, KMedoids, KMedoidsParams};
+pub use deim::{DeimInterpolation, DeimVariant};
 pub use dictionary::{Dictionary, GaussianRbf, Monomials};
 pub use dmd::{Dmd, DmdModel, DmdParams};
+pub use ecm::{Cubature, Ecm, EcmMethod, EcmParams};
 pub use edmd::{Edmd, EdmdModel, EdmdParams};
 pub use error::{Error, Result};
 pub use error_estimator::{CertifiedReducedModel, CertifiedSolution, ResidualEstimator};
