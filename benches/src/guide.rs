@@ -35,3 +35,7 @@ pub struct LowRankTraining;
 /// `docs/sampling.md`.
 #[doc = include_str!("../../docs/sampling.md")]
 pub struct Sampling;
+
+/// `docs/nonlinear-rom.md`.
+#[doc = include_str!("../../docs/nonlinear-rom.md")]
+pub struct NonlinearRom;

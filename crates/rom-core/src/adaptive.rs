@@ -6,10 +6,7 @@ use faer::Mat;
 
 use crate::Result;
 use crate::behaviour::Behaviour;
-use crate::gappy::GappyPod;
-use crate::hyper_reduced::{HyperReducedModel, HyperReducedParams, ReducedState};
-use crate::inner_product::InnerProduct;
-use crate::pod::{Pod, PodTruncation, SnapshotMatrix};
+use crate::hyper_reduced::{HyperReducedModel, HyperReducedParams};
 use crate::snapshots::{MechanicalSnapshots, StepLoad, StepRecord};
 
 /// One load step of a full-order model, started from any state: what an adaptive reduced model
@@ -40,15 +37,12 @@ pub trait FullOrderStep: Sync {
 /// |---|---|---|---|
 /// | `tolerance` | `1e-3` | a step whose predicted error ([`HyperReducedModel::predicted_error`]) exceeds it goes to the full-order model | `> 0` |
 /// | `max_full_order_steps` | `usize::MAX` | budget of full-order steps; once spent, reduced steps are accepted whatever the indicator | any |
-/// | `state_tolerance` | `1e-6` | POD truncation of the internal variables, for reconstructing the full state a full-order step starts from | `(0, 1)` |
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AdaptiveParams {
     /// See the table.
     pub tolerance: f64,
     /// See the table.
     pub max_full_order_steps: usize,
-    /// See the table.
-    pub state_tolerance: f64,
 }
 
 impl Default for AdaptiveParams {
@@ -56,7 +50,6 @@ impl Default for AdaptiveParams {
         Self {
             tolerance: 1e-3,
             max_full_order_steps: usize::MAX,
-            state_tolerance: 1e-6,
         }
     }
 }
@@ -98,13 +91,15 @@ impl AdaptiveReport {
 /// model for nonlinear structural mechanics").
 ///
 /// The full-order step starts from the full-order state of the previous step: exact after a
-/// full-order step, otherwise reconstructed, displacements as `Φ q` and internal variables by
-/// gappy POD ([`crate::gappy`]) from their values at the reduced points.
+/// full-order step; otherwise displacements `Φ q` and internal variables recomputed on every
+/// integration point by running the law along the reduced displacement history since the last
+/// exact state (a cost paid only when a step is rejected; reconstructing them by gappy POD
+/// from the reduced points instead was measured to start the full-order step from a state
+/// that is wrong once the solution has left the training regime).
 pub struct AdaptiveRom {
     params: HyperReducedParams,
     training: MechanicalSnapshots,
     model: HyperReducedModel,
-    state_modes: Mat<f64>,
 }
 
 impl AdaptiveRom {
@@ -113,36 +108,33 @@ impl AdaptiveRom {
     ///
     /// # Errors
     /// [`linalg::Error::Empty`] if the training set has no stresses or internal variables;
-    /// those of the state POD.
+    /// those of [`MechanicalSnapshots::check`]; [`linalg::Error::ShapeMismatch`] if the model
+    /// was not built on a set of this size; [`linalg::Error::InvalidParameter`] for a model
+    /// without an error indicator.
     pub fn new(
         params: HyperReducedParams,
         training: MechanicalSnapshots,
         model: HyperReducedModel,
-        state_tolerance: f64,
     ) -> Result<Self> {
         training.check()?;
-        let state = training.state.as_ref().ok_or(linalg::Error::Empty {
-            what: "state snapshots",
-        })?;
-        if training.stress.is_none() {
+        if training.stress.is_none() || training.state.is_none() {
             return Err(linalg::Error::Empty {
-                what: "stress snapshots",
+                what: "stress and state snapshots",
             }
             .into());
         }
-        let state_modes = Pod::params()
-            .truncation(PodTruncation::Tolerance(state_tolerance))
-            .check()?
-            .compute(
-                &SnapshotMatrix::from_matrix(state.clone())?,
-                &InnerProduct::euclidean(),
-            )?
-            .modes;
+        model.check_fits(&training)?;
+        if !model.has_indicator() {
+            return Err(crate::error::invalid(
+                "model",
+                "no error indicator",
+                "an adaptive model needs an error indicator (a dual quantity that does not vanish on the training set, and at least two reduced points)",
+            ));
+        }
         Ok(Self {
             params,
             training,
             model,
-            state_modes,
         })
     }
 
@@ -151,30 +143,72 @@ impl AdaptiveRom {
         &self.model
     }
 
-    /// The full-order state a full-order step starts from, reconstructed from a reduced state.
-    fn reconstruct(&self, state: &ReducedState) -> Result<(Vec<f64>, Vec<f64>)> {
-        let u = self.model.displacement(&state.q);
-        let ns = self.training.nstate;
-        let rows: Vec<usize> = self
-            .model
-            .points()
-            .iter()
-            .flat_map(|&g| (0..ns).map(move |c| g * ns + c))
+    /// The full-order state after the reduced steps `history` (loads and reduced coordinates,
+    /// in the current basis) from the exact state `(u0, z0)`: the displacement `Φ q` of the
+    /// last step and the internal variables of the law run on every point along the history.
+    fn replay(
+        &self,
+        law: &dyn Behaviour,
+        exact: &(Vec<f64>, Vec<f64>),
+        history: &[(StepLoad, Vec<f64>)],
+    ) -> Result<(Vec<f64>, Vec<f64>)> {
+        use rayon::prelude::*;
+        let Some((_, q_last)) = history.last() else {
+            return Ok(exact.clone());
+        };
+        let t = &self.training;
+        let (nc, ns, k) = (t.ncomp, t.nstate, self.model.modes());
+        let q = Mat::from_fn(k, history.len(), |i, j| history[j].1[i]);
+        let mut u = Mat::zeros(t.n_dof(), history.len());
+        faer::linalg::matmul::matmul(
+            u.as_mut(),
+            faer::Accum::Replace,
+            self.model.basis(),
+            q.as_ref(),
+            1.0,
+            faer::Par::Seq,
+        );
+        let mut strains = Mat::zeros(t.n_points() * nc, history.len());
+        linalg::sparse::csr_matmul(strains.as_mut(), t.strain_operator.as_ref(), u.as_ref());
+        let z0 = &exact.1;
+        let z: Vec<Result<Vec<f64>>> = (0..t.n_points())
+            .into_par_iter()
+            .map(|g| {
+                let mut old = z0[g * ns..(g + 1) * ns].to_vec();
+                let mut new = vec![0.0; ns];
+                let (mut eps, mut sig, mut tan) =
+                    (vec![0.0; nc], vec![0.0; nc], vec![0.0; nc * nc]);
+                for (j, (load, _)) in history.iter().enumerate() {
+                    for c in 0..nc {
+                        eps[c] = strains[(g * nc + c, j)];
+                    }
+                    let temp =
+                        t.reference_temperature + load.temperature * t.temperature_profile[g];
+                    law.integrate(&eps, temp, load.dt, &old, &mut new, &mut sig, &mut tan)
+                        .map_err(|failure| crate::Error::Behaviour { point: g, failure })?;
+                    std::mem::swap(&mut old, &mut new);
+                }
+                Ok(old)
+            })
             .collect();
-        let r = self.state_modes.ncols().min(rows.len());
-        let gp = GappyPod::new(self.state_modes.subcols(0, r), &rows, 0.0)?;
-        Ok((u, gp.reconstruct(&state.internal)?))
+        let mut internal = Vec::with_capacity(t.n_points() * ns);
+        for zg in z {
+            internal.extend(zg?);
+        }
+        Ok((self.model.displacement(q_last), internal))
     }
 
-    /// Adds a full-order solution to the training set and the basis, and rebuilds the model.
+    /// Adds a full-order solution of the step with load `load` to the training set and the
+    /// basis, and rebuilds the model; on failure nothing changes.
     fn enrich(
         &mut self,
         law: &dyn Behaviour,
+        load: &StepLoad,
         u: &[f64],
         stress: &[f64],
         internal: &[f64],
     ) -> Result<()> {
-        let t = &mut self.training;
+        let mut t = self.training.clone();
         let n = t.len();
         let append = |m: &Mat<f64>, v: &[f64]| {
             Mat::from_fn(
@@ -186,17 +220,13 @@ impl AdaptiveRom {
         t.displacement = append(&t.displacement, u);
         t.stress = t.stress.as_ref().map(|m| append(m, stress));
         t.state = t.state.as_ref().map(|m| append(m, internal));
+        // A snapshot of the adaptive run is its own one-step load case (its start state is not
+        // the virgin one, so it must not be replayed from it).
         let case = t.steps.iter().map(|s| s.case).max().map_or(0, |c| c + 1);
-        let load = t.steps.last().map(|s| s.load).unwrap_or(StepLoad {
-            time: 0.0,
-            dt: 1.0,
-            traction: 0.0,
-            temperature: 0.0,
-        });
         t.steps.push(StepRecord {
             case,
             step: 0,
-            load,
+            load: *load,
         });
         // New basis direction: u orthogonalised against Φ (twice, for round-off).
         let basis = self.model.basis();
@@ -220,21 +250,21 @@ impl AdaptiveRom {
             basis.to_owned()
         };
         let calibration = self.model.calibration();
-        let (mut model, _) = self
-            .params
-            .build_with_basis(&self.training, law, new_basis)?;
+        let (mut model, _) = self.params.build_with_basis(&t, law, new_basis)?;
         model.set_calibration(calibration);
         self.model = model;
+        self.training = t;
         Ok(())
     }
 
     /// Runs the load history `loads` from the virgin state, calling `full_order` for the steps
-    /// the indicator rejects. On an error, the report so far is returned inside the error's
-    /// context through `out`.
+    /// the indicator rejects and for those whose reduced Newton fails. Every finished step is
+    /// appended to `out`, so an error leaves the report up to the last finished step. The
+    /// model and its training set keep the enrichments of the run.
     ///
     /// # Errors
-    /// Those of the reduced steps once the full-order budget is spent, of `full_order`, and of
-    /// rebuilding the reduced model.
+    /// A law that does not fit the model; the reduced steps' errors once the full-order budget
+    /// is spent; those of `full_order` and of rebuilding the reduced model.
     pub fn run_into(
         &mut self,
         law: &dyn Behaviour,
@@ -250,6 +280,7 @@ impl AdaptiveRom {
                 "must be finite and positive",
             ));
         }
+        self.model.check_law(law)?;
         out.bases.push(self.model.basis().to_owned());
         let n_dof = self.training.n_dof();
         let (n_points, nc, ns) = (
@@ -263,41 +294,45 @@ impl AdaptiveRom {
         for chunk in virgin.chunks_mut(ns.max(1)) {
             law.initial_state(chunk);
         }
-        let mut full: Option<(Vec<f64>, Vec<f64>)> = Some((vec![0.0; n_dof], virgin));
+        // The last exact full-order state and the reduced steps taken since.
+        let mut exact: (Vec<f64>, Vec<f64>) = (vec![0.0; n_dof], virgin);
+        let mut history: Vec<(StepLoad, Vec<f64>)> = Vec::new();
         for (n, load) in loads.iter().enumerate() {
             let mut trial = state.clone();
             let reduced = self.model.step(law, load, &mut trial, n);
             let budget_left = out.full_order_steps.len() < params.max_full_order_steps;
+            // Only a numerical failure of the reduced step is handed to the full-order model.
             let accept = match &reduced {
-                Ok(rep) => {
-                    !budget_left || self.model.predicted_error(rep.indicator) <= params.tolerance
-                }
-                Err(_) => false,
+                Ok(rep) => self.model.predicted_error(rep.indicator) <= params.tolerance,
+                Err(
+                    crate::Error::Behaviour { .. }
+                    | crate::Error::NewtonNotConverged { .. }
+                    | crate::Error::SingularReducedSystem { .. },
+                ) => false,
+                Err(_) => return reduced.map(|_| ()),
             };
-            out.indicator
-                .push(reduced.as_ref().map_or(f64::NAN, |r| r.indicator));
+            let indicator = reduced.as_ref().map_or(f64::NAN, |r| r.indicator);
             if accept || !budget_left {
                 reduced?;
                 state = trial;
-                full = None;
+                history.push((*load, state.q.clone()));
             } else {
                 let start = std::time::Instant::now();
-                let (u_old, z_old) = match full.take() {
-                    Some(f) => f,
-                    None => self.reconstruct(&state)?,
-                };
+                let (u_old, z_old) = self.replay(law, &exact, &history)?;
                 let mut u = vec![0.0; n_dof];
                 let mut z = vec![0.0; n_points * ns];
                 let mut s = vec![0.0; n_points * nc];
                 full_order.step(load, &u_old, &z_old, &mut u, &mut z, &mut s)?;
-                self.enrich(law, &u, &s, &z)?;
+                self.enrich(law, load, &u, &s, &z)?;
                 state = self.model.restrict(&u, &z)?;
-                full = Some((u, z));
+                exact = (u, z);
+                history.clear();
                 out.full_order_steps.push(n);
                 out.bases.push(self.model.basis().to_owned());
                 out.reduced_points.push(self.model.points().len());
                 out.adaptation_seconds += start.elapsed().as_secs_f64();
             }
+            out.indicator.push(indicator);
             out.q.push((out.bases.len() - 1, state.q.clone()));
         }
         Ok(())

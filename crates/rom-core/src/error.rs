@@ -33,7 +33,7 @@ pub enum Error {
          (relative residual {residual:.3e})"
     )]
     NewtonNotConverged {
-        /// The load step (counted from 0 within its load case).
+        /// The load step (counted from 0 in the history being run).
         step: usize,
         /// Iterations spent.
         iterations: usize,

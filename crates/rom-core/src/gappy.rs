@@ -123,6 +123,22 @@ impl GappyPod {
         })
     }
 
+    /// Whether the stored factors have consistent sizes and finite values for fields of
+    /// length `n` (a check for deserialised data).
+    pub fn is_consistent(&self, n: usize) -> bool {
+        let (m, r) = (self.points.len(), self.modes.ncols());
+        self.modes.nrows() == n
+            && self.points.iter().all(|&p| p < n)
+            && (self.q.nrows(), self.q.ncols()) == (m, r)
+            && (self.r.nrows(), self.r.ncols()) == (r, r)
+            && (0..r).all(|i| self.r[(i, i)] != 0.0)
+            && self.floor.is_finite()
+            && self.floor >= 0.0
+            && [&self.modes, &self.q, &self.r]
+                .iter()
+                .all(|m| linalg::check::ensure_finite("gappy POD", m.as_ref()).is_ok())
+    }
+
     /// The sample points.
     pub fn points(&self) -> &[usize] {
         &self.points

@@ -24,10 +24,11 @@
 //!   positive weights `ω_g` that integrate the reduced internal forces of the training stresses
 //!   (compressed by a POD of the stress snapshots) to a tolerance; `T_g = ω_g B_g Φ`. The
 //!   reduced tangent stays symmetric;
-//! - [`HyperReduction::Deim`]: DEIM or Q-DEIM ([`crate::deim`]) on POD modes `U` of the
-//!   internal-force snapshots picks degrees of freedom `P`; the points are those of the elements
-//!   holding them, and `T_g = w_g B_g[:, P] ((PᵀU)⁻ᵀ Uᵀ Φ)` (Galerkin–DEIM; the tangent is not
-//!   symmetric).
+//! - [`HyperReduction::Deim`]: DEIM or Q-DEIM ([`crate::deim`]) on POD modes `U` of the stress
+//!   snapshots picks stress components `P` at a few points and interpolates the stress field
+//!   from them, `σ ≈ U (PᵀU)⁻¹ σ_P`, so the reduced internal force is `M σ_P` with
+//!   `M = (BΦ)ᵀ W U (PᵀU)⁻¹` (Galerkin–DEIM; the tangent is not symmetric). Interpolating the
+//!   internal-force vectors instead would be degenerate: at equilibrium they equal the load.
 //!
 //! Temperatures enter through the load model of [`crate::snapshots`]; the reduced model stores
 //! the temperature profile at its points.
@@ -86,11 +87,11 @@ pub enum HyperReduction {
         /// Relative tolerance on the reduced internal forces of the training set.
         tolerance: f64,
     },
-    /// DEIM or Q-DEIM on the internal-force POD modes truncated at `tolerance`.
+    /// DEIM or Q-DEIM on the stress POD modes truncated at `tolerance`.
     Deim {
         /// Greedy DEIM or Q-DEIM.
         variant: DeimVariant,
-        /// POD truncation tolerance of the internal-force snapshots.
+        /// POD truncation tolerance of the stress snapshots.
         tolerance: f64,
     },
 }
@@ -102,7 +103,8 @@ pub enum HyperReduction {
 /// | `basis_tolerance` | `1e-5` | POD truncation of the displacements ([`PodTruncation::Tolerance`]) | `(0, 1)` |
 /// | `hyper_reduction` | `Ecm { tolerance: 1e-6 }` | see [`HyperReduction`] | tolerances in `(0, 1)` |
 /// | `stress_tolerance` | `1e-9` | POD truncation of the stress snapshots that form the ECM integrands | `(0, 1)` |
-/// | `dual_tolerance` | `1e-3` | POD truncation of the dual quantity for the error indicator | `(0, 1)` |
+/// | `ecm_svd_tolerance` | the ECM default | relative singular-value truncation of the ECM integrand basis | `(0, 1)` |
+/// | `dual_tolerance` | `1e-4` | POD truncation of the dual quantity for the error indicator | `(0, 1)` |
 /// | `newton_rtol` | `1e-9` | online Newton: relative residual | `(0, 1)` |
 /// | `max_newton` | `30` | online Newton: iterations per step | `≥ 1` |
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,6 +112,8 @@ pub struct HyperReducedParams {
     basis_tolerance: f64,
     hyper_reduction: HyperReduction,
     stress_tolerance: f64,
+    #[serde(default)]
+    ecm_svd_tolerance: Option<f64>,
     dual_tolerance: f64,
     newton_rtol: f64,
     max_newton: usize,
@@ -121,7 +125,8 @@ impl Default for HyperReducedParams {
             basis_tolerance: 1e-5,
             hyper_reduction: HyperReduction::Ecm { tolerance: 1e-6 },
             stress_tolerance: 1e-9,
-            dual_tolerance: 1e-3,
+            ecm_svd_tolerance: None,
+            dual_tolerance: 1e-4,
             newton_rtol: 1e-9,
             max_newton: 30,
         }
@@ -152,6 +157,12 @@ impl HyperReducedParams {
         self.stress_tolerance = v;
         self
     }
+    /// Sets the relative singular-value truncation of the ECM integrand basis (default: the ECM
+    /// default, `tolerance / √n_points`).
+    pub fn ecm_svd_tolerance(mut self, v: f64) -> Self {
+        self.ecm_svd_tolerance = Some(v);
+        self
+    }
     /// Sets the POD tolerance of the dual quantity (error indicator).
     pub fn dual_tolerance(mut self, v: f64) -> Self {
         self.dual_tolerance = v;
@@ -176,6 +187,9 @@ impl HyperReducedParams {
         check_unit("basis_tolerance", self.basis_tolerance)?;
         check_unit("stress_tolerance", self.stress_tolerance)?;
         check_unit("dual_tolerance", self.dual_tolerance)?;
+        if let Some(t) = self.ecm_svd_tolerance {
+            check_unit("ecm_svd_tolerance", t)?;
+        }
         check_unit("newton_rtol", self.newton_rtol)?;
         match self.hyper_reduction {
             HyperReduction::None => {}
@@ -236,6 +250,14 @@ impl HyperReducedParams {
             snapshots
         };
         check_law_sizes(law, snaps.ncomp, Some(snaps.nstate))?;
+        let name = law.name();
+        if !name.is_empty() && !snaps.behaviour.is_empty() && name != snaps.behaviour {
+            return Err(invalid(
+                "behaviour",
+                name,
+                "the law differs from the one named in the snapshots",
+            ));
+        }
         if basis.nrows() != snaps.n_dof() || basis.ncols() == 0 {
             return Err(linalg::Error::shape(
                 "reduced basis",
@@ -261,7 +283,7 @@ impl HyperReducedParams {
         })?;
 
         // The reduced points and their test operators T_g (ncomp × k, row-major).
-        let (points, test_ops, deim_dofs) = match p.hyper_reduction {
+        let (points, test_ops, deim_indices) = match p.hyper_reduction {
             HyperReduction::None => {
                 let ops = (0..n_points)
                     .flat_map(|g| point_block(&bphi, g, nc, snaps.weights[g]))
@@ -270,10 +292,11 @@ impl HyperReducedParams {
             }
             HyperReduction::Ecm { tolerance } => {
                 let integrands = ecm_integrands(&bphi, stress, nc, p.stress_tolerance)?;
-                let cubature = crate::ecm::Ecm::params()
-                    .tolerance(tolerance)
-                    .check()?
-                    .select(integrands.as_ref(), &snaps.weights)?;
+                let mut ecm = crate::ecm::Ecm::params().tolerance(tolerance);
+                if let Some(t) = p.ecm_svd_tolerance {
+                    ecm = ecm.svd_tolerance(t);
+                }
+                let cubature = ecm.check()?.select(integrands.as_ref(), &snaps.weights)?;
                 let mut order: Vec<usize> = (0..cubature.points.len()).collect();
                 order.sort_by_key(|&i| cubature.points[i]);
                 let points: Vec<usize> = order.iter().map(|&i| cubature.points[i]).collect();
@@ -284,8 +307,7 @@ impl HyperReducedParams {
                 (points, ops, None)
             }
             HyperReduction::Deim { variant, tolerance } => {
-                let (points, ops, dofs) =
-                    deim_operators(snaps, &basis, stress, variant, tolerance)?;
+                let (points, ops, dofs) = deim_operators(snaps, &bphi, stress, variant, tolerance)?;
                 (points, ops, Some(dofs))
             }
         };
@@ -367,7 +389,7 @@ impl HyperReducedParams {
             full_points: n_points,
             quadrature_error,
             dual_modes,
-            deim_dofs,
+            deim_indices,
             seconds: start.elapsed().as_secs_f64(),
         };
         Ok((model, report))
@@ -418,40 +440,22 @@ fn ecm_integrands(
     }))
 }
 
-/// The DEIM reduced points, test operators and selected degrees of freedom.
+/// The DEIM reduced points, test operators and selected stress components.
+///
+/// DEIM interpolates the stress field at the integration points from POD modes `U` of the
+/// stress snapshots: `σ ≈ U (PᵀU)⁻¹ σ_P`, `P` the selected components. The reduced internal
+/// force `Φᵀ Bᵀ W σ` then reads `M σ_P` with `M = (BΦ)ᵀ W U (PᵀU)⁻¹` (`k × m`), so the test
+/// operator of a point holds the columns of `M` of its selected components. (Interpolating
+/// the internal-force vectors instead is degenerate: at equilibrium they all equal the load.)
 fn deim_operators(
     snaps: &MechanicalSnapshots,
-    basis: &Mat<f64>,
+    bphi: &Mat<f64>,
     stress: &Mat<f64>,
     variant: DeimVariant,
     tolerance: f64,
 ) -> Result<(Vec<usize>, Vec<f64>, Vec<usize>)> {
-    let (nc, k, n_dof, n) = (snaps.ncomp, basis.ncols(), snaps.n_dof(), snaps.len());
-    let b = snaps.strain_operator.as_ref();
-    // Bᵀ as CSR, to gather the rows of B that touch a degree of freedom.
-    let bt = {
-        let t: Vec<(usize, usize, f64)> = linalg::sparse::triplets(b)
-            .into_iter()
-            .map(|(i, j, v)| (j, i, v))
-            .collect();
-        linalg::sparse::csr_from_triplets(b.ncols(), b.nrows(), &t)?
-    };
-    // Internal-force snapshots f_j = Bᵀ W σ_j.
-    let ws = Mat::from_fn(stress.nrows(), n, |r, j| {
-        snaps.weights[r / nc] * stress[(r, j)]
-    });
-    let mut forces = Mat::zeros(n_dof, n);
-    linalg::sparse::csr_matmul(forces.as_mut(), bt.as_ref(), ws.as_ref());
-    // Degrees of freedom where every mode vanishes are constrained: their internal forces are
-    // reactions, not equations of the reduced problem, and must not be interpolated.
-    for i in 0..n_dof {
-        if (0..k).all(|j| basis[(i, j)] == 0.0) {
-            for j in 0..n {
-                forces[(i, j)] = 0.0;
-            }
-        }
-    }
-    let s = SnapshotMatrix::from_matrix(forces)?;
+    let (nc, k) = (snaps.ncomp, bphi.ncols());
+    let s = SnapshotMatrix::from_matrix(stress.clone())?;
     let u = Pod::params()
         .truncation(PodTruncation::Tolerance(tolerance))
         .check()?
@@ -459,7 +463,7 @@ fn deim_operators(
         .modes;
     let interp = crate::deim::select(u.as_ref(), variant)?;
     let m = interp.indices.len();
-    // (PᵀU)⁻¹ column by column, then M = Φᵀ U (PᵀU)⁻¹ (k × m).
+    // (PᵀU)⁻¹ column by column, then M = (BΦ)ᵀ W U (PᵀU)⁻¹.
     let mut inv = Mat::zeros(m, m);
     for j in 0..m {
         let mut e = vec![0.0; m];
@@ -469,44 +473,21 @@ fn deim_operators(
             inv[(i, j)] = c[i];
         }
     }
-    let phit_u = basis.transpose() * &u;
-    let mmat = &phit_u * &inv;
-    // The points whose strain rows touch a selected degree of freedom.
-    let mut touched = vec![false; snaps.n_points()];
-    let btr = bt.as_ref();
-    for &d in &interp.indices {
-        for row in btr.symbolic().col_idx_of_row(d) {
-            touched[row / nc] = true;
-        }
-    }
-    let points: Vec<usize> = (0..snaps.n_points()).filter(|&g| touched[g]).collect();
-    let mut ops = Vec::with_capacity(points.len() * nc * k);
-    for &g in &points {
-        for c in 0..nc {
-            let row = g * nc + c;
-            let mut t = vec![0.0; k];
-            for (jj, &d) in interp.indices.iter().enumerate() {
-                let bval = row_entry(b, row, d);
-                if bval != 0.0 {
-                    for i in 0..k {
-                        t[i] += snaps.weights[g] * bval * mmat[(i, jj)];
-                    }
-                }
-            }
-            ops.extend_from_slice(&t);
+    let wu = Mat::from_fn(u.nrows(), m, |r, l| snaps.weights[r / nc] * u[(r, l)]);
+    let x = bphi.transpose() * &wu;
+    let mmat = &x * &inv;
+    let mut points: Vec<usize> = interp.indices.iter().map(|&i| i / nc).collect();
+    points.sort_unstable();
+    points.dedup();
+    let mut ops = vec![0.0; points.len() * nc * k];
+    for (j, &idx) in interp.indices.iter().enumerate() {
+        let (g, c) = (idx / nc, idx % nc);
+        let p = points.partition_point(|&q| q < g);
+        for i in 0..k {
+            ops[(p * nc + c) * k + i] += mmat[(i, j)];
         }
     }
     Ok((points, ops, interp.indices.clone()))
-}
-
-/// `B[row, col]` of a CSR matrix (0 when not stored).
-fn row_entry(b: faer::sparse::SparseRowMatRef<'_, usize, f64>, row: usize, col: usize) -> f64 {
-    b.symbolic()
-        .col_idx_of_row(row)
-        .zip(b.val_of_row(row))
-        .filter(|(c, _)| *c == col)
-        .map(|(_, v)| *v)
-        .sum()
 }
 
 /// The gappy-POD indicator on the dual quantity, `None` if it vanishes in every snapshot.
@@ -529,6 +510,8 @@ fn dual_indicator(
         .check()?
         .compute(&s, &InnerProduct::euclidean())?;
     // Keep at least one residual direction at the sample points, and a well-conditioned sample.
+    // The residual is relative to the largest training sample (or the current sample when
+    // larger), so that the small plastic strains of the first steps do not read as errors.
     let mut r = pod.modes.ncols().min(points.len() - 1);
     let max_sample = (0..n)
         .map(|j| {
@@ -541,7 +524,7 @@ fn dual_indicator(
         .fold(0.0, f64::max);
     while r > 0 {
         let modes = pod.modes.subcols(0, r);
-        match GappyPod::new(modes, points, 1e-3 * max_sample) {
+        match GappyPod::new(modes, points, max_sample) {
             Ok(gp) => return Ok(Some(gp)),
             Err(Error::SingularReducedSystem { .. }) => r -= 1,
             Err(e) => return Err(e),
@@ -590,8 +573,8 @@ pub struct OfflineReport {
     pub quadrature_error: f64,
     /// Number of gappy-POD modes of the error indicator (0: no indicator).
     pub dual_modes: usize,
-    /// DEIM: the selected degrees of freedom.
-    pub deim_dofs: Option<Vec<usize>>,
+    /// DEIM: the selected stress components (point-major indices `g·ncomp + c`).
+    pub deim_indices: Option<Vec<usize>>,
     /// Wall time of the hyper-reduction and operator set-up, in seconds.
     pub seconds: f64,
 }
@@ -753,7 +736,37 @@ impl HyperReducedModel {
         Ok(ReducedState { q, internal })
     }
 
-    fn check_law(&self, law: &dyn Behaviour) -> Result<()> {
+    /// Whether the model has an error indicator.
+    pub fn has_indicator(&self) -> bool {
+        self.indicator.is_some()
+    }
+
+    /// Errors unless the model was built on snapshots of the size of `snapshots`.
+    pub(crate) fn check_fits(&self, snapshots: &MechanicalSnapshots) -> Result<()> {
+        let ours = (
+            self.basis.nrows(),
+            self.n_points_full,
+            self.ncomp,
+            self.nstate,
+        );
+        let theirs = (
+            snapshots.n_dof(),
+            snapshots.n_points(),
+            snapshots.ncomp,
+            snapshots.nstate,
+        );
+        if ours != theirs {
+            return Err(linalg::Error::ShapeMismatch {
+                what: "reduced model and snapshots (dofs, points, components, internal variables)",
+                expected: format!("{ours:?}"),
+                found: format!("{theirs:?}"),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_law(&self, law: &dyn Behaviour) -> Result<()> {
         check_law_sizes(law, self.ncomp, Some(self.nstate))?;
         let name = law.name();
         if !self.behaviour.is_empty() && !name.is_empty() && name != self.behaviour {
@@ -789,8 +802,11 @@ impl HyperReducedModel {
     }
 
     /// The displacement error predicted from an indicator value by the calibration (the raw
-    /// indicator when uncalibrated).
+    /// indicator when uncalibrated; `+∞` for a NaN indicator).
     pub fn predicted_error(&self, indicator: f64) -> f64 {
+        if indicator.is_nan() {
+            return f64::INFINITY;
+        }
         match self.calibration {
             Some(c) if indicator > 0.0 => (c.a + c.b * indicator.ln()).exp(),
             Some(_) => 0.0,
@@ -833,8 +849,9 @@ impl HyperReducedModel {
         let (mut strain, mut stress, mut tangent) =
             (vec![0.0; nc], vec![0.0; nc], vec![0.0; nc * nc]);
         let mut tmp = vec![0.0; nc * k];
-        let mut residual = 0.0;
+        let (mut residual, mut iterations) = (0.0, 0);
         for it in 0..=self.params.max_newton {
+            iterations = it;
             let mut r: Vec<f64> = fext.iter().map(|f| -f).collect();
             let mut kmat = Mat::<f64>::zeros(k, k);
             let mut scale = fext_norm;
@@ -921,7 +938,7 @@ impl HyperReducedModel {
         }
         Err(Error::NewtonNotConverged {
             step,
-            iterations: self.params.max_newton,
+            iterations,
             residual,
         })
     }
@@ -965,7 +982,8 @@ impl HyperReducedModel {
     ///
     /// # Errors
     /// As [`HyperReducedModel::run`]; [`linalg::Error::ShapeMismatch`] for displacements of the
-    /// wrong shape; [`linalg::Error::InvalidParameter`] when fewer than 3 usable pairs remain.
+    /// wrong shape; [`linalg::Error::InvalidParameter`] when fewer than 3 usable pairs remain
+    /// or the fitted slope is not positive.
     pub fn calibrate(
         &mut self,
         law: &dyn Behaviour,
@@ -1003,6 +1021,13 @@ impl HyperReducedModel {
         let sxx: f64 = pairs.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
         let sxy: f64 = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
         let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        if !(b.is_finite() && b > 0.0) {
+            return Err(invalid(
+                "cases",
+                format!("slope {b:.3e}"),
+                "the error does not grow with the indicator on these runs: no usable calibration",
+            ));
+        }
         let (xs, ys): (Vec<f64>, Vec<f64>) = pairs.iter().copied().unzip();
         let c = Calibration {
             a: my - b * mx,
@@ -1040,8 +1065,10 @@ impl HyperReducedModel {
     /// Writes the model atomically to `path` (see the module documentation for the format).
     ///
     /// # Errors
-    /// [`linalg::Error::Io`] if the file cannot be written.
+    /// [`linalg::Error::InvalidParameter`] for a model with non-finite values (a calibration
+    /// set by hand, ...); [`linalg::Error::Io`] if the file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.check_consistency()?;
         let payload = serde_json::to_vec(self)
             .map_err(|e| linalg::Error::io(path.as_ref(), std::io::Error::other(e)))?;
         let header = format!(
@@ -1131,6 +1158,26 @@ impl HyperReducedModel {
             ));
         }
         self.params.check()?;
+        let finite = [
+            &self.strain_ops,
+            &self.test_ops,
+            &self.temperature_profile,
+            &self.external_force,
+        ]
+        .iter()
+        .all(|v| v.iter().all(|x| x.is_finite()))
+            && self.reference_temperature.is_finite()
+            && self
+                .calibration
+                .is_none_or(|c| c.a.is_finite() && c.b.is_finite());
+        if !finite {
+            return Err(invalid(
+                "model",
+                "non-finite values",
+                "the stored operators and calibration must be finite",
+            ));
+        }
+        linalg::check::ensure_finite("reduced basis", self.basis.as_ref())?;
         Ok(())
     }
 }

@@ -300,8 +300,8 @@ impl MechanicalSnapshots {
     /// displacements needs). Points run in parallel.
     ///
     /// # Errors
-    /// Those of [`MechanicalSnapshots::check`]; [`Error::File`]-free: a law that fails gives
-    /// [`Error::Behaviour`] with the point.
+    /// Those of [`MechanicalSnapshots::check`]; a law that fails gives [`Error::Behaviour`]
+    /// with the point. On an error the set is left as it was.
     pub fn replay(&mut self, law: &dyn Behaviour) -> Result<()> {
         use rayon::prelude::*;
         if law.ncomp() != self.ncomp {
@@ -312,11 +312,14 @@ impl MechanicalSnapshots {
             )
             .into());
         }
-        self.nstate = law.nstate();
-        self.stress = None;
-        self.state = None;
-        self.check()?;
-        let (nc, ns, n) = (self.ncomp, self.nstate, self.len());
+        let mut bare = Self {
+            stress: None,
+            state: None,
+            nstate: law.nstate(),
+            ..self.clone()
+        };
+        bare.check()?;
+        let (nc, ns, n) = (self.ncomp, law.nstate(), self.len());
         let mut strains = Mat::zeros(self.strain_operator.nrows(), n);
         linalg::sparse::csr_matmul(
             strains.as_mut(),
@@ -370,13 +373,15 @@ impl MechanicalSnapshots {
                 }
             }
         }
-        self.stress = Some(stress);
-        self.state = Some(state);
+        bare.stress = Some(stress);
+        bare.state = Some(state);
+        *self = bare;
         Ok(())
     }
 
     /// Writes the snapshot directory `dir` (created if missing); every file is written
-    /// atomically, `description.json` last, so a directory whose description exists is whole.
+    /// atomically, `description.json` last (an existing one is removed first), so a directory
+    /// whose description exists is whole.
     ///
     /// # Errors
     /// Those of [`MechanicalSnapshots::check`]; [`linalg::Error::Io`] if a file cannot be written.
@@ -384,6 +389,18 @@ impl MechanicalSnapshots {
         self.check()?;
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| linalg::Error::io(dir, e))?;
+        // An earlier set in the same directory stops being readable first, and loses the
+        // optional arrays this one does not have.
+        for (name, present) in [
+            ("description.json", false),
+            ("stress.npy", self.stress.is_some()),
+            ("state.npy", self.state.is_some()),
+        ] {
+            let path = dir.join(name);
+            if !present && path.exists() {
+                std::fs::remove_file(&path).map_err(|e| linalg::Error::io(&path, e))?;
+            }
+        }
         let (n, n_points) = (self.len(), self.n_points());
         let snap2 =
             |m: &Mat<f64>| Array2::from_shape_fn((m.ncols(), m.nrows()), |(j, i)| m[(i, j)]);

@@ -1,9 +1,14 @@
 //! Benchmark cases of `rom-core`: the thermal-block reduced basis (accuracy, effectivity, online
 //! against full-order solve time), local bases by clustering on a moving feature, and
-//! EDMD/ResDMD on the Duffing oscillator.
+//! EDMD/ResDMD on the Duffing oscillator, and hyper-reduced nonlinear models of an
+//! elastoviscoplastic specimen ([`nonlinear`]: empirical cubature, Q-DEIM, the error indicator
+//! and the adaptive model, DEIM against pyMOR's).
 //!
-//! Figures: the greedy's error decay (`rom_greedy_decay`) and the singular values of the
-//! moving-feature snapshots (`rom_singular_values`).
+//! Figures: the greedy's error decay (`rom_greedy_decay`), the singular values of the
+//! moving-feature snapshots (`rom_singular_values`), and those of [`nonlinear`]
+//! (`rom_nonlinear_indicator`, `rom_nonlinear_speedup`).
+
+pub mod nonlinear;
 
 use std::time::Instant;
 
@@ -25,7 +30,8 @@ const SUITE: &str = "rom-core";
 pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     thermal_block(config, out)?;
     local_bases(out)?;
-    koopman(config, out)
+    koopman(config, out)?;
+    nonlinear::run(config, out)
 }
 
 /// EDMD and ResDMD on the damped Duffing oscillator (monomials up to degree 8, box [-2,2]²):
