@@ -1,0 +1,1253 @@
+//! Low-rank matrix completion by alternating minimisation, with exact or sketch-preconditioned
+//! (robust) least-squares updates.
+//!
+//! # The problem
+//!
+//! An unknown `m x n` matrix `M` of rank `k` is observed on a set `Ω` of positions. Find factors
+//! `U` (`m x k`) and `V` (`n x k`) with `U Vᵀ = M`, by minimising the observed residual
+//!
+//! ```text
+//! f(U, V) = Σ_{(i,j) ∈ Ω} (uᵢ · vⱼ − M_ij)²
+//! ```
+//!
+//! If `M` is incoherent (its singular vectors are spread over all coordinates) and `Ω` is a
+//! uniform sample of about `C · n k log n` positions (more for ill-conditioned `M`), `M` is
+//! determined and alternating minimisation recovers it to machine precision.
+//!
+//! # The algorithm ([`AltMin`])
+//!
+//! 1. **Spectral initialisation** (Jain, Netrapalli & Sanghavi 2013, step 2): `U₀ Σ₀ V₀ᵀ` = the
+//!    rank-`k` SVD of the rescaled observed matrix `(mn / |Ω|) P_Ω(M)`, computed by a randomized
+//!    SVD ([`linalg::RandomizedSvd`], 4 power iterations, oversampling 10) of the sparse matrix.
+//!    The row clipping of JNS13 (step 3) is not applied: with uniform samples it is not needed
+//!    in practice.
+//! 2. **Alternation**: with `U` orthonormal, every row `vⱼ` of `V` is the least-squares solution
+//!    over the observations of column `j`, `min ‖U_{Ωʲ} vⱼ − M_{Ωʲ, j}‖`; `V` is then replaced
+//!    by the orthonormal factor of its thin QR (as JNS13), and every row `uᵢ` of `U` solves the
+//!    same problem over the observations of row `i` against that `V`; `U` is orthonormalised for
+//!    the next iteration. Rows are independent and are solved in parallel (over
+//!    [`linalg::num_threads`] scoped threads).
+//! 3. **Stopping**: after each iteration the relative observed residual
+//!    `‖P_Ω(U Vᵀ − M)‖ / ‖P_Ω(M)‖` and the relative change of the observed predictions are
+//!    recorded; the iteration stops when the first is at most `tol`, the second at most
+//!    `change_tol`, or after `max_iters` iterations ([`Termination`]).
+//!
+//! Each row's least-squares problem has a `dᵢ x k` design (`dᵢ` = observations of the row). Two
+//! solvers ([`Update`]):
+//!
+//! - [`Update::Exact`]: normal equations `(AᵀA) x = Aᵀb` by Cholesky, `O(dᵢ k² + k³)` per row,
+//!   `O(|Ω| k²)` per iteration (JNS13's exact update).
+//! - [`Update::Sketched`]: the robust update of Gu, Song, Yin & Zhang (ICLR 2024): the
+//!   regression is solved *approximately* by an iterative method preconditioned with a sketch.
+//!   Per row: a CountSketch `S` with `s = sketch_factor · k` rows (one hash bucket and one sign
+//!   per observation, from a seeded SplitMix64 hash) gives `SA` in `O(dᵢ k)`; the Cholesky
+//!   factor `R` of `(SA)ᵀ(SA)` (the `R` of a QR of `SA`) is the preconditioner, so `A R⁻¹` is
+//!   well conditioned; then preconditioned CG on the normal equations (CGLS, `O(dᵢ k)` per
+//!   step) runs from a warm start until `‖R⁻ᵀAᵀr‖` has dropped by `inner_tol` or after
+//!   `max_inner` steps. Cost per row `O(dᵢ k · inner + s k² + k³)`: linear in the observations
+//!   for a fixed `k`, and `O(|Ω| k)` up to the inner-step count when `n k³ ≤ |Ω| k` (which the
+//!   sample complexity of the theory implies). Rows with `dᵢ ≤ s` are not sketched: the exact
+//!   Gram of the row is the preconditioner (one CG step then solves the row).
+//!
+//! Where the sketched update differs from the paper:
+//!
+//! - the paper's solver is gradient descent on the preconditioned problem with a subspace
+//!   embedding of `O(k log k)` rows (SRHT or sparse embedding) and a Householder QR of `SA`;
+//!   here CG (CGLS) replaces gradient descent (fewer steps for the same accuracy), a CountSketch
+//!   with `sketch_factor · k` rows replaces the embedding (a CountSketch is a subspace embedding
+//!   only with `O(k²)` rows, but a preconditioner only has to bound the condition number, which
+//!   a few `k` rows do in practice), and `R` comes from a Cholesky of the `k x k` sketched Gram;
+//! - the paper (like JNS13) splits `Ω` into independent subsets, one per half-iteration, for its
+//!   analysis; here every iteration uses all of `Ω` (as every practical implementation does);
+//! - the warm start is the current fit expressed in the new basis (`x₀ = V Rᵤᵀ` after the QR
+//!   `U = Q Rᵤ`, and symmetrically), which makes the per-row error that the inner solver must
+//!   remove shrink with the outer error; the paper's analysis only needs each solve accurate to a
+//!   fixed relative precision, which the `inner_tol` stopping rule provides.
+//!
+//! # References
+//!
+//! - P. Jain, P. Netrapalli, S. Sanghavi, "Low-rank matrix completion using alternating
+//!   minimization", STOC 2013, arXiv:1212.0467.
+//! - Y. Gu, Z. Song, J. Yin, L. Zhang, "Low Rank Matrix Completion via Robust Alternating
+//!   Minimization in Nearly Linear Time", ICLR 2024, arXiv:2302.11068.
+//! - K. L. Clarkson, D. P. Woodruff, "Low rank approximation and regression in input sparsity
+//!   time", STOC 2013 (CountSketch).
+//!
+//! # Example
+//!
+//! ```
+//! use lowrank_opt::completion::{AltMin, Observed, incoherent_low_rank, uniform_positions};
+//!
+//! // A rank-2 200 x 150 matrix, 20% of it observed.
+//! let truth = incoherent_low_rank(200, 150, 2, 1)?;
+//! let omega = uniform_positions(200, 150, 6000, 2)?;
+//! let observed = Observed::from_fn(200, 150, &omega, |i, j| truth.entry(i, j))?;
+//! let result = AltMin::params().rank(2).tol(1e-12).check()?.complete(&observed)?;
+//! assert!(result.converged());
+//! assert!(result.factors.relative_error_to(&truth)? < 1e-9);
+//! # Ok::<(), lowrank_opt::Error>(())
+//! ```
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use faer::{Mat, MatRef};
+use linalg::rng::{derive_seed, gaussian_mat, seeded};
+use rand::Rng as _;
+
+use crate::Result;
+
+// ---------------------------------------------------------------------------------------------
+// Observations
+// ---------------------------------------------------------------------------------------------
+
+/// The observed entries `(i, j, M_ij)` of an `nrows x ncols` matrix, checked: every index
+/// inside the matrix, every value finite, no position twice. The entries are kept sorted by row,
+/// then column.
+///
+/// ```
+/// use lowrank_opt::completion::Observed;
+///
+/// let obs = Observed::new(2, 3, vec![(1, 2, 5.0), (0, 0, 1.0)])?;
+/// assert_eq!(obs.entries(), &[(0, 0, 1.0), (1, 2, 5.0)]);
+/// assert!(Observed::new(2, 3, vec![(2, 0, 1.0)]).is_err()); // row 2 of 2
+/// assert!(Observed::new(2, 3, vec![(0, 0, 1.0), (0, 0, 2.0)]).is_err()); // twice
+/// assert!(Observed::new(2, 3, vec![(0, 0, f64::NAN)]).is_err());
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    nrows: usize,
+    ncols: usize,
+    entries: Vec<(usize, usize, f64)>,
+}
+
+impl Observed {
+    /// Checks and sorts `entries`.
+    ///
+    /// # Errors
+    /// [`linalg::Error::Empty`] for `nrows` or `ncols` zero; [`linalg::Error::ShapeMismatch`]
+    /// for an index outside the matrix; [`linalg::Error::NonFinite`] for a NaN or infinite
+    /// value; [`linalg::Error::InvalidParameter`] (`entries`) for a position given twice.
+    pub fn new(nrows: usize, ncols: usize, mut entries: Vec<(usize, usize, f64)>) -> Result<Self> {
+        if nrows == 0 || ncols == 0 {
+            return Err(linalg::Error::Empty {
+                what: "observed matrix",
+            }
+            .into());
+        }
+        for &(i, j, value) in &entries {
+            if i >= nrows || j >= ncols {
+                return Err(linalg::Error::ShapeMismatch {
+                    what: "observed entry index",
+                    expected: format!("row < {nrows} and column < {ncols}"),
+                    found: format!("({i}, {j})"),
+                }
+                .into());
+            }
+            if !value.is_finite() {
+                return Err(linalg::Error::NonFinite {
+                    what: "observed entries",
+                    row: i,
+                    col: j,
+                    value,
+                }
+                .into());
+            }
+        }
+        entries.sort_unstable_by_key(|&(i, j, _)| (i, j));
+        if let Some(w) = entries
+            .windows(2)
+            .find(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1))
+        {
+            return Err(linalg::Error::invalid_parameter_in(
+                "entries",
+                (w[0].0, w[0].1),
+                "a position given twice",
+                "each position may be observed once",
+            )
+            .into());
+        }
+        Ok(Self {
+            nrows,
+            ncols,
+            entries,
+        })
+    }
+
+    /// The entries at `positions`, valued by `value(i, j)` (for example the entries of a known
+    /// matrix, to test a method).
+    ///
+    /// # Errors
+    /// As [`Observed::new`].
+    pub fn from_fn(
+        nrows: usize,
+        ncols: usize,
+        positions: &[(usize, usize)],
+        value: impl Fn(usize, usize) -> f64,
+    ) -> Result<Self> {
+        for &(i, j) in positions {
+            if i >= nrows || j >= ncols {
+                return Err(linalg::Error::ShapeMismatch {
+                    what: "observed entry index",
+                    expected: format!("row < {nrows} and column < {ncols}"),
+                    found: format!("({i}, {j})"),
+                }
+                .into());
+            }
+        }
+        Self::new(
+            nrows,
+            ncols,
+            positions
+                .iter()
+                .map(|&(i, j)| (i, j, value(i, j)))
+                .collect(),
+        )
+    }
+
+    /// Number of rows of the matrix.
+    pub fn nrows(&self) -> usize {
+        self.nrows
+    }
+
+    /// Number of columns of the matrix.
+    pub fn ncols(&self) -> usize {
+        self.ncols
+    }
+
+    /// Number of observed entries `|Ω|`.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is observed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The observed entries, sorted by row then column.
+    pub fn entries(&self) -> &[(usize, usize, f64)] {
+        &self.entries
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test matrices and samples
+// ---------------------------------------------------------------------------------------------
+
+/// An `m x n` rank-`k` matrix `U Vᵀ` with `U`, `V` the orthonormalised factors of seeded
+/// Gaussian matrices: its singular values are all 1 and its singular vectors are incoherent
+/// with high probability (coherence `O(√(k log n))`).
+///
+/// ```
+/// let t = lowrank_opt::completion::incoherent_low_rank(50, 40, 3, 7)?;
+/// assert_eq!((t.nrows(), t.ncols(), t.rank()), (50, 40, 3));
+/// assert!((t.to_dense().norm_l2() - 3f64.sqrt()).abs() < 1e-12);
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
+///
+/// # Errors
+/// [`linalg::Error::InvalidParameter`] (`rank`) for `k` zero or above `min(m, n)`.
+pub fn incoherent_low_rank(m: usize, n: usize, k: usize, seed: u64) -> Result<LowRank> {
+    crate::optimizer::check_rank(k, m, n, "matrix")?;
+    let mut rng = seeded(seed);
+    let (u, _) = linalg::thin_qr(gaussian_mat(&mut rng, m, k).as_ref())?;
+    let (v, _) = linalg::thin_qr(gaussian_mat(&mut rng, n, k).as_ref())?;
+    LowRank::new(u, v)
+}
+
+/// `count` distinct positions of an `m x n` matrix drawn uniformly without replacement
+/// (Floyd's algorithm, `O(count)` expected time), sorted by row then column.
+///
+/// ```
+/// let p = lowrank_opt::completion::uniform_positions(10, 10, 30, 1)?;
+/// assert_eq!(p.len(), 30);
+/// assert!(p.windows(2).all(|w| w[0] < w[1]));
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
+///
+/// # Errors
+/// [`linalg::Error::InvalidParameter`] (`count`) if `count > m n`.
+pub fn uniform_positions(
+    m: usize,
+    n: usize,
+    count: usize,
+    seed: u64,
+) -> Result<Vec<(usize, usize)>> {
+    let total = m.saturating_mul(n);
+    if count > total {
+        return Err(linalg::Error::invalid_parameter_in(
+            "count",
+            count,
+            format_args!("a {m} x {n} matrix"),
+            "cannot exceed the number of entries",
+        )
+        .into());
+    }
+    let mut rng = seeded(seed);
+    let mut chosen = HashSet::with_capacity(count);
+    for top in total - count..total {
+        let t = rng.random_range(0..=top);
+        if !chosen.insert(t) {
+            chosen.insert(top);
+        }
+    }
+    let mut flat: Vec<usize> = chosen.into_iter().collect();
+    flat.sort_unstable();
+    Ok(flat.into_iter().map(|t| (t / n, t % n)).collect())
+}
+
+/// Every position of an `m x n` matrix kept independently with probability `p` (Bernoulli
+/// sampling, by geometric skips: `O(p m n)` expected time), sorted by row then column.
+///
+/// ```
+/// let p = lowrank_opt::completion::bernoulli_positions(100, 100, 0.1, 3)?;
+/// assert!((800..1200).contains(&p.len()));
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
+///
+/// # Errors
+/// [`linalg::Error::InvalidParameter`] (`p`) unless `0 < p ≤ 1`.
+pub fn bernoulli_positions(m: usize, n: usize, p: f64, seed: u64) -> Result<Vec<(usize, usize)>> {
+    if !(p > 0.0 && p <= 1.0) {
+        return Err(linalg::Error::invalid_parameter("p", p, "must be in (0, 1]").into());
+    }
+    let total = m.saturating_mul(n);
+    let mut rng = seeded(seed);
+    let mut out = Vec::with_capacity((p * total as f64 * 1.05) as usize + 16);
+    if p >= 1.0 {
+        out.extend((0..total).map(|t| (t / n, t % n)));
+        return Ok(out);
+    }
+    let log_q = (1.0 - p).ln();
+    let mut t: usize = 0;
+    loop {
+        // Number of failures before the next success: floor(ln U / ln(1 − p)).
+        let u: f64 = 1.0 - rng.random::<f64>(); // in (0, 1]
+        let skip = (u.ln() / log_q).floor();
+        if skip >= (total - t) as f64 {
+            break;
+        }
+        t += skip as usize;
+        out.push((t / n, t % n));
+        t += 1;
+        if t >= total {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Factored matrices
+// ---------------------------------------------------------------------------------------------
+
+/// A matrix in factored form `U Vᵀ`, `U` of shape `m x k` and `V` of shape `n x k`.
+///
+/// ```
+/// use faer::mat;
+/// use lowrank_opt::completion::LowRank;
+///
+/// let a = LowRank::new(mat![[1.0], [2.0]], mat![[3.0], [4.0], [5.0]])?;
+/// assert_eq!(a.entry(1, 2), 10.0);
+/// assert_eq!(a.to_dense()[(0, 1)], 4.0);
+/// assert_eq!(a.relative_error(a.to_dense().as_ref())?, 0.0);
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct LowRank {
+    u: Mat<f64>,
+    v: Mat<f64>,
+}
+
+impl LowRank {
+    /// `U Vᵀ` from its factors.
+    ///
+    /// # Errors
+    /// [`linalg::Error::ShapeMismatch`] if `U` and `V` have different numbers of columns;
+    /// [`linalg::Error::NonFinite`] for a NaN or infinite entry.
+    pub fn new(u: Mat<f64>, v: Mat<f64>) -> Result<Self> {
+        if u.ncols() != v.ncols() {
+            return Err(linalg::Error::ShapeMismatch {
+                what: "low-rank factors U and V",
+                expected: format!("{} columns in V (as in U)", u.ncols()),
+                found: format!("{}", v.ncols()),
+            }
+            .into());
+        }
+        linalg::check::ensure_finite("factor U", u.as_ref())?;
+        linalg::check::ensure_finite("factor V", v.as_ref())?;
+        Ok(Self { u, v })
+    }
+
+    /// `U`, `m x k`.
+    pub fn u(&self) -> MatRef<'_, f64> {
+        self.u.as_ref()
+    }
+
+    /// `V`, `n x k`.
+    pub fn v(&self) -> MatRef<'_, f64> {
+        self.v.as_ref()
+    }
+
+    /// `m`.
+    pub fn nrows(&self) -> usize {
+        self.u.nrows()
+    }
+
+    /// `n`.
+    pub fn ncols(&self) -> usize {
+        self.v.nrows()
+    }
+
+    /// `k`, the number of columns of the factors.
+    pub fn rank(&self) -> usize {
+        self.u.ncols()
+    }
+
+    /// The entry `(U Vᵀ)_ij = uᵢ · vⱼ`, in `O(k)`.
+    ///
+    /// # Panics
+    /// If `i ≥ m` or `j ≥ n` (as indexing a matrix out of bounds).
+    pub fn entry(&self, i: usize, j: usize) -> f64 {
+        (0..self.rank())
+            .map(|c| self.u[(i, c)] * self.v[(j, c)])
+            .sum()
+    }
+
+    /// `U Vᵀ` as a dense `m x n` matrix.
+    pub fn to_dense(&self) -> Mat<f64> {
+        &self.u * self.v.transpose()
+    }
+
+    /// `‖U Vᵀ − T‖_F / ‖T‖_F` against a dense `truth` (the absolute error when `‖T‖_F = 0`).
+    ///
+    /// # Errors
+    /// [`linalg::Error::ShapeMismatch`] if `truth` is not `m x n`.
+    pub fn relative_error(&self, truth: MatRef<'_, f64>) -> Result<f64> {
+        if (truth.nrows(), truth.ncols()) != (self.nrows(), self.ncols()) {
+            return Err(linalg::Error::shape(
+                "truth of a relative error",
+                (self.nrows(), self.ncols()),
+                (truth.nrows(), truth.ncols()),
+            )
+            .into());
+        }
+        let diff = self.to_dense() - truth;
+        Ok(ratio(diff.norm_l2(), truth.norm_l2()))
+    }
+
+    /// `‖U Vᵀ − X Yᵀ‖_F / ‖X Yᵀ‖_F` against a factored `truth = X Yᵀ`, without forming either
+    /// matrix: with thin QRs `[U, −X] = Q₁R₁` and `[V, Y] = Q₂R₂`, the difference has the
+    /// Frobenius norm of the small `R₁ R₂ᵀ`, accurate to rounding (no cancellation of squared
+    /// norms). `O((m + n)(k + k')²)`.
+    ///
+    /// # Errors
+    /// [`linalg::Error::ShapeMismatch`] if `truth` is not `m x n`.
+    pub fn relative_error_to(&self, truth: &LowRank) -> Result<f64> {
+        if (truth.nrows(), truth.ncols()) != (self.nrows(), self.ncols()) {
+            return Err(linalg::Error::shape(
+                "truth of a relative error",
+                (self.nrows(), self.ncols()),
+                (truth.nrows(), truth.ncols()),
+            )
+            .into());
+        }
+        let (k1, k2) = (self.rank(), truth.rank());
+        let left = Mat::from_fn(self.nrows(), k1 + k2, |i, c| {
+            if c < k1 {
+                self.u[(i, c)]
+            } else {
+                -truth.u[(i, c - k1)]
+            }
+        });
+        let right = Mat::from_fn(self.ncols(), k1 + k2, |j, c| {
+            if c < k1 {
+                self.v[(j, c)]
+            } else {
+                truth.v[(j, c - k1)]
+            }
+        });
+        Ok(ratio(
+            factored_norm(left, right)?,
+            factored_norm(truth.u.clone(), truth.v.clone())?,
+        ))
+    }
+
+    /// The relative observed residual `‖P_Ω(U Vᵀ − M)‖ / ‖P_Ω(M)‖` (absolute when
+    /// `P_Ω(M) = 0`).
+    ///
+    /// # Errors
+    /// [`linalg::Error::ShapeMismatch`] if `observed` is not of shape `m x n`.
+    pub fn observed_residual(&self, observed: &Observed) -> Result<f64> {
+        if (observed.nrows, observed.ncols) != (self.nrows(), self.ncols()) {
+            return Err(linalg::Error::shape(
+                "observations of a residual",
+                (self.nrows(), self.ncols()),
+                (observed.nrows, observed.ncols),
+            )
+            .into());
+        }
+        let (mut res, mut norm) = (0.0, 0.0);
+        for &(i, j, value) in &observed.entries {
+            let r = self.entry(i, j) - value;
+            res += r * r;
+            norm += value * value;
+        }
+        Ok(ratio(res.sqrt(), norm.sqrt()))
+    }
+}
+
+/// `‖A Bᵀ‖_F` through the `R` factors of thin QRs of `A` and `B`.
+fn factored_norm(a: Mat<f64>, b: Mat<f64>) -> Result<f64> {
+    if a.ncols() == 0 {
+        return Ok(0.0);
+    }
+    let (_, ra) = linalg::thin_qr(a.as_ref())?;
+    let (_, rb) = linalg::thin_qr(b.as_ref())?;
+    Ok((&ra * rb.transpose()).norm_l2())
+}
+
+/// `num / den`, or `num` when `den = 0`.
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { num }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+/// How each row's least-squares problem is solved.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Update {
+    /// Normal equations by Cholesky, exact to rounding: `O(dᵢ k²)` per row of `dᵢ`
+    /// observations.
+    Exact,
+    /// The robust update: a CountSketch-preconditioned CG on the normal equations from a warm
+    /// start (see the [module documentation](self)), `O(dᵢ k)` per inner step.
+    Sketched {
+        /// Rows of the CountSketch, as a multiple of `k` (`s = sketch_factor · k`, ≥ 1).
+        sketch_factor: usize,
+        /// Most CG steps per row and half-iteration (≥ 1).
+        max_inner: usize,
+        /// CG stops when `‖R⁻ᵀAᵀr‖` has dropped by this factor from the warm start
+        /// (in `[0, 1)`).
+        inner_tol: f64,
+    },
+}
+
+impl Update {
+    /// [`Update::Sketched`] with `sketch_factor` 4, `max_inner` 10, `inner_tol` 1e-3.
+    ///
+    /// ```
+    /// use lowrank_opt::completion::Update;
+    /// assert!(matches!(Update::sketched(), Update::Sketched { sketch_factor: 4, .. }));
+    /// ```
+    pub fn sketched() -> Self {
+        Update::Sketched {
+            sketch_factor: 4,
+            max_inner: 10,
+            inner_tol: 1e-3,
+        }
+    }
+}
+
+/// Parameters of alternating minimisation; build with [`AltMin::params`], validate with
+/// [`AltMinParams::check`].
+///
+/// | name | default | purpose | valid |
+/// |---|---|---|---|
+/// | `rank` | 1 | rank `k` of the completion | ≥ 1 (and ≤ min(m, n) at solve time) |
+/// | `max_iters` | 100 | most outer iterations (0: the spectral initialisation only) | any |
+/// | `tol` | 1e-10 | stop when the relative observed residual is ≤ `tol` | ≥ 0 |
+/// | `change_tol` | 1e-13 | stop when the observed predictions change relatively by ≤ this | ≥ 0 |
+/// | `seed` | 0 | randomized SVD of the initialisation, sketches | any |
+/// | `update` | [`Update::Exact`] | the per-row solver | see [`Update`] |
+#[derive(Clone, Debug, PartialEq)]
+pub struct AltMinParams {
+    rank: usize,
+    max_iters: usize,
+    tol: f64,
+    change_tol: f64,
+    seed: u64,
+    update: Update,
+}
+
+/// Checked alternating-minimisation parameters; run with [`AltMin::complete`].
+///
+/// ```
+/// use lowrank_opt::completion::{AltMin, Update};
+///
+/// let solver = AltMin::params().rank(5).max_iters(50).tol(1e-9).update(Update::sketched()).check()?;
+/// assert_eq!(solver.parameters().rank_value(), 5);
+/// assert!(AltMin::params().rank(0).check().is_err());
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct AltMin(AltMinParams);
+
+impl AltMinParams {
+    /// The rank `k`.
+    pub fn rank(mut self, rank: usize) -> Self {
+        self.rank = rank;
+        self
+    }
+    /// Most outer iterations.
+    pub fn max_iters(mut self, max_iters: usize) -> Self {
+        self.max_iters = max_iters;
+        self
+    }
+    /// Target relative observed residual.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+    /// Target relative change of the observed predictions between iterations (0 disables).
+    pub fn change_tol(mut self, change_tol: f64) -> Self {
+        self.change_tol = change_tol;
+        self
+    }
+    /// Seed of every random choice.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// The per-row solver.
+    pub fn update(mut self, update: Update) -> Self {
+        self.update = update;
+        self
+    }
+    /// The rank set.
+    pub fn rank_value(&self) -> usize {
+        self.rank
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// [`linalg::Error::InvalidParameter`] naming `rank` (zero), `tol` or `change_tol`
+    /// (negative or NaN), `sketch_factor` or `max_inner` (zero), `inner_tol` (outside `[0, 1)`).
+    pub fn check(self) -> Result<AltMin> {
+        if self.rank == 0 {
+            return Err(linalg::Error::invalid_parameter("rank", 0, "must be at least 1").into());
+        }
+        for (name, value) in [("tol", self.tol), ("change_tol", self.change_tol)] {
+            if value.is_nan() || value < 0.0 {
+                return Err(linalg::Error::invalid_parameter(name, value, "must be >= 0").into());
+            }
+        }
+        if let Update::Sketched {
+            sketch_factor,
+            max_inner,
+            inner_tol,
+        } = self.update
+        {
+            if sketch_factor == 0 {
+                return Err(linalg::Error::invalid_parameter(
+                    "sketch_factor",
+                    0,
+                    "must be at least 1",
+                )
+                .into());
+            }
+            if max_inner == 0 {
+                return Err(
+                    linalg::Error::invalid_parameter("max_inner", 0, "must be at least 1").into(),
+                );
+            }
+            if !(0.0..1.0).contains(&inner_tol) {
+                return Err(linalg::Error::invalid_parameter(
+                    "inner_tol",
+                    inner_tol,
+                    "must be in [0, 1)",
+                )
+                .into());
+            }
+        }
+        Ok(AltMin(self))
+    }
+}
+
+/// Why the iteration stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Termination {
+    /// The relative observed residual reached `tol`.
+    Residual,
+    /// The observed predictions changed by at most `change_tol` (a stationary point: for a
+    /// matrix that is not exactly of rank `k`, the residual does not reach 0).
+    Change,
+    /// `max_iters` iterations ran without either.
+    MaxIters,
+}
+
+/// The result of [`AltMin::complete`].
+#[derive(Clone, Debug)]
+pub struct Completion {
+    /// `U` (`m x k`) and `V` (`n x k`, orthonormal columns) with `U Vᵀ ≈ M`.
+    pub factors: LowRank,
+    /// Outer iterations run.
+    pub iterations: usize,
+    /// Relative observed residual: entry 0 after the spectral initialisation, entry `t` after
+    /// iteration `t`.
+    pub residuals: Vec<f64>,
+    /// Wall-clock seconds of each outer iteration (both half-steps and the residual).
+    pub iteration_seconds: Vec<f64>,
+    /// Why the iteration stopped.
+    pub termination: Termination,
+}
+
+impl Completion {
+    /// Whether a tolerance was met (not stopped by `max_iters`).
+    pub fn converged(&self) -> bool {
+        self.termination != Termination::MaxIters
+    }
+
+    /// The completed entry `(i, j)`.
+    ///
+    /// # Panics
+    /// If the index is outside the matrix.
+    pub fn entry(&self, i: usize, j: usize) -> f64 {
+        self.factors.entry(i, j)
+    }
+
+    /// The relative Frobenius error against a dense `truth`, as [`LowRank::relative_error`].
+    ///
+    /// # Errors
+    /// As [`LowRank::relative_error`].
+    pub fn relative_error(&self, truth: MatRef<'_, f64>) -> Result<f64> {
+        self.factors.relative_error(truth)
+    }
+
+    /// The last relative observed residual.
+    pub fn final_residual(&self) -> f64 {
+        self.residuals.last().copied().unwrap_or(f64::INFINITY)
+    }
+}
+
+impl AltMin {
+    /// The default parameters, to adjust and [`check`](AltMinParams::check).
+    pub fn params() -> AltMinParams {
+        AltMinParams {
+            rank: 1,
+            max_iters: 100,
+            tol: 1e-10,
+            change_tol: 1e-13,
+            seed: 0,
+            update: Update::Exact,
+        }
+    }
+
+    /// The checked parameters.
+    pub fn parameters(&self) -> &AltMinParams {
+        &self.0
+    }
+
+    /// Completes `observed` to rank `k` (see the [module documentation](self)).
+    ///
+    /// # Errors
+    /// - [`linalg::Error::RankTooLarge`] if `k > min(m, n)`;
+    /// - [`linalg::Error::InvalidParameter`] (`observations`) if `|Ω| < k (m + n − k)`, the
+    ///   number of degrees of freedom of a rank-`k` matrix (the completion is not determined),
+    ///   or if a row or a column has fewer than `k` observations (named in the message: its
+    ///   factor row is not determined);
+    /// - [`linalg::Error::DecompositionFailed`] / [`linalg::Error::NonFinite`] if a
+    ///   decomposition fails or the iteration produced non-finite factors.
+    ///
+    /// Not reaching `tol` in `max_iters` iterations is not an error: see
+    /// [`Completion::termination`] and [`Completion::residuals`].
+    pub fn complete(&self, observed: &Observed) -> Result<Completion> {
+        let p = &self.0;
+        let (m, n, k) = (observed.nrows, observed.ncols, p.rank);
+        if k > m.min(n) {
+            return Err(linalg::Error::RankTooLarge {
+                what: "observed matrix",
+                rank: k,
+                max: m.min(n),
+            }
+            .into());
+        }
+        let dof = k * (m + n - k);
+        if observed.len() < dof {
+            return Err(linalg::Error::invalid_parameter_in(
+                "observations",
+                observed.len(),
+                format_args!(
+                    "a rank-{k} {m} x {n} matrix has {dof} degrees of freedom, k (m + n - k)"
+                ),
+                "need at least as many observations as degrees of freedom",
+            )
+            .into());
+        }
+        let rows = Compressed::by_rows(observed);
+        let cols = Compressed::by_cols(observed);
+        rows.check_counts(k, "row")?;
+        cols.check_counts(k, "column")?;
+
+        // Spectral initialisation.
+        let scale = (m as f64) * (n as f64) / observed.len() as f64;
+        let scaled: Vec<(usize, usize, f64)> = observed
+            .entries
+            .iter()
+            .map(|&(i, j, v)| (i, j, scale * v))
+            .collect();
+        let sparse = linalg::sparse::csr_from_triplets(m, n, &scaled)?;
+        let svd = linalg::RandomizedSvd::params()
+            .rank(k)
+            .oversampling(10)
+            .power_iters(4)
+            .seed(derive_seed(p.seed, u64::MAX))
+            .check()?
+            .compute(&sparse)?;
+        let mut u_orth = svd.u; // m x k, orthonormal
+        // Warm start for V: M ≈ U₀ Σ₀ V₀ᵀ, so the first V solve is ≈ V₀ Σ₀.
+        let mut v_warm = to_row_major(Mat::from_fn(n, k, |j, c| svd.v[(j, c)] * svd.s[c]).as_ref());
+        let norm_obs = observed
+            .entries
+            .iter()
+            .map(|e| e.2 * e.2)
+            .sum::<f64>()
+            .sqrt();
+        let mut pred = vec![0.0; observed.len()];
+        let init = LowRank::new(
+            Mat::from_fn(m, k, |i, c| u_orth[(i, c)] * svd.s[c]),
+            svd.v.clone(),
+        )?;
+        let mut residuals = vec![predict(&rows, &init, &mut pred, norm_obs).0];
+        let mut factors = init;
+        let mut iteration_seconds = Vec::new();
+        let mut termination = Termination::MaxIters;
+        let mut u_raw_rm = vec![0.0; m * k];
+        let mut v_raw_rm = vec![0.0; n * k];
+        for t in 0..p.max_iters {
+            let start = Instant::now();
+            // V given the orthonormal U.
+            let u_rm = to_row_major(u_orth.as_ref());
+            let seed_v = derive_seed(p.seed, 2 * t as u64);
+            solve_side(&cols, &u_rm, k, &p.update, &v_warm, seed_v, &mut v_raw_rm);
+            let (v_orth, r_v) = orthonormalise(&v_raw_rm, n, k)?;
+            // Warm start for U: M ≈ U_orth V_rawᵀ = U_orth R_vᵀ Q_vᵀ.
+            let u_warm = to_row_major((&u_orth * r_v.transpose()).as_ref());
+            let v_rm = to_row_major(v_orth.as_ref());
+            let seed_u = derive_seed(p.seed, 2 * t as u64 + 1);
+            solve_side(&rows, &v_rm, k, &p.update, &u_warm, seed_u, &mut u_raw_rm);
+            let u_raw = from_row_major(&u_raw_rm, m, k);
+            let candidate = LowRank::new(u_raw, v_orth)?;
+            let (res, change) = predict(&rows, &candidate, &mut pred, norm_obs);
+            let (u_next, r_u) = orthonormalise(&u_raw_rm, m, k)?;
+            // Warm start for the next V: M ≈ U_raw Vᵀ = Q_u R_u Vᵀ.
+            v_warm = to_row_major((candidate.v() * r_u.transpose()).as_ref());
+            u_orth = u_next;
+            factors = candidate;
+            residuals.push(res);
+            iteration_seconds.push(start.elapsed().as_secs_f64());
+            if res <= p.tol {
+                termination = Termination::Residual;
+                break;
+            }
+            if change <= p.change_tol {
+                termination = Termination::Change;
+                break;
+            }
+        }
+        if p.max_iters == 0 && residuals[0] <= p.tol {
+            termination = Termination::Residual;
+        }
+        Ok(Completion {
+            factors,
+            iterations: iteration_seconds.len(),
+            residuals,
+            iteration_seconds,
+            termination,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels
+// ---------------------------------------------------------------------------------------------
+
+/// Observations grouped by row (or by column): the entries of line `i` are
+/// `idx[ptr[i]..ptr[i + 1]]` (the other index) and `vals[..]`.
+struct Compressed {
+    ptr: Vec<usize>,
+    idx: Vec<usize>,
+    vals: Vec<f64>,
+}
+
+impl Compressed {
+    fn by_rows(obs: &Observed) -> Self {
+        Self::build(obs.nrows, obs.entries.iter().map(|&(i, j, v)| (i, j, v)))
+    }
+
+    fn by_cols(obs: &Observed) -> Self {
+        Self::build(obs.ncols, obs.entries.iter().map(|&(i, j, v)| (j, i, v)))
+    }
+
+    fn build(lines: usize, entries: impl Iterator<Item = (usize, usize, f64)> + Clone) -> Self {
+        let mut ptr = vec![0usize; lines + 1];
+        for (a, _, _) in entries.clone() {
+            ptr[a + 1] += 1;
+        }
+        for a in 0..lines {
+            ptr[a + 1] += ptr[a];
+        }
+        let total = ptr[lines];
+        let mut next = ptr.clone();
+        let (mut idx, mut vals) = (vec![0usize; total], vec![0.0; total]);
+        for (a, b, v) in entries {
+            idx[next[a]] = b;
+            vals[next[a]] = v;
+            next[a] += 1;
+        }
+        Self { ptr, idx, vals }
+    }
+
+    fn lines(&self) -> usize {
+        self.ptr.len() - 1
+    }
+
+    fn check_counts(&self, k: usize, what: &'static str) -> Result<()> {
+        for a in 0..self.lines() {
+            let count = self.ptr[a + 1] - self.ptr[a];
+            if count < k {
+                return Err(linalg::Error::invalid_parameter_in(
+                    "observations",
+                    count,
+                    format_args!("{what} {a}, rank {k}"),
+                    "every row and column needs at least `rank` observations, \
+                     else its factor is not determined",
+                )
+                .into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fills `pred` (in row order of the observations) with the predictions of `f`; returns the
+/// relative observed residual and the relative change of the predictions.
+fn predict(rows: &Compressed, f: &LowRank, pred: &mut [f64], norm_obs: f64) -> (f64, f64) {
+    let k = f.rank();
+    let u = to_row_major(f.u());
+    let v = to_row_major(f.v());
+    let (mut res, mut change, mut norm_pred) = (0.0, 0.0, 0.0);
+    for i in 0..rows.lines() {
+        let ui = &u[i * k..(i + 1) * k];
+        for l in rows.ptr[i]..rows.ptr[i + 1] {
+            let j = rows.idx[l];
+            let x = dot(ui, &v[j * k..(j + 1) * k]);
+            let r = x - rows.vals[l];
+            res += r * r;
+            let d = x - pred[l];
+            change += d * d;
+            norm_pred += x * x;
+            pred[l] = x;
+        }
+    }
+    (
+        ratio(res.sqrt(), norm_obs),
+        ratio(change.sqrt(), norm_pred.sqrt()),
+    )
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn to_row_major(a: MatRef<'_, f64>) -> Vec<f64> {
+    let (m, k) = (a.nrows(), a.ncols());
+    let mut out = vec![0.0; m * k];
+    for c in 0..k {
+        for i in 0..m {
+            out[i * k + c] = a[(i, c)];
+        }
+    }
+    out
+}
+
+fn from_row_major(a: &[f64], m: usize, k: usize) -> Mat<f64> {
+    Mat::from_fn(m, k, |i, c| a[i * k + c])
+}
+
+/// Thin QR of the row-major `m x k` factor: `(Q, R)`.
+fn orthonormalise(a: &[f64], m: usize, k: usize) -> Result<(Mat<f64>, Mat<f64>)> {
+    Ok(linalg::thin_qr(from_row_major(a, m, k).as_ref())?)
+}
+
+/// Solves the least-squares problem of every line of `side` against the row-major factor
+/// `other` (`k` columns), into the row-major `out`; lines are split over threads.
+fn solve_side(
+    side: &Compressed,
+    other: &[f64],
+    k: usize,
+    update: &Update,
+    warm: &[f64],
+    seed: u64,
+    out: &mut [f64],
+) {
+    let lines = side.lines();
+    let threads = linalg::num_threads().max(1).min(lines.max(1));
+    let per = lines.div_ceil(threads).max(1);
+    let work = |first: usize, chunk: &mut [f64]| {
+        let mut scratch = Scratch::new(k);
+        for (r, x) in chunk.chunks_mut(k).enumerate() {
+            let a = first + r;
+            let range = side.ptr[a]..side.ptr[a + 1];
+            let line = Line {
+                idx: &side.idx[range.clone()],
+                vals: &side.vals[range],
+                other,
+                k,
+            };
+            match *update {
+                Update::Exact => line.solve_exact(&mut scratch, x),
+                Update::Sketched {
+                    sketch_factor,
+                    max_inner,
+                    inner_tol,
+                } => {
+                    x.copy_from_slice(&warm[a * k..(a + 1) * k]);
+                    line.solve_sketched(
+                        &mut scratch,
+                        x,
+                        sketch_factor * k,
+                        max_inner,
+                        inner_tol,
+                        derive_seed(seed, a as u64),
+                    );
+                }
+            }
+        }
+    };
+    if threads <= 1 {
+        work(0, out);
+        return;
+    }
+    std::thread::scope(|s| {
+        for (c, chunk) in out.chunks_mut(per * k).enumerate() {
+            let work = &work;
+            s.spawn(move || work(c * per, chunk));
+        }
+    });
+}
+
+/// Reused buffers of one thread.
+struct Scratch {
+    gram: Vec<f64>,
+    rhs: Vec<f64>,
+    sketch: Vec<f64>,
+    r: Vec<f64>,
+    q: Vec<f64>,
+    g: Vec<f64>,
+    z: Vec<f64>,
+    p: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(k: usize) -> Self {
+        Self {
+            gram: vec![0.0; k * k],
+            rhs: vec![0.0; k],
+            sketch: Vec::new(),
+            r: Vec::new(),
+            q: Vec::new(),
+            g: vec![0.0; k],
+            z: vec![0.0; k],
+            p: vec![0.0; k],
+        }
+    }
+}
+
+/// One line's least-squares problem `min ‖A x − b‖`, `A` = the rows `idx` of `other`.
+struct Line<'a> {
+    idx: &'a [usize],
+    vals: &'a [f64],
+    other: &'a [f64],
+    k: usize,
+}
+
+impl Line<'_> {
+    fn row(&self, l: usize) -> &[f64] {
+        let j = self.idx[l];
+        &self.other[j * self.k..(j + 1) * self.k]
+    }
+
+    /// `gram = lower triangle of AᵀA`, `rhs = Aᵀb`.
+    fn normal_equations(&self, gram: &mut [f64], rhs: &mut [f64]) {
+        let k = self.k;
+        gram.fill(0.0);
+        rhs.fill(0.0);
+        for l in 0..self.idx.len() {
+            let v = self.row(l);
+            let b = self.vals[l];
+            for a in 0..k {
+                rhs[a] += b * v[a];
+                let va = v[a];
+                let g = &mut gram[a * k..a * k + a + 1];
+                for (gb, vb) in g.iter_mut().zip(&v[..=a]) {
+                    *gb += va * vb;
+                }
+            }
+        }
+    }
+
+    fn solve_exact(&self, s: &mut Scratch, x: &mut [f64]) {
+        self.normal_equations(&mut s.gram, &mut s.rhs);
+        factor_spd(&mut s.gram, self.k);
+        x.copy_from_slice(&s.rhs);
+        chol_solve(&s.gram, self.k, x);
+    }
+
+    /// Preconditioned CG on the normal equations (CGLS) from the warm start in `x`.
+    fn solve_sketched(
+        &self,
+        s: &mut Scratch,
+        x: &mut [f64],
+        rows: usize,
+        max_inner: usize,
+        inner_tol: f64,
+        seed: u64,
+    ) {
+        let (k, d) = (self.k, self.idx.len());
+        // Preconditioner: Cholesky factor of (SA)ᵀ(SA), or of AᵀA for short lines.
+        if d <= rows {
+            self.normal_equations(&mut s.gram, &mut s.rhs);
+        } else {
+            s.sketch.clear();
+            s.sketch.resize(rows * k, 0.0);
+            for l in 0..d {
+                let h = derive_seed(seed, l as u64);
+                let bucket = ((h >> 1) % rows as u64) as usize;
+                let sign = if h & 1 == 0 { 1.0 } else { -1.0 };
+                let dst = &mut s.sketch[bucket * k..(bucket + 1) * k];
+                for (t, v) in dst.iter_mut().zip(self.row(l)) {
+                    *t += sign * v;
+                }
+            }
+            s.gram.fill(0.0);
+            for srow in s.sketch.chunks(k) {
+                for a in 0..k {
+                    let sa = srow[a];
+                    for b in 0..=a {
+                        s.gram[a * k + b] += sa * srow[b];
+                    }
+                }
+            }
+        }
+        factor_spd(&mut s.gram, k);
+        // r = b − A x
+        s.r.clear();
+        s.r.extend((0..d).map(|l| self.vals[l] - dot(self.row(l), x)));
+        s.q.clear();
+        s.q.resize(d, 0.0);
+        self.apply_t(&s.r, &mut s.g);
+        s.z.copy_from_slice(&s.g);
+        chol_solve(&s.gram, k, &mut s.z);
+        s.p.copy_from_slice(&s.z);
+        let mut gamma = dot(&s.g, &s.z);
+        let stop = inner_tol * inner_tol * gamma;
+        for _ in 0..max_inner {
+            if gamma.is_nan() || gamma <= stop || gamma <= 0.0 {
+                break;
+            }
+            for l in 0..d {
+                s.q[l] = dot(self.row(l), &s.p);
+            }
+            let qq = dot(&s.q, &s.q);
+            if qq.is_nan() || qq <= 0.0 {
+                break;
+            }
+            let alpha = gamma / qq;
+            for (xa, pa) in x.iter_mut().zip(&s.p) {
+                *xa += alpha * pa;
+            }
+            for (ra, qa) in s.r.iter_mut().zip(&s.q) {
+                *ra -= alpha * qa;
+            }
+            self.apply_t(&s.r, &mut s.g);
+            s.z.copy_from_slice(&s.g);
+            chol_solve(&s.gram, k, &mut s.z);
+            let next = dot(&s.g, &s.z);
+            let beta = next / gamma;
+            gamma = next;
+            for (pa, za) in s.p.iter_mut().zip(&s.z) {
+                *pa = za + beta * *pa;
+            }
+        }
+    }
+
+    /// `g = Aᵀ r`.
+    fn apply_t(&self, r: &[f64], g: &mut [f64]) {
+        g.fill(0.0);
+        for (l, &rl) in r.iter().enumerate() {
+            for (ga, va) in g.iter_mut().zip(self.row(l)) {
+                *ga += rl * va;
+            }
+        }
+    }
+}
+
+/// In-place Cholesky `G = L Lᵀ` of the lower triangle of the row-major `k x k` `g`. A
+/// non-positive pivot (a singular Gram: the observed rows of the other factor do not span ℝᵏ)
+/// is regularised by a ridge of `1e-12 · trace / k`, so the solve returns the minimum-norm-like
+/// regularised solution instead of failing.
+fn factor_spd(g: &mut [f64], k: usize) {
+    let trace: f64 = (0..k).map(|a| g[a * k + a]).sum();
+    let ridge = 1e-12 * (trace / k as f64).max(f64::MIN_POSITIVE);
+    let original: Vec<f64> = g.to_vec();
+    if cholesky_in_place(g, k) {
+        return;
+    }
+    g.copy_from_slice(&original);
+    for a in 0..k {
+        g[a * k + a] += ridge;
+    }
+    if !cholesky_in_place(g, k) {
+        // Only for a Gram with NaN: give the identity, the factors' finiteness check reports it.
+        g.fill(0.0);
+        for a in 0..k {
+            g[a * k + a] = 1.0;
+        }
+    }
+}
+
+fn cholesky_in_place(g: &mut [f64], k: usize) -> bool {
+    for j in 0..k {
+        let mut d = g[j * k + j];
+        for c in 0..j {
+            d -= g[j * k + c] * g[j * k + c];
+        }
+        if d.is_nan() || d <= 0.0 {
+            return false;
+        }
+        let d = d.sqrt();
+        g[j * k + j] = d;
+        for i in j + 1..k {
+            let mut s = g[i * k + j];
+            for c in 0..j {
+                s -= g[i * k + c] * g[j * k + c];
+            }
+            g[i * k + j] = s / d;
+        }
+    }
+    true
+}
+
+/// Solves `L Lᵀ x = x` with the factor of [`factor_spd`].
+fn chol_solve(l: &[f64], k: usize, x: &mut [f64]) {
+    for i in 0..k {
+        let mut s = x[i];
+        for c in 0..i {
+            s -= l[i * k + c] * x[c];
+        }
+        x[i] = s / l[i * k + i];
+    }
+    for i in (0..k).rev() {
+        let mut s = x[i];
+        for c in i + 1..k {
+            s -= l[c * k + i] * x[c];
+        }
+        x[i] = s / l[i * k + i];
+    }
+}
