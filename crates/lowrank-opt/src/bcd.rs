@@ -69,6 +69,7 @@ use linalg::blas1::{axpy, dot};
 use rand::Rng as _;
 
 use crate::Result;
+use crate::ef21::{sigmoid, softplus};
 
 fn invalid(name: &'static str, value: impl std::fmt::Debug, reason: &'static str) -> crate::Error {
     linalg::Error::invalid_parameter(name, value, reason).into()
@@ -328,25 +329,6 @@ pub struct Logistic {
     a: Vec<f64>,
     y: Vec<f64>,
     lambda: f64,
-}
-
-/// `log(1 + eᵗ)` without overflow.
-fn softplus(t: f64) -> f64 {
-    if t > 0.0 {
-        t + (-t).exp().ln_1p()
-    } else {
-        t.exp().ln_1p()
-    }
-}
-
-/// `1 / (1 + e⁻ᵗ)`.
-fn sigmoid(t: f64) -> f64 {
-    if t >= 0.0 {
-        1.0 / (1.0 + (-t).exp())
-    } else {
-        let e = t.exp();
-        e / (1.0 + e)
-    }
 }
 
 impl Logistic {

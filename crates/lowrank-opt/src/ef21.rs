@@ -508,8 +508,8 @@ impl LogisticClient {
     }
 }
 
-/// `log(1 + eᵗ)` without overflow.
-fn softplus(t: f64) -> f64 {
+/// `log(1 + eᵗ)` without overflow (also used by [`crate::bcd`]'s logistic regression).
+pub(crate) fn softplus(t: f64) -> f64 {
     if t > 0.0 {
         t + (-t).exp().ln_1p()
     } else {
@@ -517,8 +517,8 @@ fn softplus(t: f64) -> f64 {
     }
 }
 
-/// `1 / (1 + e⁻ᵗ)`.
-fn sigmoid(t: f64) -> f64 {
+/// `1 / (1 + e⁻ᵗ)`, without overflow.
+pub(crate) fn sigmoid(t: f64) -> f64 {
     if t >= 0.0 {
         1.0 / (1.0 + (-t).exp())
     } else {
