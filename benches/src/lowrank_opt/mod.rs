@@ -20,6 +20,8 @@ use lowrank_opt::sst::Sst;
 use lowrank_opt::train::{Plan, TrainLog, TrainOptions, digits_mlp, train};
 use rand::Rng;
 
+mod pruning;
+
 use crate::{Config, FigureSpec, Outcome, PeerInput, Record, median_time};
 
 const SUITE: &str = "lowrank-opt";
@@ -34,6 +36,7 @@ const ADAPTER_CASE: &str = "digits mlp 64-256-256-10, hidden weights adapted, 30
 /// Any error of the methods under test.
 pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     digits(config, out)?;
+    pruning::run(config, out)?;
     adapters(out)?;
     ebv(config, out)?;
     refresh(config, out)?;
@@ -50,21 +53,7 @@ fn digits(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
             std::fs::copy(root.join(f), dir.join(f))?;
         }
         // And the initial network, so that both sides train from the same weights.
-        let init = digits_mlp(0)?;
-        let arrays: Vec<(String, ndarray::Array2<f32>)> = init
-            .layers
-            .iter()
-            .enumerate()
-            .flat_map(|(l, layer)| {
-                [
-                    (format!("w{l}"), as_array(layer.weight.as_ref())),
-                    (format!("b{l}"), as_array(layer.bias.as_ref())),
-                ]
-            })
-            .collect();
-        let views: Vec<(&str, ndarray::ArrayView2<'_, f32>)> =
-            arrays.iter().map(|(n, a)| (n.as_str(), a.view())).collect();
-        linalg::npy::write_npz(dir.join("digits_init.npz"), &views)?;
+        write_init(&digits_mlp(0)?, &dir.join("digits_init.npz"))?;
         out.peer_inputs.push(PeerInput {
             script: "torch_optimizers.py".into(),
             input: "digits_x.npy".into(),
@@ -154,6 +143,26 @@ fn digits(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
                 .map(|(i, &l)| ((i + 1) as f64, f64::from(l))),
         );
     }
+    Ok(())
+}
+
+/// Writes the weights and biases of `net` as `w0, b0, w1, ...` (PyTorch's `Linear` layout) to
+/// the npz file `path`, for a peer to start from the same network.
+fn write_init(net: &lowrank_opt::mlp::Mlp, path: &std::path::Path) -> crate::SuiteResult<()> {
+    let arrays: Vec<(String, ndarray::Array2<f32>)> = net
+        .layers
+        .iter()
+        .enumerate()
+        .flat_map(|(l, layer)| {
+            [
+                (format!("w{l}"), as_array(layer.weight.as_ref())),
+                (format!("b{l}"), as_array(layer.bias.as_ref())),
+            ]
+        })
+        .collect();
+    let views: Vec<(&str, ndarray::ArrayView2<'_, f32>)> =
+        arrays.iter().map(|(n, a)| (n.as_str(), a.view())).collect();
+    linalg::npy::write_npz(path, &views)?;
     Ok(())
 }
 

@@ -132,14 +132,25 @@ impl Svd {
 /// not converge.
 pub fn thin_svd(a: MatRef<'_, f64>) -> Result<Svd> {
     ensure_dense_input("matrix", a)?;
-    let svd = a.thin_svd().map_err(|_| Error::DecompositionFailed {
+    let failed = || Error::DecompositionFailed {
         what: "singular value decomposition",
-    })?;
-    Ok(Svd {
+    };
+    let svd = a.thin_svd().map_err(|_| failed())?;
+    let out = Svd {
         u: svd.U().to_owned(),
         s: svd.S().column_vector().iter().copied().collect(),
         v: svd.V().to_owned(),
-    })
+    };
+    // faer can return non-finite singular vectors for some exactly rank-deficient inputs
+    // (observed on f32-rounded truncations of 256 x 256 matrices): an error, not a NaN that
+    // travels on.
+    if !(out.u.as_ref().is_all_finite()
+        && out.v.as_ref().is_all_finite()
+        && out.s.iter().all(|x| x.is_finite()))
+    {
+        return Err(failed());
+    }
+    Ok(out)
 }
 
 /// The SVD of `A` truncated by `truncation`.

@@ -6,6 +6,7 @@ pub mod adam;
 pub mod adapter;
 pub mod bcd;
 pub mod completion;
+pub mod compressed_training;
 pub mod compression;
 pub mod dct;
 pub mod digits;
