@@ -91,7 +91,11 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use faer::{Mat, MatRef};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::cholesky::llt;
+use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 use linalg::rng::{derive_seed, gaussian_mat, seeded};
 use rand::Rng as _;
 
@@ -572,6 +576,7 @@ pub struct AltMinParams {
     change_tol: f64,
     seed: u64,
     update: Update,
+    inner_progress: f64,
 }
 
 /// Checked alternating-minimisation parameters; run with [`AltMin::complete`].
@@ -618,6 +623,21 @@ impl AltMinParams {
         self.update = update;
         self
     }
+    /// Ties the inner tolerance of [`Update::Sketched`] to the outer progress: iteration
+    /// `t + 1` stops each row's CG once its preconditioned gradient has dropped by
+    /// `max(inner_tol, θ · ρₜ)`, `ρₜ` the last ratio of observed residuals (`θ` for the first
+    /// iteration). `θ = 0` keeps the fixed `inner_tol`. Default 0.25; ignored by
+    /// [`Update::Exact`].
+    ///
+    /// ```
+    /// use lowrank_opt::completion::AltMin;
+    /// assert!(AltMin::params().inner_progress(0.0).check().is_ok());
+    /// assert!(AltMin::params().inner_progress(1.0).check().is_err());
+    /// ```
+    pub fn inner_progress(mut self, theta: f64) -> Self {
+        self.inner_progress = theta;
+        self
+    }
     /// The rank set.
     pub fn rank_value(&self) -> usize {
         self.rank
@@ -636,6 +656,14 @@ impl AltMinParams {
             if value.is_nan() || value < 0.0 {
                 return Err(linalg::Error::invalid_parameter(name, value, "must be >= 0").into());
             }
+        }
+        if !(0.0..1.0).contains(&self.inner_progress) {
+            return Err(linalg::Error::invalid_parameter(
+                "inner_progress",
+                self.inner_progress,
+                "must be in [0, 1)",
+            )
+            .into());
         }
         if let Update::Sketched {
             sketch_factor,
@@ -693,6 +721,9 @@ pub struct Completion {
     pub residuals: Vec<f64>,
     /// Wall-clock seconds of each outer iteration (both half-steps and the residual).
     pub iteration_seconds: Vec<f64>,
+    /// Mean number of CG steps per row solve in each outer iteration ([`Update::Sketched`];
+    /// all 0 for [`Update::Exact`]).
+    pub inner_steps: Vec<f64>,
     /// Why the iteration stopped.
     pub termination: Termination,
 }
@@ -735,6 +766,7 @@ impl AltMin {
             change_tol: 1e-13,
             seed: 0,
             update: Update::Exact,
+            inner_progress: 0.25,
         }
     }
 
@@ -816,6 +848,7 @@ impl AltMin {
         let mut residuals = vec![predict(&rows, &init, &mut pred, norm_obs).0];
         let mut factors = init;
         let mut iteration_seconds = Vec::new();
+        let mut inner_steps = Vec::new();
         let mut termination = Termination::MaxIters;
         let mut u_raw_rm = vec![0.0; m * k];
         let mut v_raw_rm = vec![0.0; n * k];
@@ -824,13 +857,33 @@ impl AltMin {
             // V given the orthonormal U.
             let u_rm = to_row_major(u_orth.as_ref());
             let seed_v = derive_seed(p.seed, 2 * t as u64);
-            solve_side(&cols, &u_rm, k, &p.update, &v_warm, seed_v, &mut v_raw_rm);
+            let inner = match p.update {
+                Update::Exact => None,
+                Update::Sketched {
+                    sketch_factor,
+                    max_inner,
+                    inner_tol,
+                } => {
+                    let n_res = residuals.len();
+                    let progress = if n_res >= 2 {
+                        (residuals[n_res - 1] / residuals[n_res - 2]).min(1.0)
+                    } else {
+                        1.0
+                    };
+                    Some(Inner {
+                        rows: sketch_factor * k,
+                        max_inner,
+                        tol: inner_tol.max(p.inner_progress * progress),
+                    })
+                }
+            };
+            let mut steps = solve_side(&cols, &u_rm, k, inner, &v_warm, seed_v, &mut v_raw_rm);
             let (v_orth, r_v) = orthonormalise(&v_raw_rm, n, k)?;
             // Warm start for U: M ≈ U_orth V_rawᵀ = U_orth R_vᵀ Q_vᵀ.
             let u_warm = to_row_major((&u_orth * r_v.transpose()).as_ref());
             let v_rm = to_row_major(v_orth.as_ref());
             let seed_u = derive_seed(p.seed, 2 * t as u64 + 1);
-            solve_side(&rows, &v_rm, k, &p.update, &u_warm, seed_u, &mut u_raw_rm);
+            steps += solve_side(&rows, &v_rm, k, inner, &u_warm, seed_u, &mut u_raw_rm);
             let u_raw = from_row_major(&u_raw_rm, m, k);
             let candidate = LowRank::new(u_raw, v_orth)?;
             let (res, change) = predict(&rows, &candidate, &mut pred, norm_obs);
@@ -840,6 +893,7 @@ impl AltMin {
             u_orth = u_next;
             factors = candidate;
             residuals.push(res);
+            inner_steps.push(steps as f64 / (m + n) as f64);
             iteration_seconds.push(start.elapsed().as_secs_f64());
             if res <= p.tol {
                 termination = Termination::Residual;
@@ -858,9 +912,176 @@ impl AltMin {
             iterations: iteration_seconds.len(),
             residuals,
             iteration_seconds,
+            inner_steps,
             termination,
         })
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One row's regression, exposed
+// ---------------------------------------------------------------------------------------------
+
+/// The result of [`sketched_least_squares`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowSolve {
+    /// The approximate least-squares solution.
+    pub x: Vec<f64>,
+    /// CG steps taken.
+    pub steps: usize,
+    /// `‖R⁻ᵀAᵀ(b − Ax)‖ / ‖R⁻ᵀAᵀ(b − Ax₀)‖` at the end (0 when the system was solved
+    /// directly because `A` has no more rows than the sketch).
+    pub reduction: f64,
+}
+
+/// Checks a design `A` (`d x k`, `d ≥ k ≥ 1`, finite) and a sketch factor.
+fn check_design(a: MatRef<'_, f64>, sketch_factor: usize) -> Result<()> {
+    if sketch_factor == 0 {
+        return Err(
+            linalg::Error::invalid_parameter("sketch_factor", 0, "must be at least 1").into(),
+        );
+    }
+    if a.ncols() == 0 || a.nrows() < a.ncols() {
+        return Err(linalg::Error::ShapeMismatch {
+            what: "design of a row regression",
+            expected: "d x k with d >= k >= 1".to_string(),
+            found: format!("{} x {}", a.nrows(), a.ncols()),
+        }
+        .into());
+    }
+    linalg::check::ensure_finite("design", a)?;
+    Ok(())
+}
+
+/// A [`Line`] over all rows of `a` (its row-major copy in `rm`).
+fn line_of<'a>(rm: &'a [f64], idx: &'a [usize], b: &'a [f64], k: usize) -> Line<'a> {
+    Line {
+        idx,
+        vals: b,
+        other: rm,
+        k,
+    }
+}
+
+/// One row's regression `min ‖A x − b‖` solved as [`Update::Sketched`] solves it inside
+/// [`AltMin`]: CountSketch `S` of `sketch_factor · k` rows, `R` = the Cholesky factor of
+/// `(SA)ᵀ(SA)`, CG on the normal equations preconditioned by `(RᵀR)⁻¹` from `x0`, until
+/// `‖R⁻ᵀAᵀ(b − Ax)‖` has dropped by `inner_tol` or after `max_inner` steps (Gu, Song, Yin &
+/// Zhang, ICLR 2024, arXiv:2302.11068). Exposed to test and measure the inner solver.
+///
+/// ```
+/// use faer::Mat;
+/// use lowrank_opt::completion::sketched_least_squares;
+///
+/// // 400 x 10 design with one scaled column (condition number 1e3).
+/// let a = Mat::from_fn(400, 10, |i, c| {
+///     let v = ((i * 7 + c * 13) % 17) as f64 - 8.0 + (i as f64 * 0.37 + c as f64).sin();
+///     if c == 0 { 1e3 * v } else { v }
+/// });
+/// let truth: Vec<f64> = (0..10).map(|c| c as f64 - 4.5).collect();
+/// let b: Vec<f64> = (0..400).map(|i| (0..10).map(|c| a[(i, c)] * truth[c]).sum()).collect();
+/// let solve = sketched_least_squares(a.as_ref(), &b, &[0.0; 10], 4, 50, 1e-12, 1)?;
+/// assert!(solve.steps <= 20);
+/// assert!(solve.x.iter().zip(&truth).all(|(x, t)| (x - t).abs() < 1e-8));
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
+///
+/// # Errors
+/// [`linalg::Error::ShapeMismatch`] unless `A` is `d x k` with `d ≥ k ≥ 1`, `b` has `d` entries
+/// and `x0` has `k`; [`linalg::Error::NonFinite`] for a non-finite entry of `A`;
+/// [`linalg::Error::InvalidParameter`] for `sketch_factor` or `max_inner` zero or `inner_tol`
+/// outside `[0, 1)`.
+pub fn sketched_least_squares(
+    a: MatRef<'_, f64>,
+    b: &[f64],
+    x0: &[f64],
+    sketch_factor: usize,
+    max_inner: usize,
+    inner_tol: f64,
+    seed: u64,
+) -> Result<RowSolve> {
+    check_design(a, sketch_factor)?;
+    let (d, k) = (a.nrows(), a.ncols());
+    if b.len() != d || x0.len() != k {
+        return Err(linalg::Error::ShapeMismatch {
+            what: "right-hand side and start of a row regression",
+            expected: format!("{d} and {k} entries"),
+            found: format!("{} and {}", b.len(), x0.len()),
+        }
+        .into());
+    }
+    AltMin::params()
+        .update(Update::Sketched {
+            sketch_factor,
+            max_inner,
+            inner_tol,
+        })
+        .check()?;
+    let rm = to_row_major(a);
+    let idx: Vec<usize> = (0..d).collect();
+    let mut scratch = Scratch::new(k);
+    let mut x = x0.to_vec();
+    let inner = Inner {
+        rows: sketch_factor * k,
+        max_inner,
+        tol: inner_tol,
+    };
+    let (steps, reduction) =
+        line_of(&rm, &idx, b, k).solve_sketched(&mut scratch, &mut x, inner, seed);
+    Ok(RowSolve {
+        x,
+        steps,
+        reduction,
+    })
+}
+
+/// The condition number `κ(A R⁻¹)` of the design preconditioned as in
+/// [`sketched_least_squares`] (`R` from a CountSketch of `sketch_factor · k` rows; `R` from
+/// `A` itself when `d ≤ sketch_factor · k`, giving 1). CG on the normal equations reduces
+/// the error by about `(κ − 1)/(κ + 1)` per step. Dense SVD: for tests and measurements.
+///
+/// ```
+/// use faer::Mat;
+/// use lowrank_opt::completion::preconditioned_condition;
+///
+/// let a = Mat::from_fn(2000, 8, |i, c| ((i * 31 + c * 17) % 23) as f64 * (1.0 + 100.0 * c as f64));
+/// let kappa = preconditioned_condition(a.as_ref(), 8, 3)?;
+/// assert!(kappa < 3.0, "{kappa}");
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`sketched_least_squares`] for `A` and `sketch_factor`; [`linalg::Error`] if the SVD
+/// fails.
+pub fn preconditioned_condition(
+    a: MatRef<'_, f64>,
+    sketch_factor: usize,
+    seed: u64,
+) -> Result<f64> {
+    check_design(a, sketch_factor)?;
+    let (d, k) = (a.nrows(), a.ncols());
+    let rows = sketch_factor * k;
+    let rm = to_row_major(a);
+    let idx: Vec<usize> = (0..d).collect();
+    let zeros = vec![0.0; d];
+    let line = line_of(&rm, &idx, &zeros, k);
+    let mut s = Scratch::new(k);
+    if d <= rows {
+        line.gather(&mut s.a, None);
+        gram_into(&mut s.gram, MatRef::from_column_major_slice(&s.a, d, k));
+        s.factor(k);
+    } else {
+        line.precondition(&mut s, rows, seed);
+    }
+    // (A R⁻¹)ᵀ = L⁻¹ Aᵀ.
+    let l = MatRef::from_column_major_slice(&s.gram, k, k);
+    let mut bt = a.transpose().to_owned();
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(l, bt.as_mut(), Par::Seq);
+    let sv = linalg::singular_values(bt.as_ref())?;
+    let (max, min) = sv.iter().fold((0.0f64, f64::INFINITY), |(hi, lo), &v| {
+        (hi.max(v), lo.min(v))
+    });
+    Ok(max / min)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -951,8 +1172,25 @@ fn predict(rows: &Compressed, f: &LowRank, pred: &mut [f64], norm_obs: f64) -> (
     )
 }
 
+/// `aᵀb` with four independent partial sums (so that the compiler vectorises it: a single
+/// left-to-right sum is a serial chain of dependent additions).
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0; 4];
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for t in 0..4 {
+            acc[t] += x[t] * y[t];
+        }
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
 }
 
 fn to_row_major(a: MatRef<'_, f64>) -> Vec<f64> {
@@ -975,22 +1213,32 @@ fn orthonormalise(a: &[f64], m: usize, k: usize) -> Result<(Mat<f64>, Mat<f64>)>
     Ok(linalg::thin_qr(from_row_major(a, m, k).as_ref())?)
 }
 
+/// The inner solver's settings for one half-iteration.
+#[derive(Clone, Copy, Debug)]
+struct Inner {
+    rows: usize,
+    max_inner: usize,
+    tol: f64,
+}
+
 /// Solves the least-squares problem of every line of `side` against the row-major factor
-/// `other` (`k` columns), into the row-major `out`; lines are split over threads.
+/// `other` (`k` columns), into the row-major `out`; lines are split over threads. Returns the
+/// total number of CG steps (0 for exact updates).
 fn solve_side(
     side: &Compressed,
     other: &[f64],
     k: usize,
-    update: &Update,
+    inner: Option<Inner>,
     warm: &[f64],
     seed: u64,
     out: &mut [f64],
-) {
+) -> usize {
     let lines = side.lines();
     let threads = linalg::num_threads().max(1).min(lines.max(1));
     let per = lines.div_ceil(threads).max(1);
-    let work = |first: usize, chunk: &mut [f64]| {
+    let work = |first: usize, chunk: &mut [f64]| -> usize {
         let mut scratch = Scratch::new(k);
+        let mut steps = 0;
         for (r, x) in chunk.chunks_mut(k).enumerate() {
             let a = first + r;
             let range = side.ptr[a]..side.ptr[a + 1];
@@ -1000,63 +1248,140 @@ fn solve_side(
                 other,
                 k,
             };
-            match *update {
-                Update::Exact => line.solve_exact(&mut scratch, x),
-                Update::Sketched {
-                    sketch_factor,
-                    max_inner,
-                    inner_tol,
-                } => {
+            match inner {
+                None => line.solve_exact(&mut scratch, x),
+                Some(inner) => {
                     x.copy_from_slice(&warm[a * k..(a + 1) * k]);
-                    line.solve_sketched(
-                        &mut scratch,
-                        x,
-                        sketch_factor * k,
-                        max_inner,
-                        inner_tol,
-                        derive_seed(seed, a as u64),
-                    );
+                    let seed = derive_seed(seed, a as u64);
+                    steps += line.solve_sketched(&mut scratch, x, inner, seed).0;
                 }
             }
         }
+        steps
     };
     if threads <= 1 {
-        work(0, out);
-        return;
+        return work(0, out);
     }
     std::thread::scope(|s| {
-        for (c, chunk) in out.chunks_mut(per * k).enumerate() {
-            let work = &work;
-            s.spawn(move || work(c * per, chunk));
-        }
-    });
+        let handles: Vec<_> = out
+            .chunks_mut(per * k)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let work = &work;
+                s.spawn(move || work(c * per, chunk))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    })
 }
 
-/// Reused buffers of one thread.
+/// Reused buffers of one thread: no allocation per row once they have grown to the longest
+/// line.
 struct Scratch {
-    gram: Vec<f64>,
-    rhs: Vec<f64>,
+    /// The gathered design `A`, column-major `d x k`.
+    a: Vec<f64>,
+    /// The sketch `SA`, row-major `s x k`.
     sketch: Vec<f64>,
-    r: Vec<f64>,
+    /// Lower Cholesky factor of the (sketched) Gram, column-major `k x k`, and a copy.
+    gram: Vec<f64>,
+    gram_copy: Vec<f64>,
+    /// Length-`d` work vector (residual, then `A p`).
     q: Vec<f64>,
     g: Vec<f64>,
     z: Vec<f64>,
     p: Vec<f64>,
+    w: Vec<f64>,
+    mem: MemBuffer,
 }
 
 impl Scratch {
     fn new(k: usize) -> Self {
         Self {
-            gram: vec![0.0; k * k],
-            rhs: vec![0.0; k],
+            a: Vec::new(),
             sketch: Vec::new(),
-            r: Vec::new(),
+            gram: vec![0.0; k * k],
+            gram_copy: vec![0.0; k * k],
             q: Vec::new(),
             g: vec![0.0; k],
             z: vec![0.0; k],
             p: vec![0.0; k],
+            w: vec![0.0; k],
+            mem: MemBuffer::new(llt::factor::cholesky_in_place_scratch::<f64>(
+                k,
+                Par::Seq,
+                Default::default(),
+            )),
         }
     }
+
+    /// Cholesky factor (lower, in place) of the Gram in `gram`; a singular Gram (the observed
+    /// rows do not span ℝᵏ) gets a ridge of `1e-12 · trace / k`, a non-finite one the identity
+    /// (the factors' finiteness check then reports it).
+    fn factor(&mut self, k: usize) {
+        self.gram_copy.copy_from_slice(&self.gram);
+        if self.try_factor(k) {
+            return;
+        }
+        let trace: f64 = (0..k).map(|a| self.gram_copy[a * k + a]).sum();
+        let ridge = 1e-12 * (trace / k as f64).max(f64::MIN_POSITIVE);
+        self.gram.copy_from_slice(&self.gram_copy);
+        for a in 0..k {
+            self.gram[a * k + a] += ridge;
+        }
+        if !self.try_factor(k) {
+            self.gram.fill(0.0);
+            for a in 0..k {
+                self.gram[a * k + a] = 1.0;
+            }
+        }
+    }
+
+    fn try_factor(&mut self, k: usize) -> bool {
+        let l = MatMut::from_column_major_slice_mut(&mut self.gram, k, k);
+        let stack = MemStack::new(&mut self.mem);
+        let ok = llt::factor::cholesky_in_place(
+            l,
+            Default::default(),
+            Par::Seq,
+            stack,
+            Default::default(),
+        )
+        .is_ok();
+        ok && self.gram.iter().all(|v| v.is_finite())
+    }
+}
+
+/// `dst ← Xᵀ X` (lower triangle) for a `rows x k` matrix `x`.
+fn gram_into(dst: &mut [f64], x: MatRef<'_, f64>) {
+    let k = x.ncols();
+    // Zeroed first: faer 0.24's triangular matmul with `Accum::Replace` was measured to leave
+    // stale values in the lower triangle of a reused buffer (wrong row solves in AltMin).
+    dst.fill(0.0);
+    let dst = MatMut::from_column_major_slice_mut(dst, k, k);
+    triangular::matmul(
+        dst,
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        x.transpose(),
+        BlockStructure::Rectangular,
+        x,
+        BlockStructure::Rectangular,
+        1.0,
+        Par::Seq,
+    );
+}
+
+/// `y ← α op(A) x + β y` for a small dense operator through faer's SIMD kernels.
+fn gemv(y: &mut [f64], accum: Accum, a: MatRef<'_, f64>, x: &[f64], alpha: f64) {
+    let n = y.len();
+    matmul(
+        MatMut::from_column_major_slice_mut(y, n, 1),
+        accum,
+        a,
+        MatRef::from_column_major_slice(x, x.len(), 1),
+        alpha,
+        Par::Seq,
+    );
 }
 
 /// One line's least-squares problem `min ‖A x − b‖`, `A` = the rows `idx` of `other`.
@@ -1068,186 +1393,147 @@ struct Line<'a> {
 }
 
 impl Line<'_> {
-    fn row(&self, l: usize) -> &[f64] {
-        let j = self.idx[l];
-        &self.other[j * self.k..(j + 1) * self.k]
-    }
-
-    /// `gram = lower triangle of AᵀA`, `rhs = Aᵀb`.
-    fn normal_equations(&self, gram: &mut [f64], rhs: &mut [f64]) {
-        let k = self.k;
-        gram.fill(0.0);
-        rhs.fill(0.0);
-        for l in 0..self.idx.len() {
-            let v = self.row(l);
-            let b = self.vals[l];
-            for a in 0..k {
-                rhs[a] += b * v[a];
-                let va = v[a];
-                let g = &mut gram[a * k..a * k + a + 1];
-                for (gb, vb) in g.iter_mut().zip(&v[..=a]) {
-                    *gb += va * vb;
-                }
+    /// Copies the rows of `A` into the column-major `a` (`d x k`); with `sketch`, also
+    /// accumulates the CountSketch `SA` (row-major, `sketch.len() / k` rows): row `l` of `A`
+    /// goes to bucket `h(l)` with sign `±1`, both from the seeded hash of `l`.
+    fn gather(&self, a: &mut Vec<f64>, sketch: Option<(&mut Vec<f64>, usize, u64)>) {
+        let (k, d) = (self.k, self.idx.len());
+        a.clear();
+        a.resize(d * k, 0.0);
+        for (l, &j) in self.idx.iter().enumerate() {
+            let row = &self.other[j * k..(j + 1) * k];
+            for (c, &v) in row.iter().enumerate() {
+                a[c * d + l] = v;
             }
         }
-    }
-
-    fn solve_exact(&self, s: &mut Scratch, x: &mut [f64]) {
-        self.normal_equations(&mut s.gram, &mut s.rhs);
-        factor_spd(&mut s.gram, self.k);
-        x.copy_from_slice(&s.rhs);
-        chol_solve(&s.gram, self.k, x);
-    }
-
-    /// Preconditioned CG on the normal equations (CGLS) from the warm start in `x`.
-    fn solve_sketched(
-        &self,
-        s: &mut Scratch,
-        x: &mut [f64],
-        rows: usize,
-        max_inner: usize,
-        inner_tol: f64,
-        seed: u64,
-    ) {
-        let (k, d) = (self.k, self.idx.len());
-        // Preconditioner: Cholesky factor of (SA)ᵀ(SA), or of AᵀA for short lines.
-        if d <= rows {
-            self.normal_equations(&mut s.gram, &mut s.rhs);
-        } else {
-            s.sketch.clear();
-            s.sketch.resize(rows * k, 0.0);
-            for l in 0..d {
+        if let Some((s, rows, seed)) = sketch {
+            s.clear();
+            s.resize(rows * k, 0.0);
+            for (l, &j) in self.idx.iter().enumerate() {
+                let row = &self.other[j * k..(j + 1) * k];
                 let h = derive_seed(seed, l as u64);
                 let bucket = ((h >> 1) % rows as u64) as usize;
-                let sign = if h & 1 == 0 { 1.0 } else { -1.0 };
-                let dst = &mut s.sketch[bucket * k..(bucket + 1) * k];
-                for (t, v) in dst.iter_mut().zip(self.row(l)) {
-                    *t += sign * v;
-                }
-            }
-            s.gram.fill(0.0);
-            for srow in s.sketch.chunks(k) {
-                for a in 0..k {
-                    let sa = srow[a];
-                    for b in 0..=a {
-                        s.gram[a * k + b] += sa * srow[b];
+                let dst = &mut s[bucket * k..(bucket + 1) * k];
+                if h & 1 == 0 {
+                    for (t, v) in dst.iter_mut().zip(row) {
+                        *t += v;
+                    }
+                } else {
+                    for (t, v) in dst.iter_mut().zip(row) {
+                        *t -= v;
                     }
                 }
             }
         }
-        factor_spd(&mut s.gram, k);
-        // r = b − A x
-        s.r.clear();
-        s.r.extend((0..d).map(|l| self.vals[l] - dot(self.row(l), x)));
-        s.q.clear();
-        s.q.resize(d, 0.0);
-        self.apply_t(&s.r, &mut s.g);
+    }
+
+    /// Normal equations: Gram by faer's triangular matmul, Cholesky, two triangular solves.
+    fn solve_exact(&self, s: &mut Scratch, x: &mut [f64]) {
+        let (k, d) = (self.k, self.idx.len());
+        self.gather(&mut s.a, None);
+        let a = MatRef::from_column_major_slice(&s.a, d, k);
+        gram_into(&mut s.gram, a);
+        gemv(x, Accum::Replace, a.transpose(), self.vals, 1.0);
+        s.factor(k);
+        chol_solve(&s.gram, k, x);
+    }
+
+    /// Preconditioned CG on the normal equations from the warm start in `x`; returns the
+    /// number of steps and the reduction of the preconditioned gradient norm.
+    fn solve_sketched(
+        &self,
+        s: &mut Scratch,
+        x: &mut [f64],
+        inner: Inner,
+        seed: u64,
+    ) -> (usize, f64) {
+        let (k, d) = (self.k, self.idx.len());
+        if d <= inner.rows {
+            // Too short to sketch: the exact Gram is the preconditioner and one step solves.
+            self.solve_exact(s, x);
+            return (1, 0.0);
+        }
+        self.precondition(s, inner.rows, seed);
+        let buf = std::mem::take(&mut s.a);
+        let a = MatRef::from_column_major_slice(&buf, d, k);
+        let out = cg(a, self.vals, x, s, inner.max_inner, inner.tol);
+        s.a = buf;
+        out
+    }
+
+    /// Gathers `A` into `s.a` and factors the sketched Gram `(SA)ᵀ(SA) = L Lᵀ` into `s.gram`.
+    fn precondition(&self, s: &mut Scratch, rows: usize, seed: u64) {
+        self.gather(&mut s.a, Some((&mut s.sketch, rows, seed)));
+        gram_into(
+            &mut s.gram,
+            MatRef::from_row_major_slice(&s.sketch, rows, self.k),
+        );
+        s.factor(self.k);
+    }
+}
+
+/// CG on `AᵀA x = Aᵀb` preconditioned by `(LLᵀ)⁻¹` (`L` in `s.gram`) from `x`, until
+/// `‖L⁻¹Aᵀ(b − Ax)‖` has dropped by `tol` or after `max_steps` steps. One pass of each of
+/// `A p` and `Aᵀ q` per step; the gradient is updated by recurrence.
+fn cg(
+    a: MatRef<'_, f64>,
+    b: &[f64],
+    x: &mut [f64],
+    s: &mut Scratch,
+    max_steps: usize,
+    tol: f64,
+) -> (usize, f64) {
+    let k = a.ncols();
+    s.q.clear();
+    s.q.extend_from_slice(b);
+    gemv(&mut s.q, Accum::Add, a, x, -1.0);
+    gemv(&mut s.g, Accum::Replace, a.transpose(), &s.q, 1.0);
+    s.z.copy_from_slice(&s.g);
+    chol_solve(&s.gram, k, &mut s.z);
+    s.p.copy_from_slice(&s.z);
+    let mut gamma = dot(&s.g, &s.z);
+    let gamma0 = gamma;
+    let stop = tol * tol * gamma;
+    let mut steps = 0;
+    while steps < max_steps && gamma > stop && gamma > 0.0 {
+        gemv(&mut s.q, Accum::Replace, a, &s.p, 1.0);
+        gemv(&mut s.w, Accum::Replace, a.transpose(), &s.q, 1.0);
+        let curvature = dot(&s.p, &s.w);
+        if !(curvature > 0.0) {
+            break;
+        }
+        let alpha = gamma / curvature;
+        for c in 0..k {
+            x[c] += alpha * s.p[c];
+            s.g[c] -= alpha * s.w[c];
+        }
         s.z.copy_from_slice(&s.g);
         chol_solve(&s.gram, k, &mut s.z);
-        s.p.copy_from_slice(&s.z);
-        let mut gamma = dot(&s.g, &s.z);
-        let stop = inner_tol * inner_tol * gamma;
-        for _ in 0..max_inner {
-            if gamma.is_nan() || gamma <= stop || gamma <= 0.0 {
-                break;
-            }
-            for l in 0..d {
-                s.q[l] = dot(self.row(l), &s.p);
-            }
-            let qq = dot(&s.q, &s.q);
-            if qq.is_nan() || qq <= 0.0 {
-                break;
-            }
-            let alpha = gamma / qq;
-            for (xa, pa) in x.iter_mut().zip(&s.p) {
-                *xa += alpha * pa;
-            }
-            for (ra, qa) in s.r.iter_mut().zip(&s.q) {
-                *ra -= alpha * qa;
-            }
-            self.apply_t(&s.r, &mut s.g);
-            s.z.copy_from_slice(&s.g);
-            chol_solve(&s.gram, k, &mut s.z);
-            let next = dot(&s.g, &s.z);
-            let beta = next / gamma;
-            gamma = next;
-            for (pa, za) in s.p.iter_mut().zip(&s.z) {
-                *pa = za + beta * *pa;
-            }
+        let next = dot(&s.g, &s.z);
+        let beta = next / gamma;
+        gamma = next;
+        for (pa, za) in s.p.iter_mut().zip(&s.z) {
+            *pa = za + beta * *pa;
         }
+        steps += 1;
     }
-
-    /// `g = Aᵀ r`.
-    fn apply_t(&self, r: &[f64], g: &mut [f64]) {
-        g.fill(0.0);
-        for (l, &rl) in r.iter().enumerate() {
-            for (ga, va) in g.iter_mut().zip(self.row(l)) {
-                *ga += rl * va;
-            }
-        }
-    }
+    (steps, ratio(gamma.max(0.0).sqrt(), gamma0.sqrt()))
 }
 
-/// In-place Cholesky `G = L Lᵀ` of the lower triangle of the row-major `k x k` `g`. A
-/// non-positive pivot (a singular Gram: the observed rows of the other factor do not span ℝᵏ)
-/// is regularised by a ridge of `1e-12 · trace / k`, so the solve returns the minimum-norm-like
-/// regularised solution instead of failing.
-fn factor_spd(g: &mut [f64], k: usize) {
-    let trace: f64 = (0..k).map(|a| g[a * k + a]).sum();
-    let ridge = 1e-12 * (trace / k as f64).max(f64::MIN_POSITIVE);
-    let original: Vec<f64> = g.to_vec();
-    if cholesky_in_place(g, k) {
-        return;
-    }
-    g.copy_from_slice(&original);
-    for a in 0..k {
-        g[a * k + a] += ridge;
-    }
-    if !cholesky_in_place(g, k) {
-        // Only for a Gram with NaN: give the identity, the factors' finiteness check reports it.
-        g.fill(0.0);
-        for a in 0..k {
-            g[a * k + a] = 1.0;
-        }
-    }
-}
-
-fn cholesky_in_place(g: &mut [f64], k: usize) -> bool {
-    for j in 0..k {
-        let mut d = g[j * k + j];
-        for c in 0..j {
-            d -= g[j * k + c] * g[j * k + c];
-        }
-        if d.is_nan() || d <= 0.0 {
-            return false;
-        }
-        let d = d.sqrt();
-        g[j * k + j] = d;
-        for i in j + 1..k {
-            let mut s = g[i * k + j];
-            for c in 0..j {
-                s -= g[i * k + c] * g[j * k + c];
-            }
-            g[i * k + j] = s / d;
-        }
-    }
-    true
-}
-
-/// Solves `L Lᵀ x = x` with the factor of [`factor_spd`].
+/// Solves `L Lᵀ x = x` with the column-major lower factor `l`: the forward sweep subtracts
+/// columns (axpy), the backward one takes dot products with columns.
 fn chol_solve(l: &[f64], k: usize, x: &mut [f64]) {
-    for i in 0..k {
-        let mut s = x[i];
-        for c in 0..i {
-            s -= l[i * k + c] * x[c];
+    for j in 0..k {
+        let col = &l[j * k..(j + 1) * k];
+        let xj = x[j] / col[j];
+        x[j] = xj;
+        for (xi, li) in x[j + 1..].iter_mut().zip(&col[j + 1..]) {
+            *xi -= xj * li;
         }
-        x[i] = s / l[i * k + i];
     }
     for i in (0..k).rev() {
-        let mut s = x[i];
-        for c in i + 1..k {
-            s -= l[c * k + i] * x[c];
-        }
-        x[i] = s / l[i * k + i];
+        let col = &l[i * k..(i + 1) * k];
+        let s = x[i] - dot(&col[i + 1..], &x[i + 1..]);
+        x[i] = s / col[i];
     }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use lowrank_opt::Error;
 use lowrank_opt::completion::{
     AltMin, Observed, Termination, Update, bernoulli_positions, incoherent_low_rank,
-    uniform_positions,
+    preconditioned_condition, sketched_least_squares, uniform_positions,
 };
 
 type TestResult = Result<(), Error>;
@@ -354,5 +354,127 @@ fn reproducible() -> TestResult {
         assert_eq!(a.factors, b.factors);
         assert_eq!(a.residuals, b.residuals);
     }
+    Ok(())
+}
+
+/// A `d x k` design with Gaussian entries and column scales spread over four decades (so
+/// `κ(A) ≈ 1e4`: unpreconditioned CG would need hundreds of steps), a target
+/// `b = A x_true + noise` with a nonzero least-squares residual, and the least-squares
+/// solution by a dense Householder QR (`A = QR`, `x = R⁻¹Qᵀb`): a reference independent of
+/// the normal equations and of the sketch.
+fn regression(
+    d: usize,
+    k: usize,
+    seed: u64,
+) -> Result<(faer::Mat<f64>, Vec<f64>, Vec<f64>), Error> {
+    let g = linalg::rng::gaussian_mat(&mut linalg::rng::seeded(seed), d, k + 1);
+    let a = faer::Mat::from_fn(d, k, |i, c| {
+        g[(i, c)] * 10f64.powf(4.0 * c as f64 / (k - 1) as f64)
+    });
+    let b: Vec<f64> = (0..d)
+        .map(|i| (0..k).map(|c| a[(i, c)] * (c as f64 + 1.0)).sum::<f64>() + 0.1 * g[(i, k)])
+        .collect();
+    let (q, r) = linalg::thin_qr(a.as_ref())?;
+    let mut x = vec![0.0; k];
+    for c in 0..k {
+        x[c] = (0..d).map(|i| q[(i, c)] * b[i]).sum();
+    }
+    for c in (0..k).rev() {
+        let s: f64 = (c + 1..k).map(|t| r[(c, t)] * x[t]).sum();
+        x[c] = (x[c] - s) / r[(c, c)];
+    }
+    Ok((a, b, x))
+}
+
+/// `‖A v‖`.
+fn a_norm(a: &faer::Mat<f64>, v: &[f64]) -> f64 {
+    (0..a.nrows())
+        .map(|i| {
+            let s: f64 = (0..a.ncols()).map(|c| a[(i, c)] * v[c]).sum();
+            s * s
+        })
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// The sketched row solve against the dense-QR least-squares solution: the error
+/// `‖A(x − x*)‖` falls with the inner tolerance as the stopping rule promises (it is at most
+/// `κ(AR⁻¹)² · inner_tol` times the error of the start), the preconditioned system is well
+/// conditioned although `A` is not, and the step counts stay small and grow like
+/// `log(1/inner_tol)`.
+#[test]
+fn sketched_row_solve_matches_dense_least_squares() -> TestResult {
+    for &(d, k, factor) in &[(600, 20, 4), (1500, 50, 4), (120, 5, 4), (3000, 100, 4)] {
+        let (a, b, x_ref) = regression(d, k, 70 + k as u64)?;
+        let kappa = preconditioned_condition(a.as_ref(), factor, 9)?;
+        let x0 = vec![0.0; k];
+        let e0 = a_norm(&a, &x_ref.iter().map(|v| -v).collect::<Vec<_>>());
+        let mut last_steps = 0;
+        for &tol in &[1e-1, 1e-3, 1e-6, 1e-10] {
+            let solve = sketched_least_squares(a.as_ref(), &b, &x0, factor, 200, tol, 9)?;
+            let diff: Vec<f64> = solve.x.iter().zip(&x_ref).map(|(x, r)| x - r).collect();
+            let rel = a_norm(&a, &diff) / e0;
+            println!(
+                "d={d} k={k} s={}k κ(AR⁻¹)={kappa:.2}: inner_tol {tol:.0e}: {} steps, \
+                 reduction {:.1e}, ‖A(x − x*)‖ / ‖A x*‖ = {rel:.1e}",
+                factor, solve.steps, solve.reduction
+            );
+            assert!(solve.reduction <= tol, "stopped by max_inner");
+            assert!(rel <= kappa * kappa * tol.max(1e-13), "{rel:e} vs {tol:e}");
+            // Preconditioned CG: about log(1/tol) / log((κ+1)/(κ−1)) steps.
+            let bound =
+                ((1.0 / tol).ln() / ((kappa + 1.0) / (kappa - 1.0)).ln()).ceil() as usize + 3;
+            assert!(solve.steps <= bound, "{} steps > {bound}", solve.steps);
+            assert!(solve.steps >= last_steps);
+            last_steps = solve.steps;
+        }
+        // Condition near 1 although κ(A) ≈ 1e4.
+        assert!(kappa < 4.0, "κ(AR⁻¹) = {kappa}");
+        // A start at the solution stays there (its gradient is rounding noise, which the
+        // relative stopping rule keeps reducing: the step count is not the point here).
+        let solve = sketched_least_squares(a.as_ref(), &b, &x_ref, factor, 30, 1e-6, 9)?;
+        let diff: Vec<f64> = solve.x.iter().zip(&x_ref).map(|(x, r)| x - r).collect();
+        assert!(
+            a_norm(&a, &diff) <= 1e-12 * e0,
+            "{:e}",
+            a_norm(&a, &diff) / e0
+        );
+    }
+    Ok(())
+}
+
+/// Larger sketches precondition better; a design no taller than the sketch is its own
+/// preconditioner (condition 1, solved directly).
+#[test]
+fn preconditioned_condition_falls_with_the_sketch() -> TestResult {
+    let (a, b, x_ref) = regression(2000, 20, 81)?;
+    let kappas: Vec<f64> = [1usize, 2, 4, 8, 16]
+        .iter()
+        .map(|&f| preconditioned_condition(a.as_ref(), f, 4))
+        .collect::<Result<_, _>>()?;
+    println!("κ(AR⁻¹) for s = 1, 2, 4, 8, 16 k: {kappas:.2?}");
+    assert!(kappas[4] < kappas[1] && kappas[3] < kappas[0], "{kappas:?}");
+    assert!(kappas[4] < 2.0, "{kappas:?}");
+    let (small, sb, sx) = regression(60, 20, 82)?;
+    assert!((preconditioned_condition(small.as_ref(), 4, 4)? - 1.0).abs() < 1e-8);
+    let solve = sketched_least_squares(small.as_ref(), &sb, &[0.0; 20], 4, 1, 0.5, 4)?;
+    assert!(
+        solve
+            .x
+            .iter()
+            .zip(&sx)
+            .all(|(x, r)| (x - r).abs() <= 1e-8 * r.abs().max(1.0))
+    );
+    // Bad input.
+    assert_eq!(
+        invalid_name(sketched_least_squares(a.as_ref(), &b, &x_ref, 0, 5, 0.1, 1)),
+        Some("sketch_factor")
+    );
+    assert_eq!(
+        invalid_name(sketched_least_squares(a.as_ref(), &b, &x_ref, 4, 5, 1.0, 1)),
+        Some("inner_tol")
+    );
+    assert!(sketched_least_squares(a.as_ref(), &b[1..], &x_ref, 4, 5, 0.1, 1).is_err());
+    assert!(preconditioned_condition(a.as_ref().subrows(0, 10), 4, 1).is_err());
     Ok(())
 }
