@@ -105,6 +105,15 @@ fn sketched_recovers() -> TestResult {
         );
         assert!(result.converged());
         assert!(err <= 1e-8, "k={k}: relative error {err:e}");
+        // Preconditioning works inside the iteration: a few CG steps per row, far below the
+        // cap of 10, in every iteration.
+        println!("  CG steps per row: {:.2?}", result.inner_steps);
+        assert_eq!(result.inner_steps.len(), result.iterations);
+        assert!(
+            result.inner_steps.iter().all(|&s| (1.0..=7.0).contains(&s)),
+            "{:?}",
+            result.inner_steps
+        );
     }
     Ok(())
 }
@@ -357,16 +366,15 @@ fn reproducible() -> TestResult {
     Ok(())
 }
 
+/// A design `A`, a target `b` and the least-squares solution `x*`.
+type Regression = (faer::Mat<f64>, Vec<f64>, Vec<f64>);
+
 /// A `d x k` design with Gaussian entries and column scales spread over four decades (so
 /// `κ(A) ≈ 1e4`: unpreconditioned CG would need hundreds of steps), a target
 /// `b = A x_true + noise` with a nonzero least-squares residual, and the least-squares
 /// solution by a dense Householder QR (`A = QR`, `x = R⁻¹Qᵀb`): a reference independent of
 /// the normal equations and of the sketch.
-fn regression(
-    d: usize,
-    k: usize,
-    seed: u64,
-) -> Result<(faer::Mat<f64>, Vec<f64>, Vec<f64>), Error> {
+fn regression(d: usize, k: usize, seed: u64) -> Result<Regression, Error> {
     let g = linalg::rng::gaussian_mat(&mut linalg::rng::seeded(seed), d, k + 1);
     let a = faer::Mat::from_fn(d, k, |i, c| {
         g[(i, c)] * 10f64.powf(4.0 * c as f64 / (k - 1) as f64)
