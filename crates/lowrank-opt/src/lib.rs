@@ -5,6 +5,7 @@ mod error;
 pub mod adam;
 pub mod adapter;
 pub mod bcd;
+pub mod bilevel;
 pub mod completion;
 pub mod compressed_training;
 pub mod compression;
