@@ -686,6 +686,18 @@ pub struct HistoryPoint {
 }
 
 /// The result of [`Bilevel::run`].
+///
+/// ```
+/// use lowrank_opt::bilevel::{Bilevel, Method, MultiTaskRidge};
+///
+/// let problem = MultiTaskRidge::params().blocks(4).dim(3).seed(4).generate()?;
+/// let out = Bilevel::params(Method::Exact).eta(5.0).max_iters(200).check()?.run(&problem, &[0.0; 3])?;
+/// let g0 = out.history[0].hypergrad_norm;
+/// let it = out.iterations_to(0.1 * g0).expect("reached");
+/// assert_eq!(out.samples_to(0.1 * g0), Some(it as u64 * problem.total_rows() as u64));
+/// assert!(out.best_value <= out.history[0].value);
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct BilevelResult {
     /// The last iterate.
@@ -746,6 +758,20 @@ impl BilevelResult {
 /// | `target` | 0 | stop when `‖∇F(x)‖ ≤ target` (0: never) | all |
 /// | `check_every` | 1 | exact `F`, `‖∇F‖` and history every so many iterations | all |
 /// | `seed` | 0 | sampling seed | stochastic, BSVRB |
+///
+/// ```
+/// use lowrank_opt::bilevel::{Bilevel, Method, MultiTaskRidge, Status};
+///
+/// let problem = MultiTaskRidge::params().blocks(6).dim(3).seed(2).generate()?;
+/// let run = Bilevel::params(Method::Stochastic).blocks_per_iter(2).batch(4).max_iters(50).check()?;
+/// let out = run.run(&problem, &[0.0; 3])?;
+/// assert_eq!(out.status, Status::MaxIterations);
+/// // I (K + Q) B samples per iteration.
+/// assert_eq!(out.samples, 50 * 2 * (5 + 20) * 4);
+/// assert_eq!(out.history.len(), 51);
+/// assert!(Bilevel::params(Method::Bsvrb).eta(0.0).check().is_err());
+/// # Ok::<(), lowrank_opt::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bilevel {
     method: Method,
@@ -925,7 +951,7 @@ impl BilevelParams {
         {
             return Err(invalid("gamma", g, "must be finite and >= 0"));
         }
-        if !(s.target >= 0.0) {
+        if s.target.is_nan() || s.target < 0.0 {
             return Err(invalid("target", s.target, "must be >= 0"));
         }
         Ok(s)
