@@ -3,6 +3,9 @@
 //! the rest), with their loss curves, and the projection refresh of GaLore (SVD) against the
 //! SVD-free DCT selection at growing sizes. PyTorch is the peer (`peers/torch_optimizers.py`).
 
+mod completion;
+mod ef21;
+
 use faer::Mat;
 use lowrank_opt::OptimizerSpec;
 use lowrank_opt::adam::AdamW;
@@ -40,6 +43,8 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     adapters(out)?;
     ebv(config, out)?;
     refresh(config, out)?;
+    completion::run(config, out)?;
+    ef21::run(config, out)?;
     Ok(())
 }
 
