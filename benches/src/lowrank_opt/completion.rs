@@ -96,7 +96,7 @@ pub fn run(config: &Config, out: &mut Outcome) -> SuiteResult<()> {
     let figure = FigureSpec::new(
         SUITE,
         "lowrank_opt_completion_time",
-        "Matrix completion by AltMin, 1 thread: time per iteration against |Omega|",
+        "AltMin completion, 1 thread: time per iteration against |Omega|",
         "observed entries |Omega|",
         "seconds per iteration",
     )
