@@ -5,6 +5,7 @@
 
 mod completion;
 mod ef21;
+mod pruning;
 
 use faer::Mat;
 use lowrank_opt::OptimizerSpec;
@@ -22,8 +23,6 @@ use lowrank_opt::soap::Soap;
 use lowrank_opt::sst::Sst;
 use lowrank_opt::train::{Plan, TrainLog, TrainOptions, digits_mlp, train};
 use rand::Rng;
-
-mod pruning;
 
 use crate::{Config, FigureSpec, Outcome, PeerInput, Record, median_time};
 

@@ -661,16 +661,10 @@ pub enum Method {
     Exact,
 }
 
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// `‖∇F(x)‖ ≤ target` at a check.
-    Converged,
-    /// `max_iters` iterations without reaching the target.
-    MaxIterations,
-    /// An iterate or estimator became non-finite (too large a step); the best iterate is kept.
-    Diverged,
-}
+/// How a run ended: `Converged` when `‖∇F(x)‖ ≤ target` at a check, `MaxIterations`, or
+/// `Diverged` when an iterate or estimator became non-finite (the best iterate is kept). The
+/// same type as EF21's.
+pub use crate::ef21::Status;
 
 /// One record of a run's history.
 #[derive(Clone, Copy, Debug, PartialEq)]

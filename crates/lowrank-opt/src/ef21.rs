@@ -911,14 +911,15 @@ pub enum StepSize {
     Fixed(f64),
 }
 
-/// How a run ended.
+/// How a run of an iterative first-order method ended (EF21 here, also the bilevel methods).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
-    /// `‖∇f(x)‖² ≤ target`.
+    /// The method's stopping test held (here `‖∇f(x)‖² ≤ target`).
     Converged,
     /// `max_iters` rounds without reaching the target.
     MaxIterations,
-    /// A gradient became NaN or infinite (too large a step); `x` is the last finite iterate.
+    /// A gradient or iterate became NaN or infinite (too large a step); the result keeps the
+    /// last finite (EF21) or best (bilevel) iterate.
     Diverged,
 }
 
