@@ -16,16 +16,21 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{Error, Result};
 
-/// The temporary name used while `path` is being written.
+/// The temporary name used while `path` is being written: `.NAME.tmp-PID-N`, unique to this
+/// process and this call, so that writers of the same file in several processes or threads
+/// never share (and truncate) one temporary.
 fn temporary_path(path: &Path) -> PathBuf {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.tmp-{}-{call}", std::process::id()))
 }
 
 /// Writes `path` atomically with `write`: the contents go to a temporary file in the same

@@ -14,8 +14,11 @@
 //! Sample `i` is generated from the seed `derive_seed(seed, i)`, whichever process computes it,
 //! so `--shard i/n` runs (0-based `i < n`, samples `k` with `k mod n = i`) produce exactly the
 //! samples of one unsharded run, and [`merge`] gathers them into the same arrays. Every file is
-//! written under a temporary name and renamed; a sample counts as done when its stats file
-//! exists, so re-running an interrupted command resumes where it stopped.
+//! written under a temporary name (`.NAME.tmp-…`) and renamed; a sample counts as done when its
+//! stats file exists, so re-running an interrupted command resumes where it stopped. The
+//! dataset counts as merged once `stats.json` exists (it is written after the arrays, and
+//! `parts/` is removed after it); shards that finish together may merge at the same time, and
+//! agree.
 //!
 //! # Example
 //!
@@ -346,6 +349,8 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
     if dir.join("meta.json").exists() && dir.join("stats.json").exists() {
         let existing: Meta = read_json(&dir.join("meta.json"))?;
         if existing == meta {
+            // Clears what an interrupted merge left of `parts/`.
+            merge(dir)?;
             return Ok(GenerateReport {
                 generated: 0,
                 skipped: (0..opts.count).filter(|&k| opts.shard.contains(k)).count(),
@@ -370,10 +375,7 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
 
     if let Some(seq) = &opts.sequence {
         let generated = generate_sequence(generator, opts, seq, &meta, &todo)?;
-        let complete = (0..opts.count).all(|k| part_path(dir, k, "json").exists());
-        if complete {
-            merge(dir)?;
-        }
+        let complete = merge_if_complete(dir, opts.count)?;
         return Ok(GenerateReport {
             generated,
             skipped,
@@ -408,16 +410,26 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
     bar.finish_and_clear();
     result?;
 
-    let complete = (0..opts.count).all(|k| part_path(dir, k, "json").exists());
-    if complete {
-        merge(dir)?;
-    }
+    let complete = merge_if_complete(dir, opts.count)?;
     Ok(GenerateReport {
         generated: done.into_inner(),
         skipped,
         merged: complete,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Merges the dataset if every sample is done, or if another process merged it meanwhile;
+/// returns whether it is merged.
+fn merge_if_complete(dir: &Path, count: usize) -> Result<bool> {
+    // The parts first: a process that merges writes `stats.json` before it removes them, so a
+    // part missing because of a concurrent merge means `stats.json` is there.
+    let complete =
+        (0..count).all(|k| part_path(dir, k, "json").exists()) || dir.join("stats.json").exists();
+    if complete {
+        merge(dir)?;
+    }
+    Ok(complete)
 }
 
 /// `gcrodr(40,20)+ilu0, sorting greedy, rtol 1e-8`: how a sequence solver is named in the
@@ -586,14 +598,52 @@ pub struct DatasetStats {
 /// Gathers every sample's part into the dataset's arrays and `stats.json`, then removes the
 /// parts. Works on a directory filled by any number of shards.
 ///
+/// A dataset whose `stats.json` exists is merged: its stats are returned, and what an
+/// interrupted merge left of `parts/` is removed. Several processes (or threads) may merge one
+/// directory at the same time: they write the same bytes, and each returns the stats.
+///
 /// # Errors
 /// [`Error::Dataset`] if `meta.json` is missing or a sample is not done yet (naming the first
 /// missing ones) or a part is inconsistent; I/O errors.
 pub fn merge(dir: &Path) -> Result<DatasetStats> {
     let meta: Meta = read_json(&dir.join("meta.json"))?;
-    if dir.join("stats.json").exists() && !dir.join("parts").exists() {
-        return read_json(&dir.join("stats.json"));
+    if let Some(stats) = merged_stats(dir)? {
+        return Ok(stats);
     }
+    match merge_parts(dir, &meta) {
+        Ok(stats) => Ok(stats),
+        // Another process merged the parts (and removed them) meanwhile.
+        Err(e) => merged_stats(dir)?.map_or(Err(e), Ok),
+    }
+}
+
+/// The stats of a merged dataset (`stats.json` exists; it is written after the arrays), after
+/// removing what is left of `parts/`; `None` if the dataset is not merged.
+fn merged_stats(dir: &Path) -> Result<Option<DatasetStats>> {
+    let path = dir.join("stats.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let stats = read_json(&path)?;
+    remove_parts(dir)?;
+    Ok(Some(stats))
+}
+
+/// Removes `parts/`, also while another process removes it.
+fn remove_parts(dir: &Path) -> Result<()> {
+    let parts = dir.join("parts");
+    let mut attempts = 0;
+    loop {
+        match std::fs::remove_dir_all(&parts) {
+            Ok(()) => return Ok(()),
+            Err(_) if !parts.exists() => return Ok(()),
+            Err(e) if attempts == 3 => return Err(linalg::Error::io(parts, e).into()),
+            Err(_) => attempts += 1,
+        }
+    }
+}
+
+fn merge_parts(dir: &Path, meta: &Meta) -> Result<DatasetStats> {
     let missing: Vec<usize> = (0..meta.count)
         .filter(|&k| !part_path(dir, k, "json").exists())
         .collect();
@@ -637,7 +687,7 @@ pub fn merge(dir: &Path) -> Result<DatasetStats> {
     };
     let inputs = to_array(inputs, &input_shape)?;
     let solutions = to_array(solutions, &solution_shape)?;
-    write_arrays(dir, &meta, &inputs, &solutions)?;
+    write_arrays(dir, meta, &inputs, &solutions)?;
 
     let n = samples.len() as f64;
     let totals = Totals {
@@ -648,9 +698,9 @@ pub fn merge(dir: &Path) -> Result<DatasetStats> {
         mean_iterations: samples.iter().map(|s| s.iterations as f64).sum::<f64>() / n,
     };
     let stats = DatasetStats { totals, samples };
+    // Written last: from here on the dataset is merged.
     write_json(&dir.join("stats.json"), &stats)?;
-    std::fs::remove_dir_all(dir.join("parts"))
-        .map_err(|e| linalg::Error::io(dir.join("parts"), e))?;
+    remove_parts(dir)?;
     Ok(stats)
 }
 
@@ -695,7 +745,7 @@ pub struct DatasetInfo {
     pub meta: Meta,
     /// Samples done.
     pub done: usize,
-    /// Whether merged.
+    /// Whether merged (`stats.json` exists).
     pub merged: bool,
     /// Totals, once merged.
     pub totals: Option<Totals>,
@@ -707,7 +757,7 @@ pub struct DatasetInfo {
 /// [`Error::Linalg`] (I/O) if `meta.json` is missing, [`Error::Dataset`] if it is malformed.
 pub fn info(dir: &Path) -> Result<DatasetInfo> {
     let meta: Meta = read_json(&dir.join("meta.json"))?;
-    let merged = dir.join("stats.json").exists() && !dir.join("parts").exists();
+    let merged = dir.join("stats.json").exists();
     let (done, totals) = if merged {
         let stats: DatasetStats = read_json(&dir.join("stats.json"))?;
         (stats.samples.len(), Some(stats.totals))
