@@ -613,7 +613,7 @@ pub fn merge(dir: &Path) -> Result<DatasetStats> {
     match merge_parts(dir, &meta) {
         Ok(stats) => Ok(stats),
         // Another process merged the parts (and removed them) meanwhile.
-        Err(e) => merged_stats(dir)?.map_or(Err(e), Ok),
+        Err(e) => merged_stats(dir)?.ok_or(e),
     }
 }
 
@@ -625,8 +625,29 @@ fn merged_stats(dir: &Path) -> Result<Option<DatasetStats>> {
         return Ok(None);
     }
     let stats = read_json(&path)?;
+    remove_merge_temporaries(dir);
     remove_parts(dir)?;
     Ok(Some(stats))
+}
+
+/// Removes what interrupted merges left of their temporaries (`.inputs.npy.tmp-…`, as large
+/// as the array) once the dataset is merged. A merge still writing one at the same time loses
+/// it, fails to rename it, and then finds the dataset merged. Best effort: a file that cannot
+/// be removed stays.
+fn remove_merge_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let temporary = ["inputs.npy", "solutions.npy", "data.npz", "stats.json"]
+            .iter()
+            .any(|file| name.starts_with(&format!(".{file}.tmp-")));
+        if temporary {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Removes `parts/`, also while another process removes it.
@@ -700,6 +721,7 @@ fn merge_parts(dir: &Path, meta: &Meta) -> Result<DatasetStats> {
     let stats = DatasetStats { totals, samples };
     // Written last: from here on the dataset is merged.
     write_json(&dir.join("stats.json"), &stats)?;
+    remove_merge_temporaries(dir);
     remove_parts(dir)?;
     Ok(stats)
 }
