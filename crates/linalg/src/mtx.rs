@@ -48,7 +48,7 @@ const MIN_ARRAY_ENTRY_BYTES: u64 = 2;
 
 /// Entries reserved up front when the length of the input is not known (the vector grows as
 /// entries arrive beyond this).
-const RESERVED_ENTRIES_UNKNOWN_LENGTH: usize = 1 << 16;
+const RESERVED_ENTRIES_UNKNOWN_LENGTH: usize = 1 << 12;
 
 /// Rows and columns a file may declare whatever its entries: the CSR row pointers (and the
 /// column pointers faer builds on the way) cost 8 bytes per row and per column even when the
@@ -390,7 +390,7 @@ fn parse(reader: impl BufRead, path: &Path, byte_len: Option<u64>) -> Result<Csr
 /// the offending input.
 fn shorten(text: &str) -> String {
     const MAX_CHARS: usize = 60;
-    let mut chars = text.chars();
+    let mut chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
     let head: String = chars.by_ref().take(MAX_CHARS).collect();
     if chars.next().is_some() {
         format!("{head}...")

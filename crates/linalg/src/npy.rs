@@ -18,7 +18,7 @@ use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::Path;
 
 use ndarray::{ArrayBase, Data, DataOwned, Dimension, IxDyn, ShapeBuilder};
-use ndarray_npy::npy::header::Header;
+use ndarray_npy::npy::header::{Header, ParseHeaderError, ReadHeaderError};
 use ndarray_npy::{NpzWriter, ReadDataError, ReadableElement, WritableElement, WriteNpyExt};
 use py_literal::Value as PyValue;
 
@@ -67,7 +67,10 @@ impl Source<'_> {
 /// At most 200 characters of `text`, so an error stays one short line whatever the input.
 fn shorten(text: &str) -> String {
     const MAX_CHARS: usize = 200;
-    let one_line = text.replace(['\n', '\r'], " ");
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let mut chars = one_line.chars();
     let head: String = chars.by_ref().take(MAX_CHARS).collect();
     if chars.next().is_some() {
@@ -220,8 +223,18 @@ where
             _ => {}
         }
     }
-    let header = Header::from_reader(&mut Cursor::new(&header_bytes))
-        .map_err(|e| source.error(format!("malformed header: {e}")))?;
+    let header = Header::from_reader(&mut Cursor::new(&header_bytes)).map_err(|e| match e {
+        ReadHeaderError::Parse(ParseHeaderError::DictParse(_)) => {
+            source.error("malformed header: not a Python dictionary literal")
+        }
+        ReadHeaderError::Parse(ParseHeaderError::MissingKey(key)) => {
+            // ndarray-npy spells the missing `shape` key `shaper`.
+            let key = if key == "shaper" { "shape".into() } else { key };
+            source.error(format!("malformed header: no `{key}` key"))
+        }
+        ReadHeaderError::Parse(e) => source.error(format!("malformed header: {e}")),
+        ReadHeaderError::Io(e) => source.io_error("header", e),
+    })?;
 
     let shape = &header.shape;
     if let Some(ndim) = D::NDIM
@@ -383,22 +396,37 @@ where
         };
         return Err(source.error(format!("not found ({held})")));
     };
+    // The entry's metadata first (`by_index_raw` decompresses nothing), so a compressed entry
+    // gets its own message.
+    let (compression, declared, stored) = {
+        let raw = zip
+            .by_index_raw(index)
+            .map_err(|e| source.error(format!("unreadable entry: {e}")))?;
+        (raw.compression(), raw.size(), raw.compressed_size())
+    };
+    if compression != zip::CompressionMethod::Stored {
+        return Err(source.error(format!(
+            "entry is compressed ({}); only uncompressed npz archives \
+             (numpy.savez, not numpy.savez_compressed) are read",
+            match format!("{compression}").as_str() {
+                "Unsupported(8)" | "Deflated" => "deflate".to_string(),
+                other => format!("zip method {other}"),
+            }
+        )));
+    }
+    if declared != stored {
+        return Err(source.error(format!(
+            "uncompressed entry declares {declared} bytes but stores {stored}"
+        )));
+    }
+    if declared > len {
+        return Err(source.error(format!(
+            "entry declares {declared} bytes, but the archive holds only {len}"
+        )));
+    }
     let mut entry = zip
         .by_index(index)
         .map_err(|e| source.error(format!("unreadable entry: {e}")))?;
-    if entry.compression() != zip::CompressionMethod::Stored {
-        return Err(source.error(format!(
-            "entry is compressed ({}); only uncompressed npz archives (numpy.savez) are read",
-            entry.compression()
-        )));
-    }
-    let declared = entry.size();
-    if declared > len || entry.compressed_size() != declared {
-        return Err(source.error(format!(
-            "entry declares {declared} bytes ({} stored), but the archive holds {len}",
-            entry.compressed_size()
-        )));
-    }
     let array = read_bounded(&mut entry, declared, source)?;
     // Reading to the end of the entry makes the zip reader check its CRC-32.
     let mut rest = [0u8; 1];
