@@ -26,13 +26,13 @@ use crate::io::{open, write_atomic};
 use crate::{Error, Result};
 
 /// The largest header (the Python dictionary after the magic string, version and length)
-/// accepted, in bytes. NumPy writes a few hundred bytes and refuses to read more than 10 000 by
-/// default.
-pub const MAX_HEADER_BYTES: usize = 1 << 16;
+/// accepted, in bytes: NumPy's own reader refuses larger ones by default (`max_header_size`).
+pub const MAX_HEADER_BYTES: usize = 10_000;
 
-/// The deepest nesting of brackets accepted in a header (NumPy's own headers nest two levels; a
-/// structured dtype a few more).
-const MAX_HEADER_NESTING: usize = 32;
+/// The deepest nesting of brackets accepted in a header. NumPy's headers nest two levels, a
+/// structured dtype a few more; the header parser backtracks over nested lists and braces, so
+/// its time doubles with each level.
+pub const MAX_HEADER_NESTING: usize = 5;
 
 /// What a message is about: the file, and the array inside an npz archive.
 #[derive(Clone, Copy)]
