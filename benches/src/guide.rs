@@ -39,3 +39,7 @@ pub struct Sampling;
 /// `docs/nonlinear-rom.md`.
 #[doc = include_str!("../../docs/nonlinear-rom.md")]
 pub struct NonlinearRom;
+
+/// `docs/reliability.md`.
+#[doc = include_str!("../../docs/reliability.md")]
+pub struct Reliability;
