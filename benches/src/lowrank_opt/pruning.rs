@@ -43,18 +43,22 @@ impl Row {
         }
     }
 
-    fn push_eval(&mut self, net: &Mlp, data: &Digits, stored: usize, ranks: Vec<usize>) {
-        let acc = net
-            .accuracy(data.test_x.as_ref(), &data.test_y)
-            .unwrap_or(f32::NAN);
-        let loss = net
-            .loss(data.train_x.as_ref(), &data.train_y)
-            .unwrap_or(f32::NAN);
+    /// A post-training evaluation of `net`, whose compressed layers have `shapes`.
+    fn push_eval(
+        &mut self,
+        net: &Mlp,
+        data: &Digits,
+        shapes: &[(usize, usize)],
+        ranks: Vec<usize>,
+    ) -> crate::SuiteResult<()> {
+        let acc = net.accuracy(data.test_x.as_ref(), &data.test_y)?;
+        let loss = net.loss(data.train_x.as_ref(), &data.train_y)?;
         self.accuracies.push(f64::from(acc));
         self.losses.push(f64::from(loss));
-        self.stored.push(stored as f64);
-        self.entries = (256 * 64 + 256 * 256) as f64;
+        self.stored.push(low_rank_stored(shapes, &ranks) as f64);
+        self.entries = shapes.iter().map(|&(m, n)| (m * n) as f64).sum();
         self.ranks.push(ranks);
+        Ok(())
     }
 }
 
@@ -164,14 +168,13 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
         // Post-training truncation of the dense network: at 90% energy, at TRP's ranks, and
         // SVD against FWSVD at equal ranks.
         let (net, ranks) = truncate_at_energy(&dense, options.layers, 0.9)?;
-        let stored = low_rank_stored(&shapes, &ranks);
         let mut r = Row::default();
-        r.push_eval(&net, &data, stored, ranks);
+        r.push_eval(&net, &data, &shapes, ranks)?;
         all.push(("dense + svd at 90% energy".into(), r));
         if let Some(ranks) = trp_ranks {
             let net = at_ranks(&dense, &ranks, &data, false)?;
             let mut r = Row::default();
-            r.push_eval(&net, &data, low_rank_stored(&shapes, &ranks), ranks);
+            r.push_eval(&net, &data, &shapes, ranks)?;
             all.push(("dense + svd at trp's ranks".into(), r));
         }
         for rank in [4usize, 8, 16] {
@@ -179,7 +182,7 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
                 let ranks = vec![rank; options.layers];
                 let net = at_ranks(&dense, &ranks, &data, fisher)?;
                 let mut r = Row::default();
-                r.push_eval(&net, &data, low_rank_stored(&shapes, &ranks), ranks);
+                r.push_eval(&net, &data, &shapes, ranks)?;
                 let kind = if fisher { "fwsvd" } else { "svd" };
                 all.push((format!("dense + {kind} rank {rank}"), r));
             }
