@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target of linalg's readers (fuzz/fuzz_targets: mtx, npy, npz) for a fixed
-# budget each and reports, per target, the executions, the corpus size and the coverage libFuzzer
+# Runs every cargo-fuzz target of the readers of outside data (fuzz/fuzz_targets: mtx, npy, npz;
+# dataset directories; snapshot directories; saved reduced models, recycle spaces and DCDM
+# weights) for a fixed budget each and reports, per target, the executions, the corpus size and the coverage libFuzzer
 # reached (`cov`: edges, `ft`: features), and the crashes found.
 #
 #   scripts/fuzz.sh [seconds-per-target] [target ...]
 #
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). The corpus grows in
 # fuzz/corpus/<target>/ (only the committed seed-* files are tracked); crashing inputs land in
-# fuzz/artifacts/<target>/ and should become regression tests (crates/linalg/tests/data/fuzz/).
+# fuzz/artifacts/<target>/ and should become regression tests (for mtx/npy/npz:
+# crates/linalg/tests/data/fuzz/; for the others, a test in the crate that owns the reader).
 # Memory limits: 2 GiB resident, 1 GiB for any single allocation; 10 s per input.
 # The exit status is non-zero when a target found a crash (or failed to build).
 set -euo pipefail
@@ -16,7 +18,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(mtx npy npz)
+    targets=(mtx npy npz dataset snapshots reduced_model recycle_space dcdm_cnn)
 fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use linalg::npy::parse_npy;
-use ndarray::{ArrayD, Array1, Array2, Array3};
+use ndarray::{Array1, Array2, Array3, ArrayD};
 
 fn one_line<T>(r: linalg::Result<T>) {
     if let Err(e) = r {

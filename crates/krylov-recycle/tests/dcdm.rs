@@ -203,8 +203,33 @@ fn saved_weights_load_and_give_identical_directions() {
     std::fs::write(&path, "{ not json").unwrap();
     assert!(DirectionCnn::load(&path).is_err());
     std::fs::write(&path, r#"{"channels":2,"layers":2,"params":[1.0,2.0]}"#).unwrap();
+    let e = DirectionCnn::load(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("2 weights, a network of 2 channels and 2 layers has 38"),
+        "{e}"
+    );
+    // A shape claiming 10¹² layers is refused before anything is sized by it (it once
+    // allocated 2.9·10¹⁴ bytes and aborted).
+    std::fs::write(
+        &path,
+        r#"{"channels":2,"layers":999999999999,"params":[1.0]}"#,
+    )
+    .unwrap();
     assert!(DirectionCnn::load(&path).is_err());
+    std::fs::write(
+        &path,
+        r#"{"channels":4294967296,"layers":3,"params":[1.0]}"#,
+    )
+    .unwrap();
+    let e = DirectionCnn::load(&path).unwrap_err().to_string();
+    assert!(e.contains("too many weights"), "{e}");
     assert!(DirectionCnn::load(dir.path().join("missing.json")).is_err());
+    // The closed-form weight count agrees with the networks built layer by layer.
+    for (c, l) in [(1, 1), (3, 1), (1, 2), (4, 3), (5, 6)] {
+        let net = DirectionCnn::new(c, l, 0).unwrap();
+        net.save(&path).unwrap();
+        assert_eq!(DirectionCnn::load(&path).unwrap(), net);
+    }
 }
 
 /// The committed weights (trained at 64² by `examples/dcdm_poisson.rs`) solve 2D Poisson in at

@@ -1,6 +1,6 @@
 //! Atomic file writing: a file is written under a temporary name beside its destination,
-//! synced, then renamed over it, so an interrupted job never leaves a truncated file that looks
-//! whole.
+//! synced, then renamed over it (and the directory synced), so an interrupted job never leaves
+//! a truncated file that looks whole.
 //!
 //! # Example
 //!
@@ -53,12 +53,32 @@ where
             .into_inner()
             .map_err(|e| e.into_error())?
             .sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        sync_parent(path);
+        Ok(())
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+/// Makes the rename into `path` durable: syncs the directory that holds it (POSIX; a no-op
+/// where directories cannot be opened). Best effort: the file is complete under its name
+/// either way, and a failure here only means a power cut could undo the rename.
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if let Ok(dir) = File::open(parent) {
+            let _ = dir.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Opens `path` for reading, with the path in the error.

@@ -78,8 +78,8 @@ pub const MAX_DIMENSION_PER_ENTRY: usize = 8;
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; [`Error::Parse`] (with the line number) for
-/// everything listed above; [`Error::NonFinite`] for NaN or infinite values (including
-/// overflowing literals such as `1e400`).
+/// everything listed above and for NaN or infinite values (including overflowing literals
+/// such as `1e400`).
 pub fn read_matrix_market(path: impl AsRef<Path>) -> Result<CsrMatrix> {
     let path = path.as_ref();
     let file = open(path)?;
@@ -349,12 +349,10 @@ fn parse(reader: impl BufRead, path: &Path, byte_len: Option<u64>) -> Result<Csr
                 .parse()
                 .map_err(|_| parse_err(n, format!("malformed value `{}`", shorten(w))))?;
             if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    what: "Matrix Market entry",
-                    row: i,
-                    col: j,
-                    value: v,
-                });
+                return Err(parse_err(
+                    n,
+                    format!("entry ({}, {}) is {v}: values must be finite", i + 1, j + 1),
+                ));
             }
             v
         };

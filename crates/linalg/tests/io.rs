@@ -131,10 +131,9 @@ fn malformed_matrix_market_files_name_the_line() {
             other => panic!("{text:?}: {other:?}"),
         }
     }
-    assert!(matches!(
-        parse("%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 nan\n"),
-        Err(Error::NonFinite { .. })
-    ));
+    let e = parse("%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 nan\n").unwrap_err();
+    assert!(matches!(e, Error::Parse { line: 3, .. }), "{e:?}");
+    assert!(e.to_string().contains("entry (1, 1) is NaN"), "{e}");
 }
 
 #[test]

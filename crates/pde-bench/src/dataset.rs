@@ -223,6 +223,22 @@ impl GenerateOptions {
     }
 }
 
+/// The largest sample count a dataset may have (10⁷): each sample is a file while the dataset
+/// is generated, and a count beyond this is a typo or a corrupt `meta.json`.
+pub const MAX_COUNT: usize = 10_000_000;
+
+fn check_count(count: usize) -> Result<()> {
+    if count == 0 || count > MAX_COUNT {
+        return Err(linalg::Error::InvalidParameter {
+            name: "count",
+            value: count.to_string(),
+            reason: "must be between 1 and 10^7",
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// The identity of a dataset, stored in `meta.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
@@ -283,7 +299,78 @@ pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> 
     serde_json::from_str(&text).map_err(|e| dataset_error(path, format!("malformed JSON: {e}")))
 }
 
+/// Reads `dir/meta.json` and checks what the readers rely on: a count in `1..=MAX_COUNT`
+/// and sample shapes whose sizes fit in memory's address space.
+pub(crate) fn read_meta(dir: &Path) -> Result<Meta> {
+    let path = dir.join("meta.json");
+    let meta: Meta = read_json(&path)?;
+    let sized = |shape: &[usize]| {
+        shape
+            .iter()
+            .try_fold(meta.count, |acc, &d| acc.checked_mul(d))
+            .is_some()
+    };
+    if meta.count == 0 || meta.count > MAX_COUNT {
+        return Err(dataset_error(
+            &path,
+            format!("count {} outside 1..=10^7", meta.count),
+        ));
+    }
+    if !sized(&meta.input_shape) || !sized(&meta.solution_shape) {
+        return Err(dataset_error(
+            &path,
+            "sample shapes too large to address".to_string(),
+        ));
+    }
+    Ok(meta)
+}
+
+/// The samples `k < count` whose stats file exists in `parts/`, in increasing order, from one
+/// listing of the directory (never `count` lookups: the count comes from a file).
+fn done_parts(dir: &Path, count: usize) -> Result<Vec<usize>> {
+    let parts = dir.join("parts");
+    let entries = match std::fs::read_dir(&parts) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(linalg::Error::io(parts, e).into()),
+    };
+    let mut done = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| linalg::Error::io(&parts, e))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        // Exactly the names `part_path` writes.
+        if let Some(k) = name
+            .strip_suffix(".json")
+            .and_then(|k| k.parse::<usize>().ok())
+            .filter(|&k| k < count && name == format!("{k:06}.json"))
+        {
+            done.push(k);
+        }
+    }
+    done.sort_unstable();
+    Ok(done)
+}
+
+/// The first `limit` samples below `count` that are not in `done` (sorted).
+fn first_missing(done: &[usize], count: usize, limit: usize) -> Vec<usize> {
+    let mut missing = Vec::new();
+    let mut next = done.iter().peekable();
+    for k in 0..count {
+        if next.next_if_eq(&&k).is_none() {
+            missing.push(k);
+            if missing.len() == limit {
+                break;
+            }
+        }
+    }
+    missing
+}
+
 fn create_dir(path: &Path) -> Result<()> {
+    if path.exists() && !path.is_dir() {
+        return Err(dataset_error(path, "exists and is not a directory"));
+    }
     std::fs::create_dir_all(path).map_err(|e| Error::Linalg(linalg::Error::io(path, e)))
 }
 
@@ -292,12 +379,12 @@ fn create_dir(path: &Path) -> Result<()> {
 fn prepare(dir: &Path, meta: &Meta) -> Result<()> {
     let meta_path = dir.join("meta.json");
     if meta_path.exists() {
-        let existing: Meta = read_json(&meta_path)?;
+        let existing = read_meta(dir)?;
         if &existing != meta {
             return Err(dataset_error(
                 dir,
                 format!(
-                    "holds a different dataset ({} x{} seed {} {:?}); choose another --out or remove it",
+                    "holds a different dataset ({} x{} seed {} {}); choose another --out or remove it",
                     existing.problem, existing.count, existing.seed, existing.parameters
                 ),
             ));
@@ -318,14 +405,7 @@ fn prepare(dir: &Path, meta: &Meta) -> Result<()> {
 /// error stay on disk and are not recomputed by the next run.
 pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Result<GenerateReport> {
     let start = Instant::now();
-    if opts.count == 0 {
-        return Err(linalg::Error::InvalidParameter {
-            name: "count",
-            value: "0".into(),
-            reason: "must be >= 1",
-        }
-        .into());
-    }
+    check_count(opts.count)?;
     let mut parameters = generator.parameters();
     if let (Some(seq), Some(map)) = (&opts.sequence, parameters.as_object_mut()) {
         map.insert(
@@ -347,7 +427,7 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
     };
     let dir = opts.out.as_path();
     if dir.join("meta.json").exists() && dir.join("stats.json").exists() {
-        let existing: Meta = read_json(&dir.join("meta.json"))?;
+        let existing = read_meta(dir)?;
         if existing == meta {
             // Clears what an interrupted merge left of `parts/`.
             merge(dir)?;
@@ -363,15 +443,20 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
     if opts.save_matrices {
         create_dir(&dir.join("systems"))?;
     }
-    let mine: Vec<usize> = (0..opts.count)
-        .filter(|&k| opts.shard.contains(k))
-        .collect();
-    let todo: Vec<usize> = mine
-        .iter()
-        .copied()
-        .filter(|&k| !part_path(dir, k, "json").exists())
-        .collect();
-    let skipped = mine.len() - todo.len();
+    let done = done_parts(dir, opts.count)?;
+    let mut done_iter = done.iter().peekable();
+    let mut todo = Vec::new();
+    let mut skipped = 0;
+    for k in 0..opts.count {
+        let is_done = done_iter.next_if_eq(&&k).is_some();
+        if opts.shard.contains(k) {
+            if is_done {
+                skipped += 1;
+            } else {
+                todo.push(k);
+            }
+        }
+    }
 
     if let Some(seq) = &opts.sequence {
         let generated = generate_sequence(generator, opts, seq, &meta, &todo)?;
@@ -424,8 +509,7 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
 fn merge_if_complete(dir: &Path, count: usize) -> Result<bool> {
     // The parts first: a process that merges writes `stats.json` before it removes them, so a
     // part missing because of a concurrent merge means `stats.json` is there.
-    let complete =
-        (0..count).all(|k| part_path(dir, k, "json").exists()) || dir.join("stats.json").exists();
+    let complete = done_parts(dir, count)?.len() == count || dir.join("stats.json").exists();
     if complete {
         merge(dir)?;
     }
@@ -606,7 +690,7 @@ pub struct DatasetStats {
 /// [`Error::Dataset`] if `meta.json` is missing or a sample is not done yet (naming the first
 /// missing ones) or a part is inconsistent; I/O errors.
 pub fn merge(dir: &Path) -> Result<DatasetStats> {
-    let meta: Meta = read_json(&dir.join("meta.json"))?;
+    let meta = read_meta(dir)?;
     if let Some(stats) = merged_stats(dir)? {
         return Ok(stats);
     }
@@ -625,27 +709,28 @@ fn merged_stats(dir: &Path) -> Result<Option<DatasetStats>> {
         return Ok(None);
     }
     let stats = read_json(&path)?;
-    remove_merge_temporaries(dir);
+    remove_temporaries(dir);
     remove_parts(dir)?;
     Ok(Some(stats))
 }
 
-/// Removes what interrupted merges left of their temporaries (`.inputs.npy.tmp-…`, as large
-/// as the array) once the dataset is merged. A merge still writing one at the same time loses
-/// it, fails to rename it, and then finds the dataset merged. Best effort: a file that cannot
-/// be removed stays.
-fn remove_merge_temporaries(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let temporary = ["inputs.npy", "solutions.npy", "data.npz", "stats.json"]
-            .iter()
-            .any(|file| name.starts_with(&format!(".{file}.tmp-")));
-        if temporary {
-            let _ = std::fs::remove_file(entry.path());
+/// Removes the temporaries that killed writers left (`.inputs.npy.tmp-…`, as large as the
+/// array; `.meta.json.tmp-…`; `systems/.A_000012.mtx.tmp-…`) once the dataset is merged: every
+/// sample is done then, so no writer of this dataset still owns one. (A second process running
+/// an already finished shard at the same time loses its temporary and reports the failed
+/// rename; rerunning it finds the dataset merged.) Best effort: a file that cannot be removed
+/// stays.
+fn remove_temporaries(dir: &Path) {
+    for d in [dir.to_path_buf(), dir.join("systems")] {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.contains(".tmp-") {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
     }
 }
@@ -665,16 +750,17 @@ fn remove_parts(dir: &Path) -> Result<()> {
 }
 
 fn merge_parts(dir: &Path, meta: &Meta) -> Result<DatasetStats> {
-    let missing: Vec<usize> = (0..meta.count)
-        .filter(|&k| !part_path(dir, k, "json").exists())
-        .collect();
-    if !missing.is_empty() {
-        let first: Vec<String> = missing.iter().take(5).map(|k| k.to_string()).collect();
+    let done = done_parts(dir, meta.count)?;
+    if done.len() < meta.count {
+        let first: Vec<String> = first_missing(&done, meta.count, 5)
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
         return Err(dataset_error(
             dir,
             format!(
                 "{} of {} samples are not generated yet (first: {}); run the remaining shards",
-                missing.len(),
+                meta.count - done.len(),
                 meta.count,
                 first.join(", ")
             ),
@@ -684,11 +770,8 @@ fn merge_parts(dir: &Path, meta: &Meta) -> Result<DatasetStats> {
     input_shape.extend(&meta.input_shape);
     let mut solution_shape = vec![meta.count];
     solution_shape.extend(&meta.solution_shape);
-    let input_len: usize = meta.input_shape.iter().product();
-    let solution_len: usize = meta.solution_shape.iter().product();
-    let mut inputs = Vec::with_capacity(meta.count * input_len);
-    let mut solutions = Vec::with_capacity(meta.count * solution_len);
-    let mut samples = Vec::with_capacity(meta.count);
+    // Sized by what the parts hold, not by what meta.json claims.
+    let (mut inputs, mut solutions, mut samples) = (Vec::new(), Vec::new(), Vec::new());
     for k in 0..meta.count {
         let path = part_path(dir, k, "npz");
         let input: ArrayD<f64> = linalg::npy::read_npz(&path, "input")?;
@@ -721,7 +804,7 @@ fn merge_parts(dir: &Path, meta: &Meta) -> Result<DatasetStats> {
     let stats = DatasetStats { totals, samples };
     // Written last: from here on the dataset is merged.
     write_json(&dir.join("stats.json"), &stats)?;
-    remove_merge_temporaries(dir);
+    remove_temporaries(dir);
     remove_parts(dir)?;
     Ok(stats)
 }
@@ -778,16 +861,13 @@ pub struct DatasetInfo {
 /// # Errors
 /// [`Error::Linalg`] (I/O) if `meta.json` is missing, [`Error::Dataset`] if it is malformed.
 pub fn info(dir: &Path) -> Result<DatasetInfo> {
-    let meta: Meta = read_json(&dir.join("meta.json"))?;
+    let meta = read_meta(dir)?;
     let merged = dir.join("stats.json").exists();
     let (done, totals) = if merged {
         let stats: DatasetStats = read_json(&dir.join("stats.json"))?;
         (stats.samples.len(), Some(stats.totals))
     } else {
-        let done = (0..meta.count)
-            .filter(|&k| part_path(dir, k, "json").exists())
-            .count();
-        (done, None)
+        (done_parts(dir, meta.count)?.len(), None)
     };
     Ok(DatasetInfo {
         meta,

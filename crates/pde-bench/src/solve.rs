@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use krylov_recycle::{SequenceOptions, SequenceReport, SequenceSolver, System};
 use ndarray::{Array3, ArrayD, IxDyn};
 
-use crate::dataset::{Meta, read_json, write_json};
+use crate::dataset::{Meta, read_meta, write_json};
 use crate::{Error, Result};
 
 /// The systems of a dataset directory (see the module docs), in index order, with their input
@@ -83,6 +83,23 @@ pub fn read_systems(dir: &Path) -> Result<Vec<System>> {
                 return Err(bad(format!("system {k} has a matrix but no b_{k:06}.npy")));
             }
             let rhs: ndarray::Array1<f64> = linalg::npy::read_npy(&b_path)?;
+            let bad_b = |reason: String| Error::Dataset {
+                path: b_path.clone(),
+                reason,
+            };
+            if rhs.len() != matrix.nrows() {
+                return Err(bad_b(format!(
+                    "{} entries, but A_{k:06}.mtx has {} rows",
+                    rhs.len(),
+                    matrix.nrows()
+                )));
+            }
+            if let Some(i) = rhs.iter().position(|v| !v.is_finite()) {
+                return Err(bad_b(format!(
+                    "entry {i} is {}: values must be finite",
+                    rhs[i]
+                )));
+            }
             let mut system = System::new(matrix, rhs.to_vec());
             if let Some(f) = fields.as_ref() {
                 system = system.with_field(f.index_axis(ndarray::Axis(0), i).to_owned());
@@ -98,7 +115,7 @@ fn read_fields(dir: &Path, count: usize) -> Result<Option<Array3<f64>>> {
     if !meta_path.exists() {
         return Ok(None);
     }
-    let meta: Meta = read_json(&meta_path)?;
+    let meta = read_meta(dir)?;
     if meta.input_shape.len() != 2 || meta.count != count {
         return Ok(None);
     }
@@ -119,6 +136,18 @@ fn read_fields(dir: &Path, count: usize) -> Result<Option<Array3<f64>>> {
     } else {
         None
     };
+    if let Some(f) = &fields {
+        let expected = [count, meta.input_shape[0], meta.input_shape[1]];
+        if f.shape() != expected {
+            return Err(Error::Dataset {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "input fields of shape {:?}, meta.json implies {expected:?}",
+                    f.shape()
+                ),
+            });
+        }
+    }
     Ok(fields)
 }
 
@@ -135,7 +164,7 @@ pub fn solve_dir(dir: &Path, options: SequenceOptions, out: &Path) -> Result<Seq
     let same_size = systems.iter().all(|s| s.rhs.len() == n);
     if same_size {
         let mut shape = vec![systems.len()];
-        let meta: Option<Meta> = read_json(&dir.join("meta.json")).ok();
+        let meta: Option<Meta> = read_meta(dir).ok();
         match meta {
             Some(m) if m.solution_shape.iter().product::<usize>() == n => {
                 shape.extend(m.solution_shape)

@@ -144,9 +144,8 @@ impl Reference {
     }
 
     /// Checks a finished dataset directory: arrays and metadata byte for byte, stats, no parts
-    /// left, no temporary of the merge left; besides the final files only temporaries of
-    /// `meta.json` (a kill while it was written). Returns their number.
-    fn check_complete(&self, dir: &Path, seen: &BTreeMap<usize, Vec<u8>>) -> usize {
+    /// and no temporary left (a kill's leftovers are removed once the dataset is merged).
+    fn check_complete(&self, dir: &Path, seen: &BTreeMap<usize, Vec<u8>>) {
         let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
         assert!(read("meta.json") == self.meta, "meta.json differs");
         assert!(read("inputs.npy") == self.inputs, "inputs.npy differs");
@@ -158,20 +157,13 @@ impl Reference {
         assert!(!dir.join("parts").exists(), "parts/ left after the merge");
         let i = info(dir).unwrap();
         assert!(i.merged && i.done == COUNT, "{i:?}");
-        let mut temporaries = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
-            if name.starts_with(".meta.json.tmp-") {
-                temporaries += 1;
-            } else {
-                assert!(
-                    ["meta.json", "inputs.npy", "solutions.npy", "stats.json"]
-                        .contains(&name.as_str()),
-                    "unexpected file {name}"
-                );
-            }
+            assert!(
+                ["meta.json", "inputs.npy", "solutions.npy", "stats.json"].contains(&name.as_str()),
+                "unexpected file {name}"
+            );
         }
-        temporaries
     }
 }
 
@@ -340,7 +332,6 @@ fn kill_and_resume(kills: usize, seed: u64) {
     let mut rounds = 0;
     let mut phases: BTreeMap<Phase, usize> = BTreeMap::new();
     let mut max_temporaries = 0;
-    let mut left = 0;
     let mut dir: PathBuf = root.path().join("round0");
     let mut seen = BTreeMap::new();
     let mut done_before = 0;
@@ -355,12 +346,11 @@ fn kill_and_resume(kills: usize, seed: u64) {
                 "{stdout}"
             );
         }
-        let temporaries = reference.check_complete(dir, seen);
+        reference.check_complete(dir, seen);
         // Complete: a rerun does nothing.
         let again = run_to_completion(generate_command(dir, 2, None));
         assert_eq!(generated_and_done(&again), (0, COUNT), "{again}");
         seen.clear();
-        temporaries
     };
     while killed < kills {
         let delay = if rng.random_bool(0.25) {
@@ -391,7 +381,7 @@ fn kill_and_resume(kills: usize, seed: u64) {
             assert!(out.status.success(), "generate failed: {:?}", out.status);
             // Completed before its kill: the round is over.
             let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-            left += finish(&dir, &mut seen, &stdout, done_before);
+            finish(&dir, &mut seen, &stdout, done_before);
             rounds += 1;
             dir = root.path().join(format!("round{rounds}"));
             done_before = 0;
@@ -399,11 +389,11 @@ fn kill_and_resume(kills: usize, seed: u64) {
     }
     // The last round: resume to completion.
     let stdout = run_to_completion(generate_command(&dir, 2, None));
-    left += finish(&dir, &mut seen, &stdout, done_before);
+    finish(&dir, &mut seen, &stdout, done_before);
     rounds += 1;
     println!(
         "{killed} SIGKILLs over {rounds} rounds in {:.1} s (uninterrupted run {:.2} s); kills by phase {phases:?}; \
-         at most {max_temporaries} temporaries in a directory after a kill; {left} meta.json temporaries left in the completed datasets",
+         at most {max_temporaries} temporaries in a directory after a kill, none left in the completed datasets",
         started.elapsed().as_secs_f64(),
         reference.seconds
     );
@@ -458,8 +448,7 @@ fn concurrent_shards_merge_to_the_unsharded_run() {
             stdout.contains(&format!("merged {COUNT} samples")),
             "{stdout}"
         );
-        let temporaries = reference.check_complete(&dir, &BTreeMap::new());
-        assert_eq!(temporaries, 0, "round {round}: temporaries left");
+        reference.check_complete(&dir, &BTreeMap::new());
     }
 }
 
@@ -507,7 +496,7 @@ fn concurrent_merges_all_succeed() {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        assert_eq!(reference.check_complete(&dir, &BTreeMap::new()), 0);
+        reference.check_complete(&dir, &BTreeMap::new());
     }
 }
 
@@ -527,7 +516,7 @@ fn concurrent_merge_calls_in_one_process_all_succeed() {
                 assert_eq!(stats.samples.len(), COUNT);
             }
         });
-        assert_eq!(reference.check_complete(&dir, &BTreeMap::new()), 0);
+        reference.check_complete(&dir, &BTreeMap::new());
     }
 }
 
@@ -563,6 +552,6 @@ fn a_kill_while_parts_are_removed_leaves_a_merged_dataset() {
             assert!(stdout.contains("merged: true"), "{stdout}");
             merge(&dir).unwrap();
         }
-        assert_eq!(reference.check_complete(&dir, &BTreeMap::new()), 0);
+        reference.check_complete(&dir, &BTreeMap::new());
     }
 }

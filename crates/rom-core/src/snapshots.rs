@@ -445,8 +445,9 @@ impl MechanicalSnapshots {
     ///
     /// # Errors
     /// [`Error::File`] for a missing or malformed description, another format or version, or
-    /// arrays whose sizes disagree with it; [`linalg::Error::Npy`] for malformed arrays; then
-    /// those of [`MechanicalSnapshots::check`].
+    /// arrays whose sizes disagree with it, or contents that fail
+    /// [`MechanicalSnapshots::check`] (naming the directory); [`linalg::Error::Npy`] for
+    /// malformed arrays.
     pub fn read(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
         let desc_path = dir.join("description.json");
@@ -519,7 +520,9 @@ impl MechanicalSnapshots {
             steps: d.steps,
             mesh: d.mesh,
         };
-        snapshots.check()?;
+        snapshots
+            .check()
+            .map_err(|e| file_error(dir, e.to_string()))?;
         Ok(snapshots)
     }
 }

@@ -284,6 +284,21 @@ impl DirectionCnn {
             }
         })?;
         check_shape(net.channels, net.layers)?;
+        // Before anything is sized by the header's shape.
+        let expected = n_params(net.channels, net.layers);
+        if net.params.len() != expected {
+            return Err(linalg::Error::Parse {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "{} weights, a network of {} channels and {} layers has {expected}",
+                    net.params.len(),
+                    net.channels,
+                    net.layers
+                ),
+            }
+            .into());
+        }
         let mut checked = Self {
             params: vec![0.0; n_params(net.channels, net.layers)],
             ..net.clone()
@@ -404,6 +419,13 @@ fn check_shape(channels: usize, layers: usize) -> Result<()> {
     if layers == 0 {
         return Err(invalid("layers", layers, "must be >= 1"));
     }
+    if checked_n_params(channels, layers).is_none() {
+        return Err(invalid(
+            "layers",
+            layers,
+            "too many weights for this many channels",
+        ));
+    }
     Ok(())
 }
 
@@ -430,14 +452,23 @@ fn layer_io(channels: usize, layers: usize, l: usize) -> (usize, usize) {
     (cin, cout)
 }
 
+/// The number of weights (3 × 3 kernels of every layer, then the smoother scale and the
+/// coarse-grid gain); `None` when it overflows. In closed form, so that sizes read from a file
+/// cost nothing to check.
+fn checked_n_params(channels: usize, layers: usize) -> Option<usize> {
+    let kernels = if layers == 1 {
+        1
+    } else {
+        // First layer 1 -> c, last c -> 1, the layers between c -> c.
+        let middle = (layers - 2).checked_mul(channels.checked_mul(channels)?)?;
+        middle.checked_add(channels.checked_mul(2)?)?
+    };
+    kernels.checked_mul(9)?.checked_add(2)
+}
+
+/// [`checked_n_params`] for a shape that passed [`check_shape`].
 fn n_params(channels: usize, layers: usize) -> usize {
-    (0..layers)
-        .map(|l| {
-            let (cin, cout) = layer_io(channels, layers, l);
-            cin * cout * 9
-        })
-        .sum::<usize>()
-        + 2
+    checked_n_params(channels, layers).unwrap_or(usize::MAX)
 }
 
 /// The grid sizes of the hierarchy: halve (rounding up) while both sides exceed 2.
