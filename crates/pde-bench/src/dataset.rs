@@ -400,9 +400,10 @@ fn prepare(dir: &Path, meta: &Meta) -> Result<()> {
 /// done, merges them (see [`merge`]).
 ///
 /// # Errors
-/// [`linalg::Error::InvalidParameter`] for `count = 0`; [`Error::Dataset`] if `out` holds a different
-/// dataset; the first error a sample's solve reports; I/O errors. Samples finished before an
-/// error stay on disk and are not recomputed by the next run.
+/// [`linalg::Error::InvalidParameter`] for a count outside `1..=`[`MAX_COUNT`];
+/// [`Error::Dataset`] if `out` holds a different dataset or is a file; the first error a
+/// sample's solve reports; I/O errors. Samples finished before an error stay on disk and are
+/// not recomputed by the next run.
 pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Result<GenerateReport> {
     let start = Instant::now();
     check_count(opts.count)?;

@@ -3,20 +3,11 @@
 //! messages, printed with `--nocapture`) are the command-line rows of the bad-input table in
 //! `docs/reliability.md`.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-/// Runs `pde-bench` with `args`; returns (success, stderr).
-fn cli(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pde-bench"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use std::path::Path;
+
+use common::cli;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -90,6 +81,9 @@ fn every_bad_input_exits_nonzero_with_one_line() {
         args
     };
     let out = root.path().join("new").display().to_string();
+    let solve = |dir: &str| -> Vec<String> {
+        vec!["solve".into(), dir.into(), "--out".into(), out.clone()]
+    };
     let cases: Vec<(&str, Vec<String>, Option<(&Path, Corrupt)>, &str)> = vec![
         (
             "count 0",
@@ -251,7 +245,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
         ),
         (
             "solve without systems/",
-            vec!["solve".into(), p.into(), "--out".into(), out.clone()],
+            solve(p),
             Some((&partial, |d| {
                 std::fs::remove_dir_all(d.join("systems")).unwrap()
             })),
@@ -259,7 +253,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
         ),
         (
             "matrix header claims 2e11 entries",
-            vec!["solve".into(), m.into(), "--out".into(), out.clone()],
+            solve(m),
             Some((&merged, |d| {
                 write(
                     d.join("systems/A_000000.mtx"),
@@ -270,7 +264,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
         ),
         (
             "matrix index outside",
-            vec!["solve".into(), m.into(), "--out".into(), out.clone()],
+            solve(m),
             Some((&merged, |d| {
                 write(
                     d.join("systems/A_000000.mtx"),
@@ -281,7 +275,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
         ),
         (
             "matrix entry NaN",
-            vec!["solve".into(), m.into(), "--out".into(), out.clone()],
+            solve(m),
             Some((&merged, |d| {
                 write(
                     d.join("systems/A_000000.mtx"),
@@ -292,7 +286,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
         ),
         (
             "right-hand side with NaN",
-            vec!["solve".into(), m.into(), "--out".into(), out.clone()],
+            solve(m),
             Some((&merged, |d| {
                 let b = ndarray::Array1::from(vec![f64::NAN; 36]);
                 linalg::npy::write_npy(d.join("systems/b_000001.npy"), &b).unwrap();
@@ -301,7 +295,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
         ),
         (
             "right-hand side of the wrong length",
-            vec!["solve".into(), m.into(), "--out".into(), out.clone()],
+            solve(m),
             Some((&merged, |d| {
                 let b = ndarray::Array1::from(vec![1.0; 7]);
                 linalg::npy::write_npy(d.join("systems/b_000001.npy"), &b).unwrap();
@@ -310,7 +304,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
         ),
         (
             "right-hand side of dtype f4 in 2D",
-            vec!["solve".into(), m.into(), "--out".into(), out.clone()],
+            solve(m),
             Some((&merged, |d| {
                 let b = ndarray::Array2::<f32>::zeros((6, 6));
                 linalg::npy::write_npy(d.join("systems/b_000001.npy"), &b).unwrap();
@@ -319,7 +313,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
         ),
         (
             "inputs.npy with fewer fields than systems",
-            vec!["solve".into(), m.into(), "--out".into(), out.clone()],
+            solve(m),
             Some((&merged, |d| {
                 let f = ndarray::Array3::<f64>::ones((1, 6, 6));
                 linalg::npy::write_npy(d.join("inputs.npy"), &f).unwrap();
@@ -380,7 +374,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
             .collect();
         let before: Vec<_> = touched.iter().map(|d| snapshot(d)).collect();
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (ok, stderr) = cli(&refs);
+        let (ok, _, stderr) = cli(&refs);
         let line = stderr.trim_end();
         println!("| {what} | `{line}` |");
         let after: Vec<_> = touched.iter().map(|d| snapshot(d)).collect();

@@ -3,10 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use common::cli;
 use ndarray::{Array1, Array3};
 use pde_bench::Error;
 use pde_bench::dataset::{
@@ -173,18 +175,6 @@ fn shard_and_count_errors() {
     let g = PoissonSamples::new(4).unwrap();
     let dir = tempfile::tempdir().unwrap();
     assert!(generate(&g, &GenerateOptions::new(0, 0, dir.path())).is_err());
-}
-
-fn cli(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pde-bench"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

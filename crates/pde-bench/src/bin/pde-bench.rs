@@ -215,7 +215,7 @@ struct GenerateArgs {
     /// Interior grid points per direction (R x R unknowns).
     #[arg(long, default_value_t = 64)]
     resolution: usize,
-    /// Number of samples in the whole dataset.
+    /// Number of samples in the whole dataset (1 to 10^7).
     #[arg(long)]
     count: usize,
     /// Dataset seed; sample i uses a seed derived from it and i.
