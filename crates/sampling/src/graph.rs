@@ -27,6 +27,10 @@ use ndarray_npy::NpzReader;
 
 use crate::Result;
 
+/// Without an explicit node count, the largest id accepted below `16 × edges` (about 16
+/// million): larger ids with few edges mean a corrupt file, not a graph.
+const MAX_INFERRED_NODES: usize = 1 << 24;
+
 /// A simple undirected graph with a symmetric CSR adjacency structure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Graph {
@@ -40,7 +44,9 @@ impl Graph {
     /// with `None` it has `max id + 1` nodes (0 nodes for an empty list).
     ///
     /// # Errors
-    /// [`linalg::Error::InvalidParameter`] (`edges`) for an id `>= n`.
+    /// [`linalg::Error::InvalidParameter`] (`edges`) for an id `>= n`, or, without `nodes`, an
+    /// id of at least `max(2²⁴, 16 × edges)` (a node count read from the data is bounded by
+    /// the data).
     ///
     /// # Example
     /// ```
@@ -65,9 +71,19 @@ impl Graph {
                 n
             }
             None => match edges.iter().map(|e| e[0].max(e[1])).max() {
-                Some(top) => top.checked_add(1).ok_or_else(|| {
-                    linalg::Error::invalid_parameter("edges", top, "node id too large")
-                })?,
+                // Ids read from a file size the graph: a sparse id far beyond the edge count
+                // (a corrupt or 1-based-by-mistake-scaled file) is refused, not allocated;
+                // pass `nodes` to build such a graph on purpose.
+                Some(top) if top >= MAX_INFERRED_NODES.max(16 * edges.len()) => {
+                    return Err(linalg::Error::invalid_parameter_in(
+                        "edges",
+                        top,
+                        format_args!("{} edges", edges.len()),
+                        "node id far beyond the edge count (at most max(2^24, 16 x edges) without an explicit node count)",
+                    )
+                    .into());
+                }
+                Some(top) => top + 1,
                 None => 0,
             },
         };

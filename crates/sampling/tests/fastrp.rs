@@ -556,4 +556,15 @@ fn classification_of_karate_factions() {
 fn huge_node_ids_are_errors() {
     assert!(Graph::from_edges(&[[0, usize::MAX]], None).is_err());
     assert!(Graph::from_edges(&[[0, 1usize << 60]], None).is_err());
+    // Ids far beyond the edge count are refused before anything is sized by them (an id of
+    // 10¹⁰ in a one-line file would otherwise zero 80 GB) ...
+    let e = Graph::read_text("0 10000000000\n".as_bytes(), "big.txt", None).unwrap_err();
+    assert!(
+        e.to_string().contains("node id far beyond the edge count"),
+        "{e}"
+    );
+    // ... while sparse ids up to 2²⁴ and an explicit node count still build the graph.
+    let g = Graph::read_text("0 16000000\n".as_bytes(), "sparse.txt", None).unwrap();
+    assert_eq!((g.num_nodes(), g.num_edges()), (16_000_001, 1));
+    assert!(Graph::from_edges(&[[0, 20_000_000]], Some(20_000_001)).is_ok());
 }
