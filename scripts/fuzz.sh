@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target of the readers of outside data (fuzz/fuzz_targets: mtx, npy, npz;
 # dataset directories; snapshot directories; saved reduced models, recycle spaces and DCDM
-# weights) for a fixed budget each and reports, per target, the executions, the corpus size and the coverage libFuzzer
+# weights; edge lists) for a fixed budget each and reports, per target, the executions, the corpus size and the coverage libFuzzer
 # reached (`cov`: edges, `ft`: features), and the crashes found.
 #
 #   scripts/fuzz.sh [seconds-per-target] [target ...]
@@ -18,7 +18,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(mtx npy npz dataset snapshots reduced_model recycle_space dcdm_cnn)
+    targets=(mtx npy npz dataset snapshots reduced_model recycle_space dcdm_cnn graph)
 fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"

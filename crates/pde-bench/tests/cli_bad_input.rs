@@ -3,6 +3,8 @@
 //! messages, printed with `--nocapture`) are the command-line rows of the bad-input table in
 //! `docs/reliability.md`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;
@@ -42,6 +44,10 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 type Corrupt = fn(&Path);
+
+/// A case: what it is, the arguments, the directory to copy and corrupt first (the arguments
+/// name the original, replaced by the copy), and the text the error must contain.
+type Case<'a> = (&'a str, Vec<String>, Option<(&'a Path, Corrupt)>, &'a str);
 
 fn write(path: impl AsRef<Path>, bytes: impl AsRef<[u8]>) {
     std::fs::write(path, bytes).unwrap();
@@ -84,7 +90,7 @@ fn every_bad_input_exits_nonzero_with_one_line() {
     let solve = |dir: &str| -> Vec<String> {
         vec!["solve".into(), dir.into(), "--out".into(), out.clone()]
     };
-    let cases: Vec<(&str, Vec<String>, Option<(&Path, Corrupt)>, &str)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "count 0",
             generate(&["poisson", "--count", "0", "--out", &out]),

@@ -211,6 +211,7 @@ impl Graph {
     ) -> Result<Self> {
         let name = name.as_ref();
         let mut edges = Vec::new();
+        let mut top = (0, 0);
         for (k, line) in reader.lines().enumerate() {
             let line = line.map_err(|e| linalg::Error::io(name, e))?;
             let content = line.split('#').next().unwrap_or("");
@@ -236,9 +237,20 @@ impl Graph {
                     parse_error(format!("`{field}` is not a non-negative integer node id"))
                 })?;
             }
+            if ids[0].max(ids[1]) >= top.0 {
+                top = (ids[0].max(ids[1]), k + 1);
+            }
             edges.push(ids);
         }
-        Self::from_edges(&edges, nodes)
+        // An id the graph cannot hold is reported at the line of the largest one.
+        Self::from_edges(&edges, nodes).map_err(|e| {
+            linalg::Error::Parse {
+                path: name.to_path_buf(),
+                line: top.1,
+                message: e.to_string(),
+            }
+            .into()
+        })
     }
 
     /// The number of nodes `n`.
