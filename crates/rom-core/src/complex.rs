@@ -113,11 +113,17 @@ pub(crate) fn lstsq(a: MatRef<'_, c64>, b: &[c64], rcond: f64) -> Result<Vec<c64
 /// Eigenvalues and unit-norm eigenvectors of a real square matrix, sorted by decreasing modulus
 /// (ties: larger imaginary part first, so a conjugate pair lists `Im > 0` first).
 pub(crate) fn sorted_eigen(a: MatRef<'_, f64>) -> Result<(Vec<c64>, Mat<c64>)> {
-    let n = a.nrows();
     let eig = a.eigen().map_err(|_| linalg::Error::DecompositionFailed {
         what: "general eigendecomposition",
     })?;
     let values: Vec<c64> = eig.S().column_vector().iter().copied().collect();
+    Ok(sort_eigenpairs(&values, eig.U()))
+}
+
+/// Eigenpairs `(values[j], column j of vectors)` sorted as in [`sorted_eigen`], the vectors
+/// scaled to unit norm.
+pub(crate) fn sort_eigenpairs(values: &[c64], vectors: MatRef<'_, c64>) -> (Vec<c64>, Mat<c64>) {
+    let n = values.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&i, &j| {
         let (a, b) = (values[i], values[j]);
@@ -126,16 +132,16 @@ pub(crate) fn sorted_eigen(a: MatRef<'_, f64>) -> Result<(Vec<c64>, Mat<c64>)> {
             .then(b.im.total_cmp(&a.im))
             .then(b.re.total_cmp(&a.re))
     });
-    let u = eig.U();
-    let mut vectors = Mat::<c64>::zeros(n, n);
+    let rows = vectors.nrows();
+    let mut sorted_vectors = Mat::<c64>::zeros(rows, n);
     for (new, &old) in order.iter().enumerate() {
-        let col: Vec<c64> = (0..n).map(|i| u[(i, old)]).collect();
+        let col: Vec<c64> = (0..rows).map(|i| vectors[(i, old)]).collect();
         let nc = norm(&col);
         let scale = if nc > 0.0 { 1.0 / nc } else { 1.0 };
-        for i in 0..n {
-            vectors[(i, new)] = col[i] * scale;
+        for i in 0..rows {
+            sorted_vectors[(i, new)] = col[i] * scale;
         }
     }
     let sorted = order.iter().map(|&i| values[i]).collect();
-    Ok((sorted, vectors))
+    (sorted, sorted_vectors)
 }

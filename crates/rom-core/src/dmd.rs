@@ -37,8 +37,8 @@
 //! P. J. Schmid, "Dynamic mode decomposition of numerical and experimental data", J. Fluid
 //! Mech. 656, 2010, doi:10.1017/S0022112010001217.
 
-use faer::{Mat, MatRef, c64};
-use linalg::{Truncation, thin_svd, truncation_rank};
+use faer::{ColRef, Mat, MatRef, c64};
+use linalg::{Svd, Truncation, thin_svd, truncation_rank};
 
 use crate::Result;
 use crate::complex::{ZERO, lstsq, real_times_complex, sorted_eigen};
@@ -89,90 +89,157 @@ impl Dmd {
     /// assert!((eigs[0] + 0.25).abs() < 1e-14 && (eigs[1] - 0.5).abs() < 1e-14);
     /// # Ok::<(), rom_core::Error>(())
     /// ```
-    #[allow(non_snake_case)] // U, Σ, V, Ã, W, Φ follow the notation of Tu et al.
     pub fn fit(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<DmdModel> {
-        if x.nrows() != y.nrows() || x.ncols() != y.ncols() {
-            return Err(linalg::Error::shape(
-                "DMD snapshot pairs (Y must have the shape of X)",
-                (x.nrows(), x.ncols()),
-                (y.nrows(), y.ncols()),
-            )
-            .into());
-        }
-        linalg::check::ensure_dense_input("snapshot matrix Y", y)?;
-        let (n, m) = (x.nrows(), x.ncols());
-        let svd = thin_svd(x)?;
-        let s = svd.s;
-        let first = s.first().copied().unwrap_or(0.0);
-        let floor = n.max(m) as f64 * f64::EPSILON * first;
-        let numerical = s.iter().take_while(|&&v| v > floor).count();
-        let r = match self.0.truncation {
-            Truncation::Rank(k) => {
-                if k > n.min(m) {
-                    return Err(linalg::Error::RankTooLarge {
-                        what: "snapshot matrix X",
-                        rank: k,
-                        max: n.min(m),
-                    }
-                    .into());
-                }
-                if k > numerical {
-                    return Err(invalid_in(
-                        "rank",
-                        k,
-                        format!("numerical rank {numerical}"),
-                        "exceeds the numerical rank of the snapshot matrix X",
-                    ));
-                }
-                k
-            }
-            t => truncation_rank(&s, t)?.min(numerical),
-        };
-        if r == 0 {
-            return Err(invalid(
-                "snapshot matrix X",
-                "numerical rank 0",
-                "X must have a nonzero singular value",
-            ));
-        }
-        let U = svd.u.subcols(0, r);
-        // Y V_r Σ_r⁻¹ (n x r).
-        let mut YVS = y * svd.v.subcols(0, r);
-        for j in 0..r {
-            let inv = 1.0 / s[j];
-            for i in 0..n {
-                YVS[(i, j)] *= inv;
-            }
-        }
-        let A_tilde = U.transpose() * &YVS;
-        let (eigenvalues, W) = sorted_eigen(A_tilde.as_ref())?;
-        let mut modes = real_times_complex(YVS.as_ref(), W.as_ref());
-        let projected = real_times_complex(U, W.as_ref());
-        let tiny = r as f64 * f64::EPSILON * A_tilde.norm_l2();
-        for (j, &lambda) in eigenvalues.iter().enumerate() {
-            if lambda.norm() <= tiny {
-                for i in 0..n {
-                    modes[(i, j)] = projected[(i, j)];
-                }
-            } else {
-                let inv = lambda.inv();
-                for i in 0..n {
-                    modes[(i, j)] *= inv;
-                }
-            }
-        }
-        let x0: Vec<c64> = (0..n).map(|i| c64::new(x[(i, 0)], 0.0)).collect();
-        let amplitudes = lstsq(modes.as_ref(), &x0, lstsq_rcond(n, r))?;
-        Ok(DmdModel {
-            eigenvalues,
-            modes,
-            amplitudes,
-            singular_values: s,
-            rank: r,
-            reduced: A_tilde,
-            basis: U.to_owned(),
-        })
+        check_pairs(x, y)?;
+        exact(x, y, self.0.truncation, "snapshot matrix X", x.col(0))
     }
+}
+
+/// Checks that `Y` has the shape of `X` and finite entries (`X` is checked by its SVD).
+pub(crate) fn check_pairs(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<()> {
+    if x.nrows() != y.nrows() || x.ncols() != y.ncols() {
+        return Err(linalg::Error::shape(
+            "DMD snapshot pairs (Y must have the shape of X)",
+            (x.nrows(), x.ncols()),
+            (y.nrows(), y.ncols()),
+        )
+        .into());
+    }
+    linalg::check::ensure_dense_input("snapshot matrix Y", y)?;
+    Ok(())
+}
+
+/// The thin SVD of `a` and the rank `truncation` keeps, never above the numerical rank
+/// (singular values above `max(n, M) · ε · σ_1`); `what` names `a` in errors.
+///
+/// # Errors
+/// Empty or non-finite `a`, an explicit rank above `min(n, M)` or above the numerical rank,
+/// numerical rank 0, a failed SVD.
+pub(crate) fn svd_with_rank(
+    a: MatRef<'_, f64>,
+    truncation: Truncation,
+    what: &'static str,
+) -> Result<(Svd, usize)> {
+    let (n, m) = (a.nrows(), a.ncols());
+    let svd = thin_svd(a)?;
+    let first = svd.s.first().copied().unwrap_or(0.0);
+    let floor = n.max(m) as f64 * f64::EPSILON * first;
+    let numerical = svd.s.iter().take_while(|&&v| v > floor).count();
+    let r = match truncation {
+        Truncation::Rank(k) => {
+            if k > n.min(m) {
+                return Err(linalg::Error::RankTooLarge {
+                    what,
+                    rank: k,
+                    max: n.min(m),
+                }
+                .into());
+            }
+            if k > numerical {
+                return Err(invalid_in(
+                    "rank",
+                    k,
+                    format!("numerical rank {numerical} of the {what}"),
+                    "exceeds the numerical rank of the snapshot data",
+                ));
+            }
+            k
+        }
+        t => truncation_rank(&svd.s, t)?.min(numerical),
+    };
+    if r == 0 {
+        return Err(invalid(
+            what,
+            "numerical rank 0",
+            "the snapshot data must have a nonzero singular value",
+        ));
+    }
+    Ok((svd, r))
+}
+
+/// Steps 1–2 of exact DMD: the POD basis `U_r` of `X`, `Y V_r Σ_r⁻¹` and
+/// `Ã = U_rᵀ Y V_r Σ_r⁻¹`.
+#[allow(non_snake_case)] // U, Σ, V, Ã follow the notation of Tu et al.
+pub(crate) struct Projection {
+    pub(crate) basis: Mat<f64>,
+    pub(crate) yvs: Mat<f64>,
+    pub(crate) reduced: Mat<f64>,
+    pub(crate) singular_values: Vec<f64>,
+}
+
+/// Steps 1–2 of exact DMD on the pairs `(X, Y)` (shapes already checked).
+pub(crate) fn project(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    truncation: Truncation,
+    what: &'static str,
+) -> Result<Projection> {
+    let (svd, r) = svd_with_rank(x, truncation, what)?;
+    let basis = svd.u.subcols(0, r).to_owned();
+    // Y V_r Σ_r⁻¹ (n x r).
+    let mut yvs = y * svd.v.subcols(0, r);
+    for j in 0..r {
+        let inv = 1.0 / svd.s[j];
+        yvs.col_mut(j).iter_mut().for_each(|v| *v *= inv);
+    }
+    let reduced = basis.transpose() * &yvs;
+    Ok(Projection {
+        basis,
+        yvs,
+        reduced,
+        singular_values: svd.s,
+    })
+}
+
+/// Exact DMD of the pairs `(X, Y)` (shapes checked, `Y` finite), amplitudes fitted to `x0`.
+pub(crate) fn exact(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    truncation: Truncation,
+    what: &'static str,
+    x0: ColRef<'_, f64>,
+) -> Result<DmdModel> {
+    let p = project(x, y, truncation, what)?;
+    let (eigenvalues, w) = sorted_eigen(p.reduced.as_ref())?;
+    assemble(p, eigenvalues, w.as_ref(), x0)
+}
+
+/// Steps 4–5 of exact DMD for the eigenpairs `(λ_i, w_i)` of a reduced operator on the basis
+/// of `p`: exact modes `φ_i = λ_i⁻¹ Y V_r Σ_r⁻¹ w_i` (`U_r w_i` for `λ_i = 0`) and the
+/// amplitudes of `x0`.
+pub(crate) fn assemble(
+    p: Projection,
+    eigenvalues: Vec<c64>,
+    w: MatRef<'_, c64>,
+    x0: ColRef<'_, f64>,
+) -> Result<DmdModel> {
+    let (n, r) = (p.basis.nrows(), p.basis.ncols());
+    let mut modes = real_times_complex(p.yvs.as_ref(), w);
+    let projected = real_times_complex(p.basis.as_ref(), w);
+    let tiny = r as f64 * f64::EPSILON * p.reduced.norm_l2();
+    for (j, &lambda) in eigenvalues.iter().enumerate() {
+        if lambda.norm() <= tiny {
+            for i in 0..n {
+                modes[(i, j)] = projected[(i, j)];
+            }
+        } else {
+            let inv = lambda.inv();
+            for i in 0..n {
+                modes[(i, j)] *= inv;
+            }
+        }
+    }
+    let x0: Vec<c64> = x0.iter().map(|&v| c64::new(v, 0.0)).collect();
+    let amplitudes = lstsq(modes.as_ref(), &x0, lstsq_rcond(n, r))?;
+    Ok(DmdModel {
+        eigenvalues,
+        modes,
+        amplitudes,
+        singular_values: p.singular_values,
+        rank: r,
+        reduced: p.reduced,
+        basis: p.basis,
+    })
 }
 
 fn lstsq_rcond(n: usize, r: usize) -> f64 {
@@ -277,10 +344,7 @@ impl DmdModel {
     /// # Ok::<(), rom_core::Error>(())
     /// ```
     pub fn continuous_eigenvalues(&self, dt: f64) -> Result<Vec<c64>> {
-        if !(dt.is_finite() && dt > 0.0) {
-            return Err(invalid("dt", dt, "must be finite and positive"));
-        }
-        Ok(self.eigenvalues.iter().map(|l| l.ln() / dt).collect())
+        continuous(&self.eigenvalues, dt)
     }
 
     /// Amplitudes `b = argmin ‖Φ b − x_0‖` for the initial state `x_0` (minimum-norm least
@@ -331,31 +395,101 @@ impl DmdModel {
     /// ```
     pub fn predict(&self, x0: &[f64], steps: usize) -> Result<Mat<f64>> {
         let b = self.amplitudes_for(x0)?;
-        Ok(self.evolve(&b, steps))
+        Ok(evolve(self.modes.as_ref(), &self.eigenvalues, &b, steps))
     }
 
     /// The prediction from the first snapshot with the stored [`amplitudes`](Self::amplitudes),
     /// `n x (steps + 1)`: the DMD reconstruction of a trajectory.
     pub fn reconstruct(&self, steps: usize) -> Mat<f64> {
-        self.evolve(&self.amplitudes, steps)
+        DynamicModes::reconstruct(self, steps)
+    }
+}
+
+/// `ω_i = ln(λ_i) / Δt` for a checked `Δt`.
+pub(crate) fn continuous(eigenvalues: &[c64], dt: f64) -> Result<Vec<c64>> {
+    if !(dt.is_finite() && dt > 0.0) {
+        return Err(invalid("dt", dt, "must be finite and positive"));
+    }
+    Ok(eigenvalues.iter().map(|l| l.ln() / dt).collect())
+}
+
+/// `Re Σ_i φ_i λ_i^k b_i` for `k = 0, …, steps` (`n x (steps + 1)`).
+pub(crate) fn evolve(
+    modes: MatRef<'_, c64>,
+    eigenvalues: &[c64],
+    b: &[c64],
+    steps: usize,
+) -> Mat<f64> {
+    let n = modes.nrows();
+    let mut out = Mat::<f64>::zeros(n, steps + 1);
+    let mut coef: Vec<c64> = b.to_vec();
+    for k in 0..=steps {
+        for i in 0..n {
+            let mut acc = ZERO;
+            for (j, c) in coef.iter().enumerate() {
+                acc += modes[(i, j)] * *c;
+            }
+            out[(i, k)] = acc.re;
+        }
+        for (c, l) in coef.iter_mut().zip(eigenvalues) {
+            *c *= *l;
+        }
+    }
+    out
+}
+
+/// What every model of the DMD family provides: eigenvalues, modes in the state space,
+/// amplitudes, and the reconstruction of the fitted trajectory. [`DmdModel`] (exact,
+/// forward–backward and total-least-squares DMD) and
+/// [`TimeDelayModel`](crate::time_delay::TimeDelayModel) (Hankel DMD, HODMD) implement it.
+///
+/// # Example
+///
+/// ```
+/// use rom_core::dmd::{Dmd, DynamicModes};
+/// fn frequencies(model: &impl DynamicModes, dt: f64) -> rom_core::Result<Vec<f64>> {
+///     Ok(model.continuous_eigenvalues(dt)?.iter().map(|w| w.im).collect())
+/// }
+/// let x = faer::mat![[1.0, 0.5]];
+/// let y = faer::mat![[0.5, 0.25]];
+/// let model = Dmd::params().check()?.fit(x.as_ref(), y.as_ref())?;
+/// assert_eq!(frequencies(&model, 0.1)?, vec![0.0]);
+/// # Ok::<(), rom_core::Error>(())
+/// ```
+pub trait DynamicModes {
+    /// The discrete-time eigenvalues `λ_i`, by decreasing modulus.
+    fn eigenvalues(&self) -> &[c64];
+
+    /// The modes `φ_i` in the state space (`n x r`, column `i` for `λ_i`).
+    fn modes(&self) -> MatRef<'_, c64>;
+
+    /// The amplitudes `b_i` of the fitted trajectory's start.
+    fn amplitudes(&self) -> &[c64];
+
+    /// The reconstruction `x_k ≈ Re Σ_i φ_i λ_i^k b_i`, `k = 0, …, steps` (`n x (steps + 1)`).
+    fn reconstruct(&self, steps: usize) -> Mat<f64> {
+        evolve(self.modes(), self.eigenvalues(), self.amplitudes(), steps)
     }
 
-    fn evolve(&self, b: &[c64], steps: usize) -> Mat<f64> {
-        let n = self.modes.nrows();
-        let mut out = Mat::<f64>::zeros(n, steps + 1);
-        let mut coef: Vec<c64> = b.to_vec();
-        for k in 0..=steps {
-            for i in 0..n {
-                let mut acc = ZERO;
-                for (j, c) in coef.iter().enumerate() {
-                    acc += self.modes[(i, j)] * *c;
-                }
-                out[(i, k)] = acc.re;
-            }
-            for (c, l) in coef.iter_mut().zip(&self.eigenvalues) {
-                *c *= *l;
-            }
-        }
-        out
+    /// Continuous-time eigenvalues `ω_i = ln(λ_i) / Δt` (principal logarithm).
+    ///
+    /// # Errors
+    /// [`linalg::Error::InvalidParameter`] unless `dt` is finite and positive.
+    fn continuous_eigenvalues(&self, dt: f64) -> Result<Vec<c64>> {
+        continuous(self.eigenvalues(), dt)
+    }
+}
+
+impl DynamicModes for DmdModel {
+    fn eigenvalues(&self) -> &[c64] {
+        &self.eigenvalues
+    }
+
+    fn modes(&self) -> MatRef<'_, c64> {
+        self.modes.as_ref()
+    }
+
+    fn amplitudes(&self) -> &[c64] {
+        &self.amplitudes
     }
 }

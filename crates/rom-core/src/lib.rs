@@ -14,6 +14,7 @@ mod error;
 pub mod error_estimator;
 pub mod gappy;
 pub mod greedy;
+pub mod hodmd;
 pub mod hyper_reduced;
 pub mod inner_product;
 pub mod kmeans;
@@ -21,6 +22,7 @@ pub mod local_bases;
 pub mod pod;
 pub mod resdmd;
 pub mod snapshots;
+pub mod time_delay;
 
 pub use affine::{
     AffineProblem, AffineProblemBuilder, ParameterBox, ReducedModel, ReducedSolution,
@@ -28,14 +30,16 @@ pub use affine::{
 pub use clustering::{Clustering, DissimilarityMatrix, KMedoids, KMedoidsParams};
 pub use deim::{DeimInterpolation, DeimVariant};
 pub use dictionary::{Dictionary, GaussianRbf, Monomials};
-pub use dmd::{Dmd, DmdModel, DmdParams};
+pub use dmd::{Dmd, DmdModel, DmdParams, DynamicModes};
 pub use ecm::{Cubature, Ecm, EcmMethod, EcmParams};
 pub use edmd::{Edmd, EdmdModel, EdmdParams};
 pub use error::{Error, Result};
 pub use error_estimator::{CertifiedReducedModel, CertifiedSolution, ResidualEstimator};
 pub use greedy::{GreedyResult, WeakGreedy, WeakGreedyParams};
+pub use hodmd::{Hodmd, HodmdParams};
 pub use inner_product::InnerProduct;
 pub use kmeans::{KMeans, KMeansFit, KMeansParams};
 pub use local_bases::{LocalBases, LocalPod, LocalPodParams};
 pub use pod::{Pod, PodBasis, PodParams, SnapshotMatrix};
 pub use resdmd::{ResDmd, ResDmdParams, ResDmdReport};
+pub use time_delay::{HankelDmd, HankelDmdParams, TimeDelayModel};

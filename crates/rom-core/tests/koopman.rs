@@ -12,27 +12,10 @@ use rom_core::edmd::{Edmd, EdmdModel};
 use rom_core::kmeans::KMeans;
 use rom_core::resdmd::{ResDmd, TauMethod, approximate_eigenfunction, linspace, residual};
 
-const BOX: [(f64, f64); 2] = [(-2.0, 2.0), (-2.0, 2.0)];
+mod common;
+use common::max_eigenvalue_error;
 
-/// Largest distance from each expected eigenvalue to its match (greedy nearest, each computed
-/// eigenvalue used once); also asserts the counts agree.
-fn max_eigenvalue_error(expected: &[c64], computed: &[c64]) -> f64 {
-    assert_eq!(expected.len(), computed.len(), "eigenvalue counts differ");
-    let mut used = vec![false; computed.len()];
-    let mut worst: f64 = 0.0;
-    for e in expected {
-        let (k, d) = computed
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| !used[*k])
-            .map(|(k, c)| (k, (c - e).norm()))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .unwrap();
-        used[k] = true;
-        worst = worst.max(d);
-    }
-    worst
-}
+const BOX: [(f64, f64); 2] = [(-2.0, 2.0), (-2.0, 2.0)];
 
 fn column(m: MatRef<'_, c64>, j: usize) -> Vec<c64> {
     (0..m.nrows()).map(|i| m[(i, j)]).collect()
