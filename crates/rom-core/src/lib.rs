@@ -12,6 +12,7 @@ pub mod ecm;
 pub mod edmd;
 mod error;
 pub mod error_estimator;
+pub mod fbdmd;
 pub mod gappy;
 pub mod greedy;
 pub mod hodmd;
@@ -23,6 +24,7 @@ pub mod pod;
 pub mod resdmd;
 pub mod snapshots;
 pub mod time_delay;
+pub mod tlsdmd;
 
 pub use affine::{
     AffineProblem, AffineProblemBuilder, ParameterBox, ReducedModel, ReducedSolution,
@@ -35,6 +37,7 @@ pub use ecm::{Cubature, Ecm, EcmMethod, EcmParams};
 pub use edmd::{Edmd, EdmdModel, EdmdParams};
 pub use error::{Error, Result};
 pub use error_estimator::{CertifiedReducedModel, CertifiedSolution, ResidualEstimator};
+pub use fbdmd::{FbDmd, FbDmdParams};
 pub use greedy::{GreedyResult, WeakGreedy, WeakGreedyParams};
 pub use hodmd::{Hodmd, HodmdParams};
 pub use inner_product::InnerProduct;
@@ -43,3 +46,4 @@ pub use local_bases::{LocalBases, LocalPod, LocalPodParams};
 pub use pod::{Pod, PodBasis, PodParams, SnapshotMatrix};
 pub use resdmd::{ResDmd, ResDmdParams, ResDmdReport};
 pub use time_delay::{HankelDmd, HankelDmdParams, TimeDelayModel};
+pub use tlsdmd::{TlsDmd, TlsDmdParams};

@@ -2,22 +2,33 @@
 
 use faer::c64;
 
-/// Largest distance from each expected eigenvalue to its match (greedy nearest, each computed
-/// eigenvalue used once); also asserts the counts agree.
-pub fn max_eigenvalue_error(expected: &[c64], computed: &[c64]) -> f64 {
+/// For each expected eigenvalue in turn, the index of the nearest computed one not matched
+/// before (greedy); also asserts the counts agree.
+pub fn match_eigenvalues(expected: &[c64], computed: &[c64]) -> Vec<usize> {
     assert_eq!(expected.len(), computed.len(), "eigenvalue counts differ");
     let mut used = vec![false; computed.len()];
-    let mut worst: f64 = 0.0;
-    for e in expected {
-        let (k, d) = computed
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| !used[*k])
-            .map(|(k, c)| (k, (c - e).norm()))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .unwrap();
-        used[k] = true;
-        worst = worst.max(d);
-    }
-    worst
+    expected
+        .iter()
+        .map(|e| {
+            let k = computed
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| !used[*k])
+                .min_by(|a, b| (a.1 - e).norm().total_cmp(&(b.1 - e).norm()))
+                .unwrap()
+                .0;
+            used[k] = true;
+            k
+        })
+        .collect()
+}
+
+/// Largest distance from each expected eigenvalue to its match ([`match_eigenvalues`]).
+#[allow(dead_code)] // not every test file uses every helper
+pub fn max_eigenvalue_error(expected: &[c64], computed: &[c64]) -> f64 {
+    match_eigenvalues(expected, computed)
+        .iter()
+        .zip(expected)
+        .map(|(&k, e)| (computed[k] - e).norm())
+        .fold(0.0, f64::max)
 }
