@@ -11,7 +11,7 @@
 //!    and the amplitudes of `h_0`.
 //!
 //! `d = 1` is exact DMD on the rank-`r₁` data. The result is a
-//! [`TimeDelayModel`](crate::time_delay::TimeDelayModel), as for Hankel DMD.
+//! [`crate::time_delay::TimeDelayModel`], as for Hankel DMD.
 //!
 //! # Example
 //!
