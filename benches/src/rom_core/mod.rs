@@ -1,6 +1,7 @@
 //! Benchmark cases of `rom-core`: the thermal-block reduced basis (accuracy, effectivity, online
 //! against full-order solve time), local bases by clustering on a moving feature, and
-//! EDMD/ResDMD on the Duffing oscillator, and hyper-reduced nonlinear models of an
+//! EDMD/ResDMD on the Duffing oscillator, the DMD family against PyDMD ([`dmd_family`]), and
+//! hyper-reduced nonlinear models of an
 //! elastoviscoplastic specimen ([`nonlinear`]: empirical cubature, Q-DEIM, the error indicator
 //! and the adaptive model, DEIM against pyMOR's).
 //!
@@ -8,6 +9,7 @@
 //! moving-feature snapshots (`rom_singular_values`), and those of [`nonlinear`]
 //! (`rom_nonlinear_indicator`, `rom_nonlinear_speedup`).
 
+pub mod dmd_family;
 pub mod nonlinear;
 
 use std::time::Instant;
@@ -31,6 +33,7 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
     thermal_block(config, out)?;
     local_bases(out)?;
     koopman(config, out)?;
+    dmd_family::run(config, out)?;
     nonlinear::run(config, out)
 }
 

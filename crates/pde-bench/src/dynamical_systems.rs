@@ -448,3 +448,117 @@ fn invalid(name: &'static str, value: impl std::fmt::Debug, reason: &'static str
     }
     .into()
 }
+
+/// PyDMD's first tutorial signal, taken real: two standing waves
+/// `u(x, t) = sech(x + 3) cos(2.3 t) + 2 sech(x) tanh(x) cos(2.8 t)`
+/// on `x ∈ [−5, 5]` (65 points) and `t ∈ [0, 4π]` (129 points).
+///
+/// Its snapshots have rank 2 in space, but its dynamics has four continuous-time eigenvalues
+/// `±2.3i`, `±2.8i` ([`TravellingModes::OMEGAS`]): exact DMD cannot resolve them, time-delay
+/// DMD can.
+///
+/// # Example
+///
+/// ```
+/// use pde_bench::dynamical_systems::TravellingModes;
+/// let s = TravellingModes::snapshots();
+/// assert_eq!((s.data.nrows(), s.data.ncols(), s.times.len()), (65, 129, 129));
+/// assert!((s.times[128] - 4.0 * std::f64::consts::PI).abs() < 1e-12);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct TravellingModes {
+    /// The snapshots, `65 x 129`, one column per time.
+    pub data: Mat<f64>,
+    /// The sample times (uniform).
+    pub times: Vec<f64>,
+}
+
+impl TravellingModes {
+    /// The continuous-time eigenvalues of the signal's dynamics.
+    pub const OMEGAS: [c64; 4] = [
+        c64 { re: 0.0, im: 2.8 },
+        c64 { re: 0.0, im: -2.8 },
+        c64 { re: 0.0, im: 2.3 },
+        c64 { re: 0.0, im: -2.3 },
+    ];
+
+    /// The snapshots and their times.
+    pub fn snapshots() -> Self {
+        let linspace = |a: f64, b: f64, n: usize| -> Vec<f64> {
+            (0..n)
+                .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+                .collect()
+        };
+        let x = linspace(-5.0, 5.0, 65);
+        let times = linspace(0.0, 4.0 * std::f64::consts::PI, 129);
+        let sech = |v: f64| 1.0 / v.cosh();
+        let data = Mat::from_fn(65, 129, |i, k| {
+            sech(x[i] + 3.0) * (2.3 * times[k]).cos()
+                + 2.0 * sech(x[i]) * x[i].tanh() * (2.8 * times[k]).cos()
+        });
+        Self { data, times }
+    }
+}
+
+/// Two damped rotations, eigenvalues `0.99 e^{±0.25i}` and `0.97 e^{±0.7i}`, embedded in
+/// `n = 50` dimensions by a seeded random orthonormal `Q`: the trajectory
+/// `x_k = Q A^k z_0`, `z_0 = (1, 0, 1, 0)`, and noisy copies of it. The test bed on which
+/// noise-robust DMD variants are compared: exact DMD's eigenvalues are biased towards the
+/// origin by noise.
+///
+/// # Example
+///
+/// ```
+/// use pde_bench::dynamical_systems::DampedRotations;
+/// let clean = DampedRotations::trajectory(200);
+/// assert_eq!((clean.nrows(), clean.ncols()), (50, 201));
+/// let noisy = DampedRotations::noisy(200, 0.05, 7);
+/// assert!((&noisy - &clean).norm_l2() > 0.0);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct DampedRotations;
+
+impl DampedRotations {
+    /// The state dimension.
+    pub const N: usize = 50;
+
+    /// The eigenvalues of the map.
+    pub fn eigenvalues() -> [c64; 4] {
+        [
+            c64::from_polar(0.99, 0.25),
+            c64::from_polar(0.99, -0.25),
+            c64::from_polar(0.97, 0.7),
+            c64::from_polar(0.97, -0.7),
+        ]
+    }
+
+    /// The clean trajectory `x_0, …, x_m` (`50 x (m + 1)`).
+    pub fn trajectory(m: usize) -> Mat<f64> {
+        let rot = |r: f64, th: f64| [[r * th.cos(), -r * th.sin()], [r * th.sin(), r * th.cos()]];
+        let (b1, b2) = (rot(0.99, 0.25), rot(0.97, 0.7));
+        let q = random_orthonormal(&mut seeded(2016), Self::N, 4);
+        let mut z = [1.0, 0.0, 1.0, 0.0];
+        let mut traj = Mat::<f64>::zeros(Self::N, m + 1);
+        for k in 0..=m {
+            for i in 0..Self::N {
+                traj[(i, k)] = (0..4).map(|j| q[(i, j)] * z[j]).sum();
+            }
+            z = [
+                b1[0][0] * z[0] + b1[0][1] * z[1],
+                b1[1][0] * z[0] + b1[1][1] * z[1],
+                b2[0][0] * z[2] + b2[0][1] * z[3],
+                b2[1][0] * z[2] + b2[1][1] * z[3],
+            ];
+        }
+        traj
+    }
+
+    /// The trajectory plus Gaussian noise of standard deviation `level` times its root mean
+    /// square entry, drawn from `seed`.
+    pub fn noisy(m: usize, level: f64, seed: u64) -> Mat<f64> {
+        let traj = Self::trajectory(m);
+        let rms = traj.norm_l2() / ((traj.nrows() * traj.ncols()) as f64).sqrt();
+        let noise = gaussian_mat(&mut seeded(seed), traj.nrows(), traj.ncols());
+        &traj + noise * faer::Scale(level * rms)
+    }
+}

@@ -3,10 +3,9 @@
 //! rank than its dynamics, and noise-robust DMD (forward–backward, total least squares) on a
 //! noisy linear system with known eigenvalues.
 
-use std::f64::consts::PI;
-
 use faer::{Mat, c64};
 use linalg::Truncation;
+use pde_bench::dynamical_systems::{DampedRotations, TravellingModes};
 use rom_core::Error;
 use rom_core::dmd::{Dmd, DynamicModes};
 use rom_core::fbdmd::FbDmd;
@@ -16,32 +15,6 @@ use rom_core::tlsdmd::TlsDmd;
 
 mod common;
 use common::{match_eigenvalues, max_eigenvalue_error};
-
-fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
-        .collect()
-}
-
-/// PyDMD's first tutorial signal, real part: `sech(x + 3) cos(2.3 t) + 2 sech(x) tanh(x)
-/// cos(2.8 t)` on `x ∈ [−5, 5]` (65 points), `t ∈ [0, 4π]` (129 points). Returns the data and
-/// `Δt`.
-fn tutorial_signal() -> (Mat<f64>, f64) {
-    let x = linspace(-5.0, 5.0, 65);
-    let t = linspace(0.0, 4.0 * PI, 129);
-    let sech = |v: f64| 1.0 / v.cosh();
-    let data = Mat::from_fn(65, 129, |i, k| {
-        sech(x[i] + 3.0) * (2.3 * t[k]).cos() + 2.0 * sech(x[i]) * x[i].tanh() * (2.8 * t[k]).cos()
-    });
-    (data, t[1] - t[0])
-}
-
-const TUTORIAL_OMEGAS: [c64; 4] = [
-    c64 { re: 0.0, im: 2.8 },
-    c64 { re: 0.0, im: -2.8 },
-    c64 { re: 0.0, im: 2.3 },
-    c64 { re: 0.0, im: -2.3 },
-];
 
 /// Exact DMD of the pairs `(x_k, x_{k+1})` of a snapshot sequence at rank `rank`.
 fn exact_dmd_of_sequence(data: &Mat<f64>, rank: usize) -> rom_core::Result<rom_core::DmdModel> {
@@ -60,7 +33,7 @@ fn rel_error(a: &Mat<f64>, b: &Mat<f64>) -> f64 {
 /// (relative); prints both errors.
 fn assert_tutorial_recovered(name: &str, model: &impl DynamicModes, data: &Mat<f64>, dt: f64) {
     let omega = model.continuous_eigenvalues(dt).unwrap();
-    let err = max_eigenvalue_error(&TUTORIAL_OMEGAS, &omega);
+    let err = max_eigenvalue_error(&TravellingModes::OMEGAS, &omega);
     let rel = rel_error(&model.reconstruct(data.ncols() - 1), data);
     println!("{name}: eigenvalue error {err:.2e}, reconstruction {rel:.2e}");
     assert!(err <= 1e-8, "{name}: {err:.3e}");
@@ -69,13 +42,14 @@ fn assert_tutorial_recovered(name: &str, model: &impl DynamicModes, data: &Mat<f
 
 #[test]
 fn exact_dmd_cannot_resolve_the_tutorial_signal() {
-    let (data, dt) = tutorial_signal();
+    let TravellingModes { data, times } = TravellingModes::snapshots();
+    let dt = times[1] - times[0];
     let model = exact_dmd_of_sequence(&data, 2).unwrap();
     let omega = model.continuous_eigenvalues(dt).unwrap();
     // Two eigenvalues for four frequencies ±2.3i, ±2.8i: each is far from all of them, or the
     // pair cannot cover both frequencies.
     let nearest = |w: &c64| {
-        TUTORIAL_OMEGAS
+        TravellingModes::OMEGAS
             .iter()
             .map(|e| (w - e).norm())
             .fold(f64::INFINITY, f64::min)
@@ -92,7 +66,8 @@ fn exact_dmd_cannot_resolve_the_tutorial_signal() {
 
 #[test]
 fn hankel_dmd_recovers_the_tutorial_frequencies() {
-    let (data, dt) = tutorial_signal();
+    let TravellingModes { data, times } = TravellingModes::snapshots();
+    let dt = times[1] - times[0];
     for d in [2, 3, 5, 10] {
         let model = HankelDmd::params()
             .delays(d)
@@ -109,7 +84,8 @@ fn hankel_dmd_recovers_the_tutorial_frequencies() {
 
 #[test]
 fn hodmd_recovers_the_tutorial_frequencies() {
-    let (data, dt) = tutorial_signal();
+    let TravellingModes { data, times } = TravellingModes::snapshots();
+    let dt = times[1] - times[0];
     for d in [2, 3, 5, 10] {
         let model = Hodmd::params()
             .reduction(Truncation::Rank(2))
@@ -127,7 +103,7 @@ fn hodmd_recovers_the_tutorial_frequencies() {
 #[test]
 fn time_delay_prediction_continues_the_signal() {
     // Fit on the first 100 snapshots, predict the remaining 29 from the last d fitted states.
-    let (data, _) = tutorial_signal();
+    let data = TravellingModes::snapshots().data;
     let d = 4;
     let train = data.subcols(0, 100).to_owned();
     let hankel = HankelDmd::params()
@@ -157,7 +133,7 @@ fn time_delay_prediction_continues_the_signal() {
 
 #[test]
 fn one_delay_is_exact_dmd() {
-    let (data, _) = tutorial_signal();
+    let data = TravellingModes::snapshots().data;
     let m = data.ncols();
     let exact = exact_dmd_of_sequence(&data, 2).unwrap();
     let hankel = HankelDmd::params()
@@ -182,7 +158,7 @@ fn one_delay_is_exact_dmd() {
 
 #[test]
 fn time_delay_bad_inputs_are_errors() {
-    let (data, _) = tutorial_signal();
+    let data = TravellingModes::snapshots().data;
     let m = data.ncols();
     // d = 0.
     for err in [
@@ -279,41 +255,9 @@ fn time_delay_bad_inputs_are_errors() {
     ));
 }
 
-/// Eigenvalues `0.99 e^{±0.25i}`, `0.97 e^{±0.7i}` of a 4-D map (two damped rotations),
-/// embedded in `n = 50` dimensions by a random orthonormal `Q`: the clean trajectory
-/// `x_k = Q A^k z_0`, `k = 0, …, m`.
-fn noisy_system_true_eigenvalues() -> [c64; 4] {
-    [
-        c64::from_polar(0.99, 0.25),
-        c64::from_polar(0.99, -0.25),
-        c64::from_polar(0.97, 0.7),
-        c64::from_polar(0.97, -0.7),
-    ]
-}
-
-fn noisy_system_trajectory(m: usize) -> Mat<f64> {
-    let rot = |r: f64, th: f64| [[r * th.cos(), -r * th.sin()], [r * th.sin(), r * th.cos()]];
-    let (b1, b2) = (rot(0.99, 0.25), rot(0.97, 0.7));
-    let q = linalg::testing::random_orthonormal(&mut linalg::rng::seeded(2016), 50, 4);
-    let mut z = [1.0, 0.0, 1.0, 0.0];
-    let mut traj = Mat::<f64>::zeros(50, m + 1);
-    for k in 0..=m {
-        for i in 0..50 {
-            traj[(i, k)] = (0..4).map(|j| q[(i, j)] * z[j]).sum();
-        }
-        z = [
-            b1[0][0] * z[0] + b1[0][1] * z[1],
-            b1[1][0] * z[0] + b1[1][1] * z[1],
-            b2[0][0] * z[2] + b2[0][1] * z[3],
-            b2[1][0] * z[2] + b2[1][1] * z[3],
-        ];
-    }
-    traj
-}
-
 /// Mean of `|λ̂| − |λ|` and of `|λ̂ − λ|` over the matched eigenvalues.
 fn radial_and_absolute_error(computed: &[c64]) -> (f64, f64) {
-    let truth = noisy_system_true_eigenvalues();
+    let truth = DampedRotations::eigenvalues();
     let matched = match_eigenvalues(&truth, computed);
     let (mut radial, mut abs) = (0.0, 0.0);
     for (&k, e) in matched.iter().zip(&truth) {
@@ -325,7 +269,7 @@ fn radial_and_absolute_error(computed: &[c64]) -> (f64, f64) {
 
 #[test]
 fn noise_free_variants_recover_the_eigenvalues() {
-    let traj = noisy_system_trajectory(200);
+    let traj = DampedRotations::trajectory(200);
     let (x, y) = (traj.subcols(0, 200), traj.subcols(1, 200));
     let rank4 = Truncation::Rank(4);
     let exact = Dmd::params()
@@ -347,7 +291,7 @@ fn noise_free_variants_recover_the_eigenvalues() {
         .fit(x, y)
         .unwrap();
     for (name, model) in [("exact", &exact), ("fb", &fb), ("tls", &tls)] {
-        let err = max_eigenvalue_error(&noisy_system_true_eigenvalues(), model.eigenvalues());
+        let err = max_eigenvalue_error(&DampedRotations::eigenvalues(), model.eigenvalues());
         let rel = rel_error(&model.reconstruct(200), &traj);
         println!("{name} DMD, no noise: eigenvalue error {err:.2e}, reconstruction {rel:.2e}");
         assert!(err <= 1e-10 && rel <= 1e-8, "{name}: {err:.3e} {rel:.3e}");
@@ -373,8 +317,6 @@ fn noise_free_variants_recover_the_eigenvalues() {
 /// worst level. At 2% the error is dominated by variance, which no variant removes.
 #[test]
 fn forward_backward_and_total_least_squares_remove_the_noise_bias() {
-    let traj = noisy_system_trajectory(200);
-    let rms = traj.norm_l2() / ((traj.nrows() * traj.ncols()) as f64).sqrt();
     let rank4 = Truncation::Rank(4);
     let exact = Dmd::params().truncation(rank4).check().unwrap();
     let fb = FbDmd::params().truncation(rank4).check().unwrap();
@@ -383,9 +325,7 @@ fn forward_backward_and_total_least_squares_remove_the_noise_bias() {
         let draws = 20;
         let mut sums = [(0.0, 0.0); 3];
         for draw in 0..draws {
-            let mut rng = linalg::rng::seeded(linalg::rng::derive_seed(42, draw));
-            let noise = linalg::rng::gaussian_mat(&mut rng, traj.nrows(), traj.ncols());
-            let data = &traj + noise * faer::Scale(level * rms);
+            let data = DampedRotations::noisy(200, level, linalg::rng::derive_seed(42, draw));
             let (x, y) = (data.subcols(0, 200), data.subcols(1, 200));
             let fits = [
                 exact.fit(x, y).unwrap(),
@@ -422,7 +362,7 @@ fn forward_backward_and_total_least_squares_remove_the_noise_bias() {
 
 #[test]
 fn noise_robust_bad_inputs_are_errors() {
-    let traj = noisy_system_trajectory(30);
+    let traj = DampedRotations::trajectory(30);
     let (x, y) = (traj.subcols(0, 30), traj.subcols(1, 30));
     for t in [
         Truncation::Rank(0),
