@@ -3,6 +3,7 @@
 pub mod adaptive;
 pub mod affine;
 pub mod behaviour;
+pub mod bopdmd;
 pub mod clustering;
 mod complex;
 pub mod deim;
