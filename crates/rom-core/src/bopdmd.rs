@@ -5,8 +5,9 @@
 //! eigenvalues `α ∈ ℂ^r` by nonlinear least squares (Askham & Kutz):
 //!
 //! 1. `X ≈ U_r Σ_r V_rᵀ` ([`Truncation`], as in [`crate::dmd`]); the fit runs on the projected
-//!    data `Y = (U_rᵀ X)ᵀ = V_r Σ_r` (`m x r`), as PyDMD's `proj_basis` does. For data of rank
-//!    `r` this is exact; with noise it discards the part of the noise outside `range(U_r)`;
+//!    data `Y = (U_rᵀ X)ᵀ = V_r Σ_r` (`m x r`), as PyDMD does by default (`use_proj`). For data
+//!    of rank `r` this is exact; with noise it discards the part of the noise outside
+//!    `range(U_r)`. With `project(false)` the fit runs on `Y = Xᵀ` (`m x n`) itself;
 //! 2. `Φ(α)_{ji} = e^{α_i (t_j − t_1)}` (`m x r`) and the objective `‖Y − Φ(α) B‖_F` with
 //!    `B = Φ(α)⁺ Y` eliminated (variable projection, Golub & Pereyra);
 //! 3. Levenberg–Marquardt on `α` with the full Golub–Pereyra Jacobian of the projected residual
@@ -14,9 +15,9 @@
 //!    Askham & Kutz, Section 3), each step `δ = −(JᴴJ + μI)⁻¹ Jᴴ r` from one SVD of `J` for
 //!    every damping `μ` tried; a step is taken only if it lowers the objective, so the last
 //!    iterate is the best one;
-//! 4. the initial `α` are exact DMD's continuous eigenvalues `ln(λ_i)/Δt` of the projected data
+//! 4. the initial `α` are exact DMD's continuous eigenvalues `ln(λ_i)/Δt` (rank `r`) of `Yᵀ`
 //!    linearly interpolated to `m` uniform times `t_1 + kΔt`, `Δt = (t_m − t_1)/(m − 1)`;
-//! 5. modes and amplitudes from `U_r Bᵀ`: `b_i` the norm of its column `i`, `φ_i` the unit
+//! 5. modes and amplitudes from `U_r Bᵀ` (`Bᵀ` without projection): `b_i` the norm of its column `i`, `φ_i` the unit
 //!    column (so `b_i ≥ 0` is the amplitude at `t_1`).
 //!
 //! The iteration stops when an accepted step lowers the objective by less than `tolerance`
@@ -85,6 +86,7 @@ use crate::error::{invalid, invalid_in};
 /// | `trials` | 0 | bagging trials `K` (0: no bagging) | any |
 /// | `subset_fraction` | 0.5 | fraction `p` of the snapshots in each trial | `(0, 1]` |
 /// | `seed` | 0 | seed of the trials' subsets | any |
+/// | `project` | `true` | fit `U_rᵀ X` instead of `X` (step 1 of the module docs) | any |
 #[derive(Clone, Debug, PartialEq)]
 pub struct BopDmdParams {
     truncation: Truncation,
@@ -93,6 +95,7 @@ pub struct BopDmdParams {
     trials: usize,
     subset_fraction: f64,
     seed: u64,
+    project: bool,
 }
 
 /// A checked parameter set; build it with [`BopDmd::params`].
@@ -109,6 +112,7 @@ impl BopDmd {
             trials: 0,
             subset_fraction: 0.5,
             seed: 0,
+            project: true,
         }
     }
 
@@ -155,8 +159,12 @@ impl BopDmd {
         check_times(times)?;
         let (svd, r) = svd_with_rank(x, p.truncation, "snapshot matrix X")?;
         let basis = svd.u.subcols(0, r).to_owned();
-        // Y = V_r Σ_r, the transposed projected data (m x r).
-        let y = Mat::from_fn(m, r, |j, i| c64::new(svd.v[(j, i)] * svd.s[i], 0.0));
+        // Y = V_r Σ_r, the transposed projected data (m x r), or Xᵀ.
+        let y = if p.project {
+            Mat::from_fn(m, r, |j, i| c64::new(svd.v[(j, i)] * svd.s[i], 0.0))
+        } else {
+            Mat::from_fn(m, x.nrows(), |j, i| c64::new(x[(i, j)], 0.0))
+        };
         let t0 = times[0];
         let s: Vec<f64> = times.iter().map(|t| t - t0).collect();
         let dt = s[m - 1] / (m - 1) as f64;
@@ -164,14 +172,18 @@ impl BopDmd {
         let full = varpro(y.as_ref(), &s, &alpha0, p.max_iterations, p.tolerance)?;
         let order = exponent_order(&full.alpha);
         let alpha: Vec<c64> = order.iter().map(|&i| full.alpha[i]).collect();
-        let b_sorted = Mat::from_fn(r, r, |i, l| full.b[(order[i], l)]);
+        let b_sorted = Mat::from_fn(r, y.ncols(), |i, l| full.b[(order[i], l)]);
         let bagging = if p.trials > 0 {
             Some(bag(p, y.as_ref(), &s, &alpha)?)
         } else {
             None
         };
         // U_r Bᵀ, columns split into unit modes and their norms.
-        let mut modes = real_times_complex(basis.as_ref(), b_sorted.transpose());
+        let mut modes = if p.project {
+            real_times_complex(basis.as_ref(), b_sorted.transpose())
+        } else {
+            b_sorted.transpose().to_owned()
+        };
         let amplitudes: Vec<c64> = (0..r)
             .map(|i| {
                 let norm = modes.col(i).norm_l2();
@@ -232,7 +244,8 @@ fn check_times(times: &[f64]) -> Result<()> {
 /// times `s`) linearly interpolated to the uniform times `kΔt`; `λ = 0` becomes `ln(ε)/Δt`.
 fn initial_exponents(y: MatRef<'_, c64>, s: &[f64], dt: f64, r: usize) -> Result<Vec<c64>> {
     let m = s.len();
-    let mut resampled = Mat::<f64>::zeros(r, m);
+    let c = y.ncols();
+    let mut resampled = Mat::<f64>::zeros(c, m);
     let mut j = 0;
     for k in 0..m {
         let t = (k as f64 * dt).min(s[m - 1]);
@@ -240,7 +253,7 @@ fn initial_exponents(y: MatRef<'_, c64>, s: &[f64], dt: f64, r: usize) -> Result
             j += 1;
         }
         let w = ((t - s[j]) / (s[j + 1] - s[j])).clamp(0.0, 1.0);
-        for i in 0..r {
+        for i in 0..c {
             resampled[(i, k)] = (1.0 - w) * y[(j, i)].re + w * y[(j + 1, i)].re;
         }
     }
@@ -579,6 +592,14 @@ impl BopDmdParams {
     /// The fraction `p` of the snapshots each bagging trial fits.
     pub fn subset_fraction(mut self, subset_fraction: f64) -> Self {
         self.subset_fraction = subset_fraction;
+        self
+    }
+
+    /// Whether to fit the data projected on its rank-`r` POD basis (`true`, faster) or the
+    /// snapshots themselves (`false`: the objective `‖Xᵀ − Φ(α)B‖_F` of Askham & Kutz, `B` then
+    /// `r x n`).
+    pub fn project(mut self, project: bool) -> Self {
+        self.project = project;
         self
     }
 
