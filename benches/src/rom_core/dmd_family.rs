@@ -3,7 +3,7 @@
 //! - **travelling modes** (PyDMD's first tutorial signal, real, 65 × 129): exact DMD at rank 2
 //!   (which cannot resolve the four frequencies), Hankel DMD and HODMD with 10 delays at rank 4;
 //! - **damped rotations** (50 × 201, Gaussian noise at 5% of the rms, seed 5): exact,
-//!   forward–backward and total-least-squares DMD at rank 4.
+//!   forward–backward, total-least-squares and optimized DMD (variable projection) at rank 4.
 //!
 //! Per method: the median fit time (one thread), the largest distance from a true
 //! continuous-time eigenvalue to the nearest computed one, and the relative error of the
@@ -12,6 +12,7 @@
 use faer::{MatRef, c64};
 use linalg::Truncation;
 use pde_bench::dynamical_systems::{DampedRotations, TravellingModes};
+use rom_core::bopdmd::BopDmd;
 use rom_core::dmd::{Dmd, DynamicModes};
 use rom_core::fbdmd::FbDmd;
 use rom_core::hodmd::Hodmd;
@@ -87,12 +88,16 @@ pub fn run(config: &Config, out: &mut Outcome) -> SuiteResult<()> {
     let exact = Dmd::params().truncation(rank(4)).check()?;
     let fb = FbDmd::params().truncation(rank(4)).check()?;
     let tls = TlsDmd::params().truncation(rank(4)).check()?;
-    let fits: [(&str, Fit<'_>); 3] = [
+    let bop = BopDmd::params().truncation(rank(4)).check()?;
+    let fits: [(&str, Fit<'_>); 4] = [
         ("rom_core exact DMD (rank 4)", &|| {
             Ok(Box::new(exact.fit(x, y)?))
         }),
         ("rom_core FbDmd (rank 4)", &|| Ok(Box::new(fb.fit(x, y)?))),
         ("rom_core TlsDmd (rank 4)", &|| Ok(Box::new(tls.fit(x, y)?))),
+        ("rom_core BopDmd (rank 4, no bagging)", &|| {
+            Ok(Box::new(bop.fit(data.as_ref(), &times)?))
+        }),
     ];
     for (method, fit) in fits {
         measure(out, case, method, fit, repeats, data.as_ref(), 1.0, &truth)?;
@@ -105,7 +110,7 @@ pub fn run(config: &Config, out: &mut Outcome) -> SuiteResult<()> {
         data.as_ref(),
         &times,
         &truth,
-        "exact:4,fb:4,tls:4",
+        "exact:4,fb:4,tls:4,bop:4",
     )
 }
 

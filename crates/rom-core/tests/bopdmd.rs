@@ -7,13 +7,14 @@ use std::time::Instant;
 
 use faer::{Mat, c64};
 use linalg::Truncation;
+use pde_bench::dynamical_systems::DampedRotations;
 use rand::Rng as _;
 use rom_core::Error;
 use rom_core::bopdmd::BopDmd;
 use rom_core::dmd::{Dmd, DynamicModes};
 
 mod common;
-use common::{match_eigenvalues, max_eigenvalue_error};
+use common::{match_eigenvalues, max_eigenvalue_error, radial_and_absolute_error};
 
 /// `x(t) = Q [e^{a₁t} cos ω₁t, e^{a₁t} sin ω₁t, e^{a₂t} cos ω₂t, e^{a₂t} sin ω₂t]` in 50
 /// dimensions (`Q` random orthonormal, seed `q_seed`): four complex exponentials
@@ -88,35 +89,9 @@ fn noise_free_nonuniform_samples_give_the_exponents() {
     assert!(max_eigenvalue_error(model.exponents(), &back) <= 1e-12);
 }
 
-/// The linear-system fixture of `tests/dmd_family.rs` in continuous time: discrete eigenvalues
-/// `0.99 e^{±0.25i}`, `0.97 e^{±0.7i}` at unit steps, i.e. exponents `ln 0.99 ± 0.25i`,
-/// `ln 0.97 ± 0.7i`, 201 snapshots at `t = 0, …, 200` in 50 dimensions.
-const FIXTURE_RATES: [(f64, f64); 2] = [
-    (-0.010_050_335_853_501_44, 0.25),
-    (-0.030_459_207_484_708_57, 0.7),
-];
-
-fn fixture_eigenvalues() -> [c64; 4] {
-    exponents_of(FIXTURE_RATES).map(|a| a.exp())
-}
-
-fn noisy(clean: &Mat<f64>, level: f64, seed: u64) -> Mat<f64> {
-    let rms = clean.norm_l2() / ((clean.nrows() * clean.ncols()) as f64).sqrt();
-    let mut rng = linalg::rng::seeded(seed);
-    let noise = linalg::rng::gaussian_mat(&mut rng, clean.nrows(), clean.ncols());
-    clean + noise * faer::Scale(level * rms)
-}
-
-/// Mean of `|λ̂| − |λ|` and of `|λ̂ − λ|` over the matched eigenvalues.
-fn radial_and_absolute_error(computed: &[c64]) -> (f64, f64) {
-    let truth = fixture_eigenvalues();
-    let matched = match_eigenvalues(&truth, computed);
-    let (mut radial, mut abs) = (0.0, 0.0);
-    for (&k, e) in matched.iter().zip(&truth) {
-        radial += computed[k].norm() - e.norm();
-        abs += (computed[k] - e).norm();
-    }
-    (radial / 4.0, abs / 4.0)
+/// The exponents of `DampedRotations` (unit steps): `ln 0.99 ± 0.25i`, `ln 0.97 ± 0.7i`.
+fn fixture_exponents() -> [c64; 4] {
+    DampedRotations::eigenvalues().map(|l| l.ln())
 }
 
 /// Measured (20 seeded draws per level, the draws of `tests/dmd_family.rs`; exact DMD's numbers
@@ -130,7 +105,7 @@ fn radial_and_absolute_error(computed: &[c64]) -> (f64, f64) {
 #[test]
 fn optimized_dmd_beats_exact_dmd_on_noisy_data() {
     let times: Vec<f64> = (0..=200).map(f64::from).collect();
-    let clean = two_rotations(2016, FIXTURE_RATES, &times);
+    let clean = DampedRotations::trajectory(200);
     let rank4 = Truncation::Rank(4);
     let exact = Dmd::params().truncation(rank4).check().unwrap();
     let opt = BopDmd::params().truncation(rank4).check().unwrap();
@@ -141,17 +116,17 @@ fn optimized_dmd_beats_exact_dmd_on_noisy_data() {
         .unwrap();
     // Noise-free, the two agree with the truth.
     let model = opt.fit(clean.as_ref(), &times).unwrap();
-    let err = max_eigenvalue_error(&fixture_eigenvalues(), model.eigenvalues());
+    let err = max_eigenvalue_error(&DampedRotations::eigenvalues(), model.eigenvalues());
     println!("fixture, no noise: discrete eigenvalue error {err:.2e}");
     assert!(err <= 1e-10);
     let model = unprojected.fit(clean.as_ref(), &times).unwrap();
-    assert!(max_eigenvalue_error(&fixture_eigenvalues(), model.eigenvalues()) <= 1e-10);
+    assert!(max_eigenvalue_error(&DampedRotations::eigenvalues(), model.eigenvalues()) <= 1e-10);
     for level in [0.02, 0.05, 0.1] {
         let draws = 20;
         let (mut exact_sums, mut opt_sums, mut full_sums) = ((0.0, 0.0), (0.0, 0.0), (0.0, 0.0));
         let mut fit_time = 0.0;
         for draw in 0..draws {
-            let data = noisy(&clean, level, linalg::rng::derive_seed(42, draw));
+            let data = DampedRotations::noisy(200, level, linalg::rng::derive_seed(42, draw));
             let e = exact
                 .fit(data.subcols(0, 200), data.subcols(1, 200))
                 .unwrap();
@@ -165,7 +140,7 @@ fn optimized_dmd_beats_exact_dmd_on_noisy_data() {
                 (&mut opt_sums, o.eigenvalues()),
                 (&mut full_sums, f.eigenvalues()),
             ] {
-                let (r, a) = radial_and_absolute_error(eig);
+                let (r, a) = radial_and_absolute_error(&DampedRotations::eigenvalues(), eig);
                 s.0 += r / draws as f64;
                 s.1 += a / draws as f64;
             }
@@ -196,8 +171,7 @@ fn optimized_dmd_beats_exact_dmd_on_noisy_data() {
 #[test]
 fn bagged_intervals_cover_the_true_exponents() {
     let times: Vec<f64> = (0..=200).map(f64::from).collect();
-    let clean = two_rotations(2016, FIXTURE_RATES, &times);
-    let truth = exponents_of(FIXTURE_RATES);
+    let truth = fixture_exponents();
     let bop = BopDmd::params()
         .truncation(Truncation::Rank(4))
         .trials(40)
@@ -208,7 +182,7 @@ fn bagged_intervals_cover_the_true_exponents() {
     let (mut covered, mut total, mut joint) = (0, 0, 0);
     let start = Instant::now();
     for draw in 0..draws {
-        let data = noisy(&clean, 0.05, linalg::rng::derive_seed(99, draw));
+        let data = DampedRotations::noisy(200, 0.05, linalg::rng::derive_seed(99, draw));
         let model = bop.fit(data.as_ref(), &times).unwrap();
         let stats = model.bagging().unwrap();
         assert_eq!(stats.trials(), 40);
@@ -235,8 +209,7 @@ fn bagged_intervals_cover_the_true_exponents() {
 #[test]
 fn bagging_is_deterministic_for_a_seed() {
     let times: Vec<f64> = (0..=60).map(f64::from).collect();
-    let clean = two_rotations(2016, FIXTURE_RATES, &times);
-    let data = noisy(&clean, 0.05, 3);
+    let data = DampedRotations::noisy(60, 0.05, 3);
     let bop = BopDmd::params()
         .truncation(Truncation::Rank(4))
         .trials(8)
@@ -264,7 +237,7 @@ fn bagging_is_deterministic_for_a_seed() {
 #[test]
 fn bad_inputs_are_errors() {
     let times: Vec<f64> = (0..30).map(f64::from).collect();
-    let data = two_rotations(2016, FIXTURE_RATES, &times);
+    let data = DampedRotations::trajectory(29);
     let opt = BopDmd::params()
         .truncation(Truncation::Rank(4))
         .check()
@@ -362,8 +335,7 @@ fn bad_inputs_are_errors() {
 #[test]
 fn iteration_cap_keeps_the_best_iterate() {
     let times: Vec<f64> = (0..=200).map(f64::from).collect();
-    let clean = two_rotations(2016, FIXTURE_RATES, &times);
-    let data = noisy(&clean, 0.05, 8);
+    let data = DampedRotations::noisy(200, 0.05, 8);
     let capped = BopDmd::params()
         .truncation(Truncation::Rank(4))
         .max_iterations(1)

@@ -14,7 +14,7 @@ use rom_core::time_delay::HankelDmd;
 use rom_core::tlsdmd::TlsDmd;
 
 mod common;
-use common::{match_eigenvalues, max_eigenvalue_error};
+use common::{max_eigenvalue_error, radial_and_absolute_error};
 
 /// Exact DMD of the pairs `(x_k, x_{k+1})` of a snapshot sequence at rank `rank`.
 fn exact_dmd_of_sequence(data: &Mat<f64>, rank: usize) -> rom_core::Result<rom_core::DmdModel> {
@@ -255,18 +255,6 @@ fn time_delay_bad_inputs_are_errors() {
     ));
 }
 
-/// Mean of `|λ̂| − |λ|` and of `|λ̂ − λ|` over the matched eigenvalues.
-fn radial_and_absolute_error(computed: &[c64]) -> (f64, f64) {
-    let truth = DampedRotations::eigenvalues();
-    let matched = match_eigenvalues(&truth, computed);
-    let (mut radial, mut abs) = (0.0, 0.0);
-    for (&k, e) in matched.iter().zip(&truth) {
-        radial += computed[k].norm() - e.norm();
-        abs += (computed[k] - e).norm();
-    }
-    (radial / 4.0, abs / 4.0)
-}
-
 #[test]
 fn noise_free_variants_recover_the_eigenvalues() {
     let traj = DampedRotations::trajectory(200);
@@ -333,7 +321,8 @@ fn forward_backward_and_total_least_squares_remove_the_noise_bias() {
                 tls.fit(x, y).unwrap(),
             ];
             for (s, model) in sums.iter_mut().zip(&fits) {
-                let (r, a) = radial_and_absolute_error(model.eigenvalues());
+                let (r, a) =
+                    radial_and_absolute_error(&DampedRotations::eigenvalues(), model.eigenvalues());
                 s.0 += r / draws as f64;
                 s.1 += a / draws as f64;
             }

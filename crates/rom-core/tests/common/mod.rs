@@ -32,3 +32,17 @@ pub fn max_eigenvalue_error(expected: &[c64], computed: &[c64]) -> f64 {
         .map(|(&k, e)| (computed[k] - e).norm())
         .fold(0.0, f64::max)
 }
+
+/// Mean of `|λ̂| − |λ|` (the radial bias) and of `|λ̂ − λ|` over the eigenvalues of `truth`
+/// matched to `computed`.
+#[allow(dead_code)]
+pub fn radial_and_absolute_error(truth: &[c64], computed: &[c64]) -> (f64, f64) {
+    let matched = match_eigenvalues(truth, computed);
+    let (mut radial, mut abs) = (0.0, 0.0);
+    for (&k, e) in matched.iter().zip(truth) {
+        radial += computed[k].norm() - e.norm();
+        abs += (computed[k] - e).norm();
+    }
+    let n = truth.len() as f64;
+    (radial / n, abs / n)
+}
