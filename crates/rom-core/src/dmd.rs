@@ -109,6 +109,14 @@ pub(crate) fn check_pairs(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<()> 
     Ok(())
 }
 
+/// `[A; B]`: the rows of `a` above those of `b` (same number of columns).
+pub(crate) fn stack_rows(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    let n = a.nrows();
+    Mat::from_fn(n + b.nrows(), a.ncols(), |i, j| {
+        if i < n { a[(i, j)] } else { b[(i - n, j)] }
+    })
+}
+
 /// The thin SVD of `a` and the rank `truncation` keeps, never above the numerical rank
 /// (singular values above `max(n, M) · ε · σ_1`); `what` names `a` in errors.
 ///
@@ -176,12 +184,7 @@ pub(crate) fn project(
 ) -> Result<Projection> {
     let (svd, r) = svd_with_rank(x, truncation, what)?;
     let basis = svd.u.subcols(0, r).to_owned();
-    // Y V_r Σ_r⁻¹ (n x r).
-    let mut yvs = y * svd.v.subcols(0, r);
-    for j in 0..r {
-        let inv = 1.0 / svd.s[j];
-        yvs.col_mut(j).iter_mut().for_each(|v| *v *= inv);
-    }
+    let yvs = times_pinv_factor(y, &svd, r);
     let reduced = basis.transpose() * &yvs;
     Ok(Projection {
         basis,
@@ -189,6 +192,16 @@ pub(crate) fn project(
         reduced,
         singular_values: svd.s,
     })
+}
+
+/// `Y V_r Σ_r⁻¹` (`n x r`) for the SVD `U Σ Vᵀ` of the data matrix paired with `Y`.
+pub(crate) fn times_pinv_factor(y: MatRef<'_, f64>, svd: &Svd, r: usize) -> Mat<f64> {
+    let mut yvs = y * svd.v.subcols(0, r);
+    for j in 0..r {
+        let inv = 1.0 / svd.s[j];
+        yvs.col_mut(j).iter_mut().for_each(|v| *v *= inv);
+    }
+    yvs
 }
 
 /// Exact DMD of the pairs `(X, Y)` (shapes checked, `Y` finite), amplitudes fitted to `x0`.

@@ -9,6 +9,7 @@ mod complex;
 pub mod deim;
 pub mod dictionary;
 pub mod dmd;
+pub mod dmdc;
 pub mod ecm;
 pub mod edmd;
 mod error;

@@ -35,11 +35,11 @@
 //! decomposition for applied Koopman spectral analysis of noisy datasets", Theor. Comput.
 //! Fluid Dyn. 31, 2017, doi:10.1007/s00162-017-0432-2, arXiv:1502.03854.
 
-use faer::{Mat, MatRef};
+use faer::MatRef;
 use linalg::Truncation;
 
 use crate::Result;
-use crate::dmd::{DmdModel, check_pairs, check_truncation, exact, svd_with_rank};
+use crate::dmd::{DmdModel, check_pairs, check_truncation, exact, stack_rows, svd_with_rank};
 
 /// Parameters of total-least-squares DMD.
 ///
@@ -82,10 +82,7 @@ impl TlsDmd {
     /// ```
     pub fn fit(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<DmdModel> {
         check_pairs(x, y)?;
-        let n = x.nrows();
-        let z = Mat::from_fn(2 * n, x.ncols(), |i, j| {
-            if i < n { x[(i, j)] } else { y[(i - n, j)] }
-        });
+        let z = stack_rows(x, y);
         let (svd, r) = svd_with_rank(
             z.as_ref(),
             self.0.truncation,

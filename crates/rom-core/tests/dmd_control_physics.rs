@@ -1,0 +1,227 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! DMD with control (DMDc) on a random stable linear system with inputs.
+
+use faer::Mat;
+use linalg::Truncation;
+use linalg::rng::{gaussian_mat, seeded};
+use rom_core::Error;
+use rom_core::dmdc::Dmdc;
+
+mod common;
+use common::max_eigenvalue_error;
+
+fn rel_error(a: &Mat<f64>, b: &Mat<f64>) -> f64 {
+    (a - b).norm_l2() / b.norm_l2()
+}
+
+fn spectral_radius(a: &Mat<f64>) -> f64 {
+    a.eigenvalues()
+        .unwrap()
+        .iter()
+        .map(|z| z.norm())
+        .fold(0.0, f64::max)
+}
+
+/// A random `n x n` matrix scaled to spectral radius `rho`.
+fn random_stable(n: usize, rho: f64, seed: u64) -> Mat<f64> {
+    let a = gaussian_mat(&mut seeded(seed), n, n);
+    let s = rho / spectral_radius(&a);
+    Mat::from_fn(n, n, |i, j| a[(i, j)] * s)
+}
+
+struct Controlled {
+    a: Mat<f64>,
+    b: Mat<f64>,
+    x: Mat<f64>,
+    y: Mat<f64>,
+    u: Mat<f64>,
+}
+
+/// `x_{k+1} = A x_k + B u_k`, `n = 8`, `q = 2`, spectral radius 0.9, 100 steps from a random
+/// state with random inputs.
+fn controlled_system() -> Controlled {
+    let (n, q, steps) = (8, 2, 100);
+    let a = random_stable(n, 0.9, 1);
+    let b = gaussian_mat(&mut seeded(2), n, q);
+    let u = gaussian_mat(&mut seeded(3), q, steps);
+    let mut traj = Mat::<f64>::zeros(n, steps + 1);
+    traj.col_mut(0)
+        .copy_from(gaussian_mat(&mut seeded(4), n, 1).col(0));
+    for k in 0..steps {
+        let next = &a * traj.col(k) + &b * u.col(k);
+        traj.col_mut(k + 1).copy_from(next);
+    }
+    Controlled {
+        x: traj.subcols(0, steps).to_owned(),
+        y: traj.subcols(1, steps).to_owned(),
+        a,
+        b,
+        u,
+    }
+}
+
+#[test]
+fn dmdc_recovers_a_and_b_of_a_linear_system() {
+    let s = controlled_system();
+    let model = Dmdc::params()
+        .check()
+        .unwrap()
+        .fit(s.x.as_ref(), s.y.as_ref(), s.u.as_ref())
+        .unwrap();
+    let (ea, eb) = (rel_error(&model.a(), &s.a), rel_error(&model.b(), &s.b));
+    println!("DMDc unknown B: A error {ea:.2e}, B error {eb:.2e}");
+    assert!(ea <= 1e-10 && eb <= 1e-10, "{ea:.3e} {eb:.3e}");
+    // Full output rank: Û is orthogonal, so the reduced operators are similar to A and B.
+    let basis = model.basis().to_owned();
+    let lifted_a = &basis * model.reduced_a() * basis.transpose();
+    let lifted_b = &basis * model.reduced_b();
+    assert!(rel_error(&lifted_a, &s.a) <= 1e-10);
+    assert!(rel_error(&lifted_b, &s.b) <= 1e-10);
+    // The eigenvalues of Ã are those of A.
+    let expected: Vec<faer::c64> = s.a.eigenvalues().unwrap();
+    let err = max_eigenvalue_error(&expected, model.eigenvalues());
+    println!("DMDc eigenvalue error {err:.2e}");
+    assert!(err <= 1e-10);
+    // The prediction with the training inputs reproduces the trajectory.
+    let x0: Vec<f64> = s.x.col(0).iter().copied().collect();
+    let pred = model.predict(&x0, s.u.as_ref()).unwrap();
+    let pe = rel_error(&pred.subcols(1, 100).to_owned(), &s.y);
+    println!("DMDc prediction error {pe:.2e}");
+    assert!(pe <= 1e-9, "{pe:.3e}");
+}
+
+#[test]
+fn dmdc_with_known_b_recovers_a() {
+    let s = controlled_system();
+    let model = Dmdc::params()
+        .check()
+        .unwrap()
+        .fit_known_b(s.x.as_ref(), s.y.as_ref(), s.u.as_ref(), s.b.as_ref())
+        .unwrap();
+    let ea = rel_error(&model.a(), &s.a);
+    println!("DMDc known B: A error {ea:.2e}");
+    assert!(ea <= 1e-10, "{ea:.3e}");
+    assert!(rel_error(&model.b(), &s.b) <= 1e-15);
+}
+
+#[test]
+fn dmdc_without_inputs_in_the_model_misses_a() {
+    // Exact DMD of the same data, ignoring the inputs, is a different operator.
+    let s = controlled_system();
+    let model = rom_core::dmd::Dmd::params()
+        .check()
+        .unwrap()
+        .fit(s.x.as_ref(), s.y.as_ref())
+        .unwrap();
+    let basis = model.basis().to_owned();
+    let a = &basis * model.reduced_operator() * basis.transpose();
+    assert!(rel_error(&a, &s.a) > 1e-2);
+}
+
+#[test]
+fn dmdc_truncated_output_space_keeps_shapes() {
+    let s = controlled_system();
+    let model = Dmdc::params()
+        .truncation(Truncation::Rank(6))
+        .output_truncation(Truncation::Rank(4))
+        .check()
+        .unwrap()
+        .fit(s.x.as_ref(), s.y.as_ref(), s.u.as_ref())
+        .unwrap();
+    assert_eq!(model.reduced_a().nrows(), 4);
+    assert_eq!(model.reduced_b().shape(), (4, 2));
+    assert_eq!(model.eigenvalues().len(), 4);
+    let (l, r) = model.a_factors();
+    assert_eq!((l.shape(), r.shape()), ((8, 6), (8, 6)));
+}
+
+#[test]
+fn dmdc_rejects_bad_inputs() {
+    let s = controlled_system();
+    let dmdc = Dmdc::params().check().unwrap();
+    // One input per pair: M columns, not M + 1 (nor M − 1).
+    for cols in [99, 101] {
+        let u = Mat::<f64>::zeros(2, cols);
+        let err = dmdc
+            .fit(s.x.as_ref(), s.y.as_ref(), u.as_ref())
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Linalg(linalg::Error::ShapeMismatch { .. })),
+            "{err}"
+        );
+    }
+    let empty = Mat::<f64>::zeros(0, 100);
+    assert!(
+        dmdc.fit(s.x.as_ref(), s.y.as_ref(), empty.as_ref())
+            .is_err()
+    );
+    let mut u = s.u.clone();
+    u[(1, 7)] = f64::NAN;
+    let err = dmdc
+        .fit(s.x.as_ref(), s.y.as_ref(), u.as_ref())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Linalg(linalg::Error::NonFinite { .. })),
+        "{err}"
+    );
+    let mut y = s.y.clone();
+    y[(0, 0)] = f64::INFINITY;
+    assert!(dmdc.fit(s.x.as_ref(), y.as_ref(), s.u.as_ref()).is_err());
+    // Known B of the wrong shape or non-finite.
+    let b = Mat::<f64>::zeros(8, 3);
+    assert!(
+        dmdc.fit_known_b(s.x.as_ref(), s.y.as_ref(), s.u.as_ref(), b.as_ref())
+            .is_err()
+    );
+    let mut b = s.b.clone();
+    b[(0, 0)] = f64::NAN;
+    assert!(
+        dmdc.fit_known_b(s.x.as_ref(), s.y.as_ref(), s.u.as_ref(), b.as_ref())
+            .is_err()
+    );
+    // Ranks: 0 is rejected by check, above min(n + q, M) and above the numerical rank by fit.
+    let err = Dmdc::params()
+        .truncation(Truncation::Rank(0))
+        .check()
+        .unwrap_err();
+    assert!(err.is_invalid_parameter());
+    assert!(
+        Dmdc::params()
+            .output_truncation(Truncation::Rank(0))
+            .check()
+            .is_err()
+    );
+    let too_big = Dmdc::params()
+        .truncation(Truncation::Rank(11))
+        .check()
+        .unwrap();
+    let err = too_big
+        .fit(s.x.as_ref(), s.y.as_ref(), s.u.as_ref())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Linalg(linalg::Error::RankTooLarge { .. })),
+        "{err}"
+    );
+    // Inputs equal to the first state: Ω has numerical rank 9 < 10.
+    let mut u = s.u.clone();
+    for j in 0..100 {
+        u[(0, j)] = s.x[(0, j)];
+    }
+    let full = Dmdc::params()
+        .truncation(Truncation::Rank(10))
+        .check()
+        .unwrap();
+    let err = full
+        .fit(s.x.as_ref(), s.y.as_ref(), u.as_ref())
+        .unwrap_err();
+    assert!(err.is_invalid_parameter(), "{err}");
+    // Prediction shapes.
+    let model = dmdc.fit(s.x.as_ref(), s.y.as_ref(), s.u.as_ref()).unwrap();
+    assert!(model.predict(&[0.0; 7], s.u.as_ref()).is_err());
+    assert!(
+        model
+            .predict(&[0.0; 8], Mat::<f64>::zeros(3, 5).as_ref())
+            .is_err()
+    );
+    assert!(model.predict(&[f64::NAN; 8], s.u.as_ref()).is_err());
+}
