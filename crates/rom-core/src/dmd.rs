@@ -380,10 +380,7 @@ impl DmdModel {
     /// ```
     pub fn amplitudes_for(&self, x0: &[f64]) -> Result<Vec<c64>> {
         let n = self.modes.nrows();
-        if x0.len() != n {
-            return Err(linalg::Error::shape("DMD initial state", (n, 1), (x0.len(), 1)).into());
-        }
-        linalg::check::ensure_finite_slice("DMD initial state", x0)?;
+        check_state("DMD initial state", x0, n)?;
         let b: Vec<c64> = x0.iter().map(|&v| c64::new(v, 0.0)).collect();
         lstsq(self.modes.as_ref(), &b, lstsq_rcond(n, self.rank))
     }
@@ -416,6 +413,15 @@ impl DmdModel {
     pub fn reconstruct(&self, steps: usize) -> Mat<f64> {
         DynamicModes::reconstruct(self, steps)
     }
+}
+
+/// Checks that the state `x0` (named `what`) has length `n` and finite entries.
+pub(crate) fn check_state(what: &'static str, x0: &[f64], n: usize) -> Result<()> {
+    if x0.len() != n {
+        return Err(linalg::Error::shape(what, (n, 1), (x0.len(), 1)).into());
+    }
+    linalg::check::ensure_finite_slice(what, x0)?;
+    Ok(())
 }
 
 /// `ω_i = ln(λ_i) / Δt` for a checked `Δt`.

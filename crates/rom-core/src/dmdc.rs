@@ -50,8 +50,8 @@ use linalg::Truncation;
 use crate::Result;
 use crate::complex::sorted_eigen;
 use crate::dmd::{
-    DmdModel, Projection, assemble, check_pairs, check_truncation, project, stack_rows,
-    svd_with_rank, times_pinv_factor,
+    DmdModel, Projection, assemble, check_pairs, check_state, check_truncation, project,
+    stack_rows, svd_with_rank, times_pinv_factor,
 };
 
 /// Parameters of DMD with control.
@@ -328,9 +328,7 @@ impl DmdcModel {
     pub fn predict(&self, x0: &[f64], inputs: MatRef<'_, f64>) -> Result<Mat<f64>> {
         let basis = self.basis();
         let (n, q) = (basis.nrows(), self.reduced_b.ncols());
-        if x0.len() != n {
-            return Err(linalg::Error::shape("DMDc initial state", (n, 1), (x0.len(), 1)).into());
-        }
+        check_state("DMDc initial state", x0, n)?;
         if inputs.nrows() != q {
             return Err(linalg::Error::shape(
                 "DMDc prediction inputs (q x steps)",
@@ -339,7 +337,6 @@ impl DmdcModel {
             )
             .into());
         }
-        linalg::check::ensure_finite_slice("DMDc initial state", x0)?;
         linalg::check::ensure_finite("DMDc prediction inputs", inputs)?;
         let steps = inputs.ncols();
         let x0 = MatRef::from_column_major_slice(x0, n, 1);

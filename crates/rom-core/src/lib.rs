@@ -22,6 +22,7 @@ pub mod hyper_reduced;
 pub mod inner_product;
 pub mod kmeans;
 pub mod local_bases;
+pub mod pidmd;
 pub mod pod;
 pub mod resdmd;
 pub mod snapshots;

@@ -1,11 +1,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! DMD with control (DMDc) on a random stable linear system with inputs.
+//! DMD with control (DMDc) on a random stable linear system with inputs; physics-informed DMD
+//! (orthogonal, symmetric, circulant operators).
 
 use faer::Mat;
 use linalg::Truncation;
 use linalg::rng::{gaussian_mat, seeded};
 use rom_core::Error;
+use rom_core::dmd::Dmd;
 use rom_core::dmdc::Dmdc;
+use rom_core::pidmd::{PiDmd, Structure};
 
 mod common;
 use common::max_eigenvalue_error;
@@ -108,7 +111,7 @@ fn dmdc_with_known_b_recovers_a() {
 fn dmdc_without_inputs_in_the_model_misses_a() {
     // Exact DMD of the same data, ignoring the inputs, is a different operator.
     let s = controlled_system();
-    let model = rom_core::dmd::Dmd::params()
+    let model = Dmd::params()
         .check()
         .unwrap()
         .fit(s.x.as_ref(), s.y.as_ref())
@@ -224,4 +227,199 @@ fn dmdc_rejects_bad_inputs() {
             .is_err()
     );
     assert!(model.predict(&[f64::NAN; 8], s.u.as_ref()).is_err());
+}
+
+// Physics-informed DMD.
+
+fn trajectory(a: &Mat<f64>, x0: &Mat<f64>, steps: usize) -> Mat<f64> {
+    let mut traj = Mat::<f64>::zeros(a.nrows(), steps + 1);
+    traj.col_mut(0).copy_from(x0.col(0));
+    for k in 0..steps {
+        let next = a * traj.col(k);
+        traj.col_mut(k + 1).copy_from(next);
+    }
+    traj
+}
+
+/// Largest `|‖x_k‖ − ‖x_0‖| / ‖x_0‖` over the columns of a forecast.
+fn energy_drift(traj: &Mat<f64>) -> f64 {
+    let e0 = traj.col(0).norm_l2();
+    (0..traj.ncols())
+        .map(|k| (traj.col(k).norm_l2() - e0).abs() / e0)
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn orthogonal_pidmd_forecast_conserves_energy_under_noise() {
+    let n = 8;
+    let (q, _) = linalg::thin_qr(gaussian_mat(&mut seeded(10), n, n).as_ref()).unwrap();
+    let traj = trajectory(&q, &gaussian_mat(&mut seeded(11), n, 1), 100);
+    let noise = gaussian_mat(&mut seeded(12), n, 101);
+    let noisy = Mat::from_fn(n, 101, |i, j| traj[(i, j)] + 0.05 * noise[(i, j)]);
+    let (x, y) = (noisy.subcols(0, 100), noisy.subcols(1, 100));
+    let model = PiDmd::params()
+        .structure(Structure::Orthogonal)
+        .check()
+        .unwrap()
+        .fit(x, y)
+        .unwrap();
+    let x0: Vec<f64> = traj.col(0).iter().copied().collect();
+    let forecast = model.predict(&x0, 100).unwrap();
+    let drift = energy_drift(&forecast);
+    let a = model.operator();
+    let orth = (a.transpose() * &a - Mat::<f64>::identity(n, n)).norm_l2();
+    let exact = Dmd::params().check().unwrap().fit(x, y).unwrap();
+    let exact_drift = energy_drift(&exact.predict(&x0, 100).unwrap());
+    let unit = model
+        .eigenvalues()
+        .iter()
+        .map(|l| (l.norm() - 1.0).abs())
+        .fold(0.0, f64::max);
+    println!(
+        "piDMD orthogonal: energy drift {drift:.2e} (exact DMD {exact_drift:.2e}), ‖AᵀA − I‖ {orth:.2e}, max ||λ| − 1| {unit:.2e}, A error {:.2e}",
+        rel_error(&a, &q)
+    );
+    assert!(drift <= 1e-12, "{drift:.3e}");
+    assert!(orth <= 1e-13 && unit <= 1e-13);
+    assert!(exact_drift > 1e-3, "{exact_drift:.3e}");
+}
+
+#[test]
+fn symmetric_pidmd_is_symmetric_with_real_eigenvalues() {
+    let n = 8;
+    let g = gaussian_mat(&mut seeded(20), n, n);
+    let sym = Mat::from_fn(n, n, |i, j| 0.5 * (g[(i, j)] + g[(j, i)]));
+    let a = Mat::from_fn(n, n, |i, j| sym[(i, j)] * 0.9 / spectral_radius(&sym));
+    let x = gaussian_mat(&mut seeded(21), n, 30);
+    let y = &a * &x;
+    let pidmd = PiDmd::params()
+        .structure(Structure::Symmetric)
+        .check()
+        .unwrap();
+    let model = pidmd.fit(x.as_ref(), y.as_ref()).unwrap();
+    let err = rel_error(&model.operator(), &a);
+    println!("piDMD symmetric: noise-free A error {err:.2e}");
+    assert!(err <= 1e-10, "{err:.3e}");
+    // Noisy data, truncated basis: still exactly symmetric, real spectrum.
+    let noise = gaussian_mat(&mut seeded(22), n, 30);
+    let noisy_y = Mat::from_fn(n, 30, |i, j| y[(i, j)] + 0.1 * noise[(i, j)]);
+    let model = PiDmd::params()
+        .structure(Structure::Symmetric)
+        .truncation(Truncation::Rank(6))
+        .check()
+        .unwrap()
+        .fit(x.as_ref(), noisy_y.as_ref())
+        .unwrap();
+    let op = model.operator();
+    let asym = (&op - op.transpose()).norm_l2() / op.norm_l2();
+    println!("piDMD symmetric, noisy, rank 6: asymmetry {asym:.2e}");
+    assert!(asym <= 1e-14, "{asym:.3e}");
+    assert!(model.eigenvalues().iter().all(|l| l.im == 0.0));
+    assert_eq!(model.eigenvalues().len(), 6);
+}
+
+#[test]
+fn circulant_pidmd_recovers_a_circulant_operator() {
+    let n = 16;
+    let c: Vec<f64> = gaussian_mat(&mut seeded(30), n, 1)
+        .col(0)
+        .iter()
+        .map(|v| 0.2 * v)
+        .collect();
+    let a = Mat::from_fn(n, n, |i, j| c[(i + n - j) % n]);
+    let x = gaussian_mat(&mut seeded(31), n, 20);
+    let y = &a * &x;
+    let model = PiDmd::params()
+        .structure(Structure::Circulant)
+        .check()
+        .unwrap()
+        .fit(x.as_ref(), y.as_ref())
+        .unwrap();
+    let err = rel_error(&model.operator(), &a);
+    let expected: Vec<faer::c64> = a.eigenvalues().unwrap();
+    let eig_err = max_eigenvalue_error(&expected, model.eigenvalues());
+    let x0: Vec<f64> = x.col(0).iter().copied().collect();
+    let pred = model.predict(&x0, 5).unwrap();
+    let direct = trajectory(&a, &x.subcols(0, 1).to_owned(), 5);
+    let pe = rel_error(&pred, &direct);
+    println!("piDMD circulant: A error {err:.2e}, eigenvalues {eig_err:.2e}, forecast {pe:.2e}");
+    assert!(err <= 1e-10 && eig_err <= 1e-10 && pe <= 1e-10);
+    // The modes are eigenvectors: A φ = λ φ.
+    let av = rom_core_real_times(&a, model.modes());
+    for (j, l) in model.eigenvalues().iter().enumerate() {
+        for i in 0..n {
+            assert!((av[(i, j)] - model.modes()[(i, j)] * l).norm() <= 1e-12);
+        }
+    }
+}
+
+fn rom_core_real_times(a: &Mat<f64>, m: faer::MatRef<'_, faer::c64>) -> Mat<faer::c64> {
+    let ac = Mat::from_fn(a.nrows(), a.ncols(), |i, j| faer::c64::new(a[(i, j)], 0.0));
+    ac * m
+}
+
+#[test]
+fn pidmd_rejects_bad_inputs() {
+    let x = gaussian_mat(&mut seeded(40), 6, 10);
+    let y = gaussian_mat(&mut seeded(41), 6, 10);
+    for structure in [
+        Structure::Orthogonal,
+        Structure::Symmetric,
+        Structure::Circulant,
+    ] {
+        let pidmd = PiDmd::params().structure(structure).check().unwrap();
+        let mut bad = x.clone();
+        bad[(2, 3)] = f64::NAN;
+        let err = pidmd.fit(bad.as_ref(), y.as_ref()).unwrap_err();
+        assert!(
+            matches!(err, Error::Linalg(linalg::Error::NonFinite { .. })),
+            "{structure:?}: {err}"
+        );
+        assert!(pidmd.fit(x.as_ref(), bad.as_ref()).is_err());
+        let err = pidmd.fit(x.as_ref(), y.subcols(0, 9)).unwrap_err();
+        assert!(
+            matches!(err, Error::Linalg(linalg::Error::ShapeMismatch { .. })),
+            "{err}"
+        );
+        let empty = Mat::<f64>::zeros(6, 0);
+        assert!(pidmd.fit(empty.as_ref(), empty.as_ref()).is_err());
+        let model = pidmd.fit(x.as_ref(), y.as_ref()).unwrap();
+        assert!(model.predict(&[0.0; 5], 3).is_err());
+        assert!(model.predict(&[f64::INFINITY; 6], 3).is_err());
+    }
+    for structure in [Structure::Orthogonal, Structure::Symmetric] {
+        let err = PiDmd::params()
+            .structure(structure)
+            .truncation(Truncation::Rank(0))
+            .check()
+            .unwrap_err();
+        assert!(err.is_invalid_parameter());
+        let too_big = PiDmd::params()
+            .structure(structure)
+            .truncation(Truncation::Rank(7))
+            .check()
+            .unwrap();
+        assert!(too_big.fit(x.as_ref(), y.as_ref()).is_err());
+        // X of rank 2: rank 3 exceeds the numerical rank; X = 0 has rank 0.
+        let low = gaussian_mat(&mut seeded(42), 6, 2) * gaussian_mat(&mut seeded(43), 2, 10);
+        let r3 = PiDmd::params()
+            .structure(structure)
+            .truncation(Truncation::Rank(3))
+            .check()
+            .unwrap();
+        assert!(
+            r3.fit(low.as_ref(), y.as_ref())
+                .unwrap_err()
+                .is_invalid_parameter()
+        );
+        let zero = Mat::<f64>::zeros(6, 10);
+        let full = PiDmd::params().structure(structure).check().unwrap();
+        assert!(full.fit(zero.as_ref(), y.as_ref()).is_err());
+    }
+    let err = PiDmd::params()
+        .structure(Structure::Circulant)
+        .truncation(Truncation::Rank(3))
+        .check()
+        .unwrap_err();
+    assert!(err.is_invalid_parameter());
 }
