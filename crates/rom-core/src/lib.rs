@@ -24,6 +24,7 @@ pub mod kmeans;
 pub mod local_bases;
 pub mod pidmd;
 pub mod pod;
+pub mod rdmd;
 pub mod resdmd;
 pub mod snapshots;
 pub mod time_delay;

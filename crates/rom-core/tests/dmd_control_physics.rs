@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! DMD with control (DMDc) on a random stable linear system with inputs; physics-informed DMD
-//! (orthogonal, symmetric, circulant operators).
+//! (orthogonal, symmetric, circulant operators); randomized DMD of a 10⁵ x 500 snapshot
+//! sequence that is never formed.
 
 use faer::Mat;
 use linalg::Truncation;
@@ -9,6 +10,7 @@ use rom_core::Error;
 use rom_core::dmd::Dmd;
 use rom_core::dmdc::Dmdc;
 use rom_core::pidmd::{PiDmd, Structure};
+use rom_core::rdmd::RandomizedDmd;
 
 mod common;
 use common::max_eigenvalue_error;
@@ -422,4 +424,152 @@ fn pidmd_rejects_bad_inputs() {
         .check()
         .unwrap_err();
     assert!(err.is_invalid_parameter());
+}
+
+// Randomized DMD.
+
+/// `x_k = Q z_k`, `z_{k+1} = L z_k`: `L` block diagonal with 10 blocks `ρ_i R(θ_i)`, `Q` an
+/// `n x 20` Gaussian matrix (stored); the snapshot matrix `Q Z` is never formed.
+struct LowRankDynamics {
+    q: Mat<f64>,
+    z: Mat<f64>,
+    zt: Mat<f64>,
+    eigenvalues: Vec<faer::c64>,
+}
+
+impl LowRankDynamics {
+    fn new(n: usize, m: usize) -> Self {
+        let blocks = 10;
+        let mut l = Mat::<f64>::zeros(2 * blocks, 2 * blocks);
+        let mut eigenvalues = Vec::new();
+        for b in 0..blocks {
+            let rho = 1.0 - 0.002 * b as f64;
+            let theta = 0.05 + 0.11 * b as f64;
+            let (c, s) = (rho * theta.cos(), rho * theta.sin());
+            l[(2 * b, 2 * b)] = c;
+            l[(2 * b, 2 * b + 1)] = -s;
+            l[(2 * b + 1, 2 * b)] = s;
+            l[(2 * b + 1, 2 * b + 1)] = c;
+            eigenvalues.push(faer::c64::from_polar(rho, theta));
+            eigenvalues.push(faer::c64::from_polar(rho, -theta));
+        }
+        let z = trajectory(&l, &gaussian_mat(&mut seeded(50), 2 * blocks, 1), m - 1);
+        Self {
+            q: gaussian_mat(&mut seeded(51), n, 2 * blocks),
+            zt: z.transpose().to_owned(),
+            z,
+            eigenvalues,
+        }
+    }
+}
+
+impl linalg::LinearOperator for LowRankDynamics {
+    fn nrows(&self) -> usize {
+        self.q.nrows()
+    }
+    fn ncols(&self) -> usize {
+        self.z.ncols()
+    }
+    fn apply(&self, mut out: faer::MatMut<'_, f64>, rhs: faer::MatRef<'_, f64>) {
+        out.copy_from(&self.q * (&self.z * rhs));
+    }
+}
+
+impl linalg::AdjointOperator for LowRankDynamics {
+    fn apply_adjoint(&self, mut out: faer::MatMut<'_, f64>, rhs: faer::MatRef<'_, f64>) {
+        out.copy_from(&self.zt * (self.q.transpose() * rhs));
+    }
+}
+
+#[test]
+fn randomized_dmd_of_a_large_low_rank_sequence() {
+    let (n, m) = (100_000, 500);
+    let data = LowRankDynamics::new(n, m);
+    let start = std::time::Instant::now();
+    let model = RandomizedDmd::params()
+        .rank(20)
+        .oversampling(10)
+        .power_iters(2)
+        .seed(7)
+        .check()
+        .unwrap()
+        .fit(&data)
+        .unwrap();
+    let elapsed = start.elapsed();
+    let err = max_eigenvalue_error(&data.eigenvalues, model.eigenvalues());
+    println!(
+        "randomized DMD {n} x {m}, rank 20: eigenvalue error {err:.2e}, {:.2} s",
+        elapsed.as_secs_f64()
+    );
+    assert!(err <= 1e-6, "{err:.3e}");
+    assert_eq!(model.modes().shape(), (n, 20));
+}
+
+#[test]
+fn randomized_dmd_rejects_bad_inputs() {
+    let data = LowRankDynamics::new(200, 40);
+    assert!(
+        RandomizedDmd::params()
+            .rank(0)
+            .check()
+            .unwrap_err()
+            .is_invalid_parameter()
+    );
+    // k + p above min(n, m).
+    let err = RandomizedDmd::params()
+        .rank(30)
+        .oversampling(11)
+        .check()
+        .unwrap()
+        .fit(&data)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Linalg(linalg::Error::RankTooLarge { .. })),
+        "{err}"
+    );
+    // Rank 25 above the numerical rank 20 of the data.
+    let err = RandomizedDmd::params()
+        .rank(25)
+        .oversampling(5)
+        .check()
+        .unwrap()
+        .fit(&data)
+        .unwrap_err();
+    assert!(err.is_invalid_parameter(), "{err}");
+    // Non-finite snapshots.
+    let mut bad = LowRankDynamics::new(200, 40);
+    bad.q[(3, 4)] = f64::NAN;
+    let err = RandomizedDmd::params()
+        .check()
+        .unwrap()
+        .fit(&bad)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Linalg(linalg::Error::NonFinite { .. })),
+        "{err}"
+    );
+    // A single snapshot.
+    let one = LowRankDynamics::new(200, 2);
+    let single = linalg::FnOperator::new(
+        200,
+        1,
+        |mut out: faer::MatMut<'_, f64>, rhs: faer::MatRef<'_, f64>| {
+            out.copy_from(one.q.subcols(0, 1) * rhs)
+        },
+    )
+    .with_adjoint(
+        |mut out: faer::MatMut<'_, f64>, rhs: faer::MatRef<'_, f64>| {
+            out.copy_from(one.q.subcols(0, 1).transpose() * rhs)
+        },
+    );
+    assert!(
+        RandomizedDmd::params()
+            .rank(1)
+            .oversampling(0)
+            .check()
+            .unwrap()
+            .fit(&single)
+            .unwrap_err()
+            .is_invalid_parameter()
+    );
 }
