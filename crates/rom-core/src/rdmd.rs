@@ -2,7 +2,7 @@
 //! range basis, for snapshot matrices too large to store.
 //!
 //! The snapshot sequence `X = [x_1 … x_m]` (`n x m`) is given as an
-//! [`AdjointOperator`](linalg::AdjointOperator), which only has to apply `X` and `Xᵀ` to blocks of
+//! [`AdjointOperator`], which only has to apply `X` and `Xᵀ` to blocks of
 //! vectors (it may generate the snapshots on the fly):
 //!
 //! 1. `Q = range_finder(X, k + p, q)` (`n x (k + p)`, orthonormal): a Gaussian sketch of
