@@ -49,20 +49,37 @@ use crate::error::{invalid, invalid_in};
 /// | name | default | purpose | valid |
 /// |---|---|---|---|
 /// | `truncation` | `Truncation::Full` | rank `r` of the SVD of `X` | `Rank(k)` with `k ≥ 1`; `Energy(e)`, `e ∈ (0, 1]`; `Relative(τ)`, `τ ∈ [0, 1)` |
+/// | `amplitudes` | `Amplitudes::FirstSnapshot` | how the amplitudes `b` are fitted | any [`Amplitudes`] |
 #[derive(Clone, Debug, PartialEq)]
 pub struct DmdParams {
-    truncation: Truncation,
+    pub(crate) truncation: Truncation,
+    pub(crate) amplitudes: Amplitudes,
+}
+
+/// How the amplitudes `b` of a DMD model are fitted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Amplitudes {
+    /// `b = argmin ‖Φ b − x_1‖`: least squares on the first snapshot.
+    #[default]
+    FirstSnapshot,
+    /// `b = argmin ‖X − Φ diag(b) V‖_F` with the Vandermonde matrix `V_ik = λ_i^k`: the
+    /// optimal amplitudes of Jovanović, Schmid & Nichols (2014) over all the snapshots of the
+    /// trajectory `X = [x_1 … x_M]` (PyDMD's `opt=True`). The pairs must then be a trajectory
+    /// (`y_k = x_{k+1}`). `b` solves `P b = q`, `P = (ΦᴴΦ) ∘ conj(V Vᴴ)`,
+    /// `q = conj(diag(V Xᴴ Φ))`.
+    Optimal,
 }
 
 /// A checked parameter set; build it with [`Dmd::params`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct Dmd(DmdParams);
+pub struct Dmd(pub(crate) DmdParams);
 
 impl Dmd {
     /// The default parameters, to adjust and [`check`](DmdParams::check).
     pub fn params() -> DmdParams {
         DmdParams {
             truncation: Truncation::Full,
+            amplitudes: Amplitudes::FirstSnapshot,
         }
     }
 
@@ -91,8 +108,57 @@ impl Dmd {
     /// ```
     pub fn fit(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<DmdModel> {
         check_pairs(x, y)?;
-        exact(x, y, self.0.truncation, "snapshot matrix X", x.col(0))
+        let mut model = exact(x, y, self.0.truncation, "snapshot matrix X", x.col(0))?;
+        if self.0.amplitudes == Amplitudes::Optimal {
+            // Xᴴ Φ = Xᵀ Φ for real X.
+            let x_adj_modes = real_times_complex(x.transpose(), model.modes.as_ref());
+            let b = optimal_amplitudes(
+                model.modes.as_ref(),
+                &model.eigenvalues,
+                x_adj_modes.as_ref(),
+            )?;
+            model.set_amplitudes(b);
+        }
+        Ok(model)
     }
+}
+
+/// The system `P b = q` of the optimal amplitudes (see [`Amplitudes::Optimal`]) for the modes
+/// `Φ` (`n x r`), eigenvalues `λ` and `Xᴴ Φ` (`M x r`, `M` snapshots). Also the quadratic form
+/// of sparsity-promoting DMD.
+pub(crate) fn optimal_system(
+    modes: MatRef<'_, c64>,
+    eigenvalues: &[c64],
+    x_adj_modes: MatRef<'_, c64>,
+) -> (Mat<c64>, Vec<c64>) {
+    let (r, m) = (eigenvalues.len(), x_adj_modes.nrows());
+    let gram = modes.adjoint() * modes;
+    // (V Vᴴ)_ij = Σ_k λ_i^k conj(λ_j)^k, a geometric sum evaluated term by term (robust for
+    // |λ_i conj(λ_j)| = 1).
+    let vander = Mat::from_fn(r, m, |i, k| eigenvalues[i].powi(k as i32));
+    let vvh = &vander * vander.adjoint();
+    let p = Mat::from_fn(r, r, |i, j| gram[(i, j)] * vvh[(i, j)].conj());
+    let q = (0..r)
+        .map(|i| {
+            let mut acc = ZERO;
+            for k in 0..m {
+                acc += vander[(i, k)] * x_adj_modes[(k, i)];
+            }
+            acc.conj()
+        })
+        .collect();
+    (p, q)
+}
+
+/// The optimal amplitudes `b = P⁻¹ q` (minimum-norm least squares if `P` is singular, for
+/// example for repeated modes).
+pub(crate) fn optimal_amplitudes(
+    modes: MatRef<'_, c64>,
+    eigenvalues: &[c64],
+    x_adj_modes: MatRef<'_, c64>,
+) -> Result<Vec<c64>> {
+    let (p, q) = optimal_system(modes, eigenvalues, x_adj_modes);
+    lstsq(p.as_ref(), &q, lstsq_rcond(p.nrows(), p.nrows()))
 }
 
 /// Checks that `Y` has the shape of `X` and finite entries (`X` is checked by its SVD).
@@ -128,11 +194,28 @@ pub(crate) fn svd_with_rank(
     truncation: Truncation,
     what: &'static str,
 ) -> Result<(Svd, usize)> {
-    let (n, m) = (a.nrows(), a.ncols());
     let svd = thin_svd(a)?;
-    let first = svd.s.first().copied().unwrap_or(0.0);
-    let floor = n.max(m) as f64 * f64::EPSILON * first;
-    let numerical = svd.s.iter().take_while(|&&v| v > floor).count();
+    let r = choose_rank(&svd.s, a.nrows(), a.ncols(), truncation, what)?;
+    Ok((svd, r))
+}
+
+/// The number of singular values `s` (decreasing, of an `n x m` matrix) above
+/// `max(n, m) · ε · s_1`.
+fn numerical_rank(s: &[f64], n: usize, m: usize) -> usize {
+    let floor = n.max(m) as f64 * f64::EPSILON * s.first().copied().unwrap_or(0.0);
+    s.iter().take_while(|&&v| v > floor).count()
+}
+
+/// The number of singular values `s` (decreasing, of an `n x m` matrix) that `truncation`
+/// keeps, never above the numerical rank; errors as [`svd_with_rank`].
+pub(crate) fn choose_rank(
+    s: &[f64],
+    n: usize,
+    m: usize,
+    truncation: Truncation,
+    what: &'static str,
+) -> Result<usize> {
+    let numerical = numerical_rank(s, n, m);
     let r = match truncation {
         Truncation::Rank(k) => {
             if k > n.min(m) {
@@ -153,7 +236,7 @@ pub(crate) fn svd_with_rank(
             }
             k
         }
-        t => truncation_rank(&svd.s, t)?.min(numerical),
+        t => truncation_rank(s, t)?.min(numerical),
     };
     if r == 0 {
         return Err(invalid(
@@ -162,7 +245,7 @@ pub(crate) fn svd_with_rank(
             "the snapshot data must have a nonzero singular value",
         ));
     }
-    Ok((svd, r))
+    Ok(r)
 }
 
 /// Steps 1–2 of exact DMD: the POD basis `U_r` of `X`, `Y V_r Σ_r⁻¹` and
@@ -183,15 +266,42 @@ pub(crate) fn project(
     what: &'static str,
 ) -> Result<Projection> {
     let (svd, r) = svd_with_rank(x, truncation, what)?;
+    Ok(projection(y, svd, r))
+}
+
+/// As [`project`], but an explicit rank above the numerical rank of `X` is lowered to it, and
+/// `X` of numerical rank 0 gives `None`: for data whose rank is not known in advance (the bins
+/// of multi-resolution DMD).
+pub(crate) fn project_at_most(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    truncation: Truncation,
+    what: &'static str,
+) -> Result<Option<Projection>> {
+    let svd = thin_svd(x)?;
+    let (n, m) = (x.nrows(), x.ncols());
+    let numerical = numerical_rank(&svd.s, n, m);
+    if numerical == 0 {
+        return Ok(None);
+    }
+    let truncation = match truncation {
+        Truncation::Rank(k) => Truncation::Rank(k.min(numerical)),
+        t => t,
+    };
+    let r = choose_rank(&svd.s, n, m, truncation, what)?;
+    Ok(Some(projection(y, svd, r)))
+}
+
+fn projection(y: MatRef<'_, f64>, svd: Svd, r: usize) -> Projection {
     let basis = svd.u.subcols(0, r).to_owned();
     let yvs = times_pinv_factor(y, &svd, r);
     let reduced = basis.transpose() * &yvs;
-    Ok(Projection {
+    Projection {
         basis,
         yvs,
         reduced,
         singular_values: svd.s,
-    })
+    }
 }
 
 /// `Y V_r Σ_r⁻¹` (`n x r`) for the SVD `U Σ Vᵀ` of the data matrix paired with `Y`.
@@ -266,6 +376,27 @@ impl DmdParams {
         self
     }
 
+    /// How the amplitudes are fitted.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rom_core::dmd::{Amplitudes, Dmd, DynamicModes};
+    /// // x_k = 0.9^k with a perturbed first snapshot: the optimal amplitude fits all of them.
+    /// let data = [1.1, 0.9, 0.81, 0.729, 0.6561];
+    /// let x = faer::MatRef::from_row_major_slice(&data[..4], 1, 4);
+    /// let y = faer::mat![[0.9, 0.81, 0.729, 0.6561]];
+    /// let first = Dmd::params().check()?.fit(x, y.as_ref())?;
+    /// let optimal = Dmd::params().amplitudes(Amplitudes::Optimal).check()?.fit(x, y.as_ref())?;
+    /// let misfit = |m: &rom_core::DmdModel| (&m.reconstruct(3) - x).norm_l2();
+    /// assert!(misfit(&optimal) < misfit(&first));
+    /// # Ok::<(), rom_core::Error>(())
+    /// ```
+    pub fn amplitudes(mut self, amplitudes: Amplitudes) -> Self {
+        self.amplitudes = amplitudes;
+        self
+    }
+
     /// Validates the parameters.
     ///
     /// # Errors
@@ -314,9 +445,15 @@ impl DmdModel {
         self.modes.as_ref()
     }
 
-    /// The amplitudes `b = argmin ‖Φ b − x_1‖` of the first snapshot.
+    /// The amplitudes `b` as [`Amplitudes`] chose them (by default `argmin ‖Φ b − x_1‖`).
     pub fn amplitudes(&self) -> &[c64] {
         &self.amplitudes
+    }
+
+    /// Replaces the amplitudes (same length as the eigenvalues).
+    pub(crate) fn set_amplitudes(&mut self, amplitudes: Vec<c64>) {
+        debug_assert_eq!(amplitudes.len(), self.eigenvalues.len());
+        self.amplitudes = amplitudes;
     }
 
     /// All singular values of `X` (decreasing), to choose a truncation.
@@ -439,28 +576,39 @@ pub(crate) fn evolve(
     b: &[c64],
     steps: usize,
 ) -> Mat<f64> {
-    let n = modes.nrows();
-    let mut out = Mat::<f64>::zeros(n, steps + 1);
-    let mut coef: Vec<c64> = b.to_vec();
-    for k in 0..=steps {
-        for i in 0..n {
-            let mut acc = ZERO;
-            for (j, c) in coef.iter().enumerate() {
-                acc += modes[(i, j)] * *c;
-            }
-            out[(i, k)] = acc.re;
-        }
-        for (c, l) in coef.iter_mut().zip(eigenvalues) {
-            *c *= *l;
+    let z = evolve_complex(modes, eigenvalues, b, steps);
+    Mat::from_fn(z.nrows(), z.ncols(), |i, k| z[(i, k)].re)
+}
+
+/// `Σ_i φ_i λ_i^k b_i` for `k = 0, …, steps` (`n x (steps + 1)`): `Φ` times the matrix of
+/// coefficients `λ_i^k b_i`.
+pub(crate) fn evolve_complex(
+    modes: MatRef<'_, c64>,
+    eigenvalues: &[c64],
+    b: &[c64],
+    steps: usize,
+) -> Mat<c64> {
+    let mut dynamics = Mat::<c64>::zeros(b.len(), steps + 1);
+    for (i, (&bi, &li)) in b.iter().zip(eigenvalues).enumerate() {
+        let mut c = bi;
+        for k in 0..=steps {
+            dynamics[(i, k)] = c;
+            c *= li;
         }
     }
-    out
+    modes * dynamics
 }
 
 /// What every model of the DMD family provides: eigenvalues, modes in the state space,
-/// amplitudes, and the reconstruction of the fitted trajectory. [`DmdModel`] (exact,
-/// forward–backward and total-least-squares DMD) and
-/// [`TimeDelayModel`](crate::time_delay::TimeDelayModel) (Hankel DMD, HODMD) implement it.
+/// amplitudes, the reconstruction of the fitted trajectory (a forecast past its end) and
+/// continuous-time eigenvalues. Implemented by [`DmdModel`] (exact, forward–backward and
+/// total-least-squares DMD), [`ComplexDmdModel`](crate::complex_dmd::ComplexDmdModel),
+/// [`TimeDelayModel`](crate::time_delay::TimeDelayModel) (Hankel DMD, HODMD),
+/// [`BopDmdModel`](crate::bopdmd::BopDmdModel), [`DmdcModel`](crate::dmdc::DmdcModel) (free
+/// response), [`PiDmdModel`](crate::pidmd::PiDmdModel),
+/// [`RandomizedDmdModel`](crate::rdmd::RandomizedDmdModel),
+/// [`MrDmdModel`](crate::mrdmd::MrDmdModel) and
+/// [`SparseDmdModel`](crate::spdmd::SparseDmdModel).
 ///
 /// # Example
 ///
@@ -485,9 +633,17 @@ pub trait DynamicModes {
     /// The amplitudes `b_i` of the fitted trajectory's start.
     fn amplitudes(&self) -> &[c64];
 
-    /// The reconstruction `x_k ≈ Re Σ_i φ_i λ_i^k b_i`, `k = 0, …, steps` (`n x (steps + 1)`).
+    /// The reconstruction `x_k ≈ Re Σ_i φ_i λ_i^k b_i`, `k = 0, …, steps` (`n x (steps + 1)`):
+    /// the fitted trajectory, and beyond its last snapshot the forecast.
     fn reconstruct(&self, steps: usize) -> Mat<f64> {
-        evolve(self.modes(), self.eigenvalues(), self.amplitudes(), steps)
+        let z = self.reconstruct_complex(steps);
+        Mat::from_fn(z.nrows(), z.ncols(), |i, k| z[(i, k)].re)
+    }
+
+    /// The reconstruction without taking the real part, `Σ_i φ_i λ_i^k b_i` (for complex
+    /// snapshots, [`crate::complex_dmd`]).
+    fn reconstruct_complex(&self, steps: usize) -> Mat<c64> {
+        evolve_complex(self.modes(), self.eigenvalues(), self.amplitudes(), steps)
     }
 
     /// Continuous-time eigenvalues `ω_i = ln(λ_i) / Δt` (principal logarithm).

@@ -50,8 +50,8 @@ use linalg::Truncation;
 use crate::Result;
 use crate::complex::sorted_eigen;
 use crate::dmd::{
-    DmdModel, Projection, assemble, check_pairs, check_state, check_truncation, project,
-    stack_rows, svd_with_rank, times_pinv_factor,
+    DmdModel, DynamicModes, Projection, assemble, check_pairs, check_state, check_truncation,
+    project, stack_rows, svd_with_rank, times_pinv_factor,
 };
 
 /// Parameters of DMD with control.
@@ -348,5 +348,21 @@ impl DmdcModel {
             reduced.col_mut(k + 1).copy_from(next);
         }
         Ok(basis * reduced)
+    }
+}
+
+/// The unforced dynamics: [`DynamicModes::reconstruct`] is the free response from `x_1`
+/// (inputs set to zero); [`DmdcModel::predict`] applies the inputs.
+impl DynamicModes for DmdcModel {
+    fn eigenvalues(&self) -> &[c64] {
+        self.unforced.eigenvalues()
+    }
+
+    fn modes(&self) -> MatRef<'_, c64> {
+        self.unforced.modes()
+    }
+
+    fn amplitudes(&self) -> &[c64] {
+        self.unforced.amplitudes()
     }
 }

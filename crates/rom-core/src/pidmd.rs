@@ -41,8 +41,8 @@ use rustfft::FftPlanner;
 use rustfft::num_complex::Complex64;
 
 use crate::Result;
-use crate::complex::{real_times_complex, sort_eigenpairs, sorted_eigen};
-use crate::dmd::{check_pairs, check_state, check_truncation, svd_with_rank};
+use crate::complex::{lstsq, real_times_complex, sort_eigenpairs, sorted_eigen};
+use crate::dmd::{DynamicModes, check_pairs, check_state, check_truncation, svd_with_rank};
 use crate::error::invalid;
 
 /// The structure imposed on the linear map `A`.
@@ -144,10 +144,17 @@ impl PiDmd {
             (A, values, w)
         };
         let modes = real_times_complex(basis.as_ref(), w.as_ref());
+        // Φ b = x_1 in the basis: W b = U_rᵀ x_1 (U_r orthonormal).
+        let z: Vec<c64> = (basis.transpose() * x.col(0))
+            .iter()
+            .map(|&v| c64::new(v, 0.0))
+            .collect();
+        let amplitudes = lstsq(w.as_ref(), &z, r as f64 * f64::EPSILON)?;
         Ok(PiDmdModel {
             structure: self.0.structure,
             eigenvalues,
             modes,
+            amplitudes,
             operator: Operator::Projected { basis, reduced },
         })
     }
@@ -220,10 +227,19 @@ fn fit_circulant(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> PiDmdModel {
         c64::new(angle.cos() * scale, angle.sin() * scale)
     });
     let (eigenvalues, modes) = sort_eigenpairs(&spectrum, fourier.as_ref());
+    // The Fourier modes are orthonormal: b = Φᴴ x_1.
+    let amplitudes = (0..n)
+        .map(|f| {
+            (0..n).fold(c64::new(0.0, 0.0), |acc, j| {
+                acc + modes[(j, f)].conj() * x[(j, 0)]
+            })
+        })
+        .collect();
     PiDmdModel {
         structure: Structure::Circulant,
         eigenvalues,
         modes,
+        amplitudes,
         operator: Operator::Circulant { spectrum },
     }
 }
@@ -265,6 +281,7 @@ pub struct PiDmdModel {
     structure: Structure,
     eigenvalues: Vec<c64>,
     modes: Mat<c64>,
+    amplitudes: Vec<c64>,
     operator: Operator,
 }
 
@@ -351,5 +368,21 @@ impl PiDmdModel {
                 Ok(Mat::from_fn(n, steps + 1, |i, k| cols[k][i].re / n as f64))
             }
         }
+    }
+}
+
+impl DynamicModes for PiDmdModel {
+    fn eigenvalues(&self) -> &[c64] {
+        &self.eigenvalues
+    }
+
+    fn modes(&self) -> MatRef<'_, c64> {
+        self.modes.as_ref()
+    }
+
+    /// The amplitudes of the first snapshot `x_1` (`Φ b ≈ x_1`, least squares; `Φᴴ x_1` for
+    /// the orthonormal Fourier modes of a circulant model).
+    fn amplitudes(&self) -> &[c64] {
+        &self.amplitudes
     }
 }

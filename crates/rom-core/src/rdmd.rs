@@ -41,7 +41,7 @@ use linalg::{AdjointOperator, Truncation, range_finder};
 
 use crate::Result;
 use crate::complex::real_times_complex;
-use crate::dmd::{DmdModel, exact};
+use crate::dmd::{DmdModel, DynamicModes, exact};
 use crate::error::{invalid, invalid_in};
 
 /// Parameters of randomized DMD.
@@ -181,5 +181,20 @@ impl RandomizedDmdModel {
     /// The orthonormal range basis `Q` (`n x (k + p)`).
     pub fn range_basis(&self) -> MatRef<'_, f64> {
         self.range.as_ref()
+    }
+}
+
+impl DynamicModes for RandomizedDmdModel {
+    fn eigenvalues(&self) -> &[c64] {
+        self.compressed.eigenvalues()
+    }
+
+    fn modes(&self) -> MatRef<'_, c64> {
+        self.modes.as_ref()
+    }
+
+    /// The amplitudes of the compressed first snapshot `Qᵀ x_1` (`Φ b ≈ Q Qᵀ x_1`).
+    fn amplitudes(&self) -> &[c64] {
+        self.compressed.amplitudes()
     }
 }
