@@ -87,6 +87,7 @@ use crate::error::{invalid, invalid_in};
 /// | `subset_fraction` | 0.5 | fraction `p` of the snapshots in each trial | `(0, 1]` |
 /// | `seed` | 0 | seed of the trials' subsets | any |
 /// | `project` | `true` | fit `U_rᵀ X` instead of `X` (step 1 of the module docs) | any |
+/// | `initial_exponents` | none (exact DMD's, step 4) | the starting `α` (PyDMD's `init_alpha`) | finite; length `r` |
 #[derive(Clone, Debug, PartialEq)]
 pub struct BopDmdParams {
     truncation: Truncation,
@@ -96,6 +97,7 @@ pub struct BopDmdParams {
     subset_fraction: f64,
     seed: u64,
     project: bool,
+    initial: Option<Vec<c64>>,
 }
 
 /// A checked parameter set; build it with [`BopDmd::params`].
@@ -113,6 +115,7 @@ impl BopDmd {
             subset_fraction: 0.5,
             seed: 0,
             project: true,
+            initial: None,
         }
     }
 
@@ -168,7 +171,18 @@ impl BopDmd {
         let t0 = times[0];
         let s: Vec<f64> = times.iter().map(|t| t - t0).collect();
         let dt = s[m - 1] / (m - 1) as f64;
-        let alpha0 = initial_exponents(y.as_ref(), &s, dt, r)?;
+        let alpha0 = match &p.initial {
+            Some(alpha) if alpha.len() != r => {
+                return Err(invalid_in(
+                    "initial exponents",
+                    alpha.len(),
+                    format!("rank {r}"),
+                    "one initial exponent per fitted exponential is needed",
+                ));
+            }
+            Some(alpha) => alpha.clone(),
+            None => initial_exponents(y.as_ref(), &s, dt, r)?,
+        };
         let full = varpro(y.as_ref(), &s, &alpha0, p.max_iterations, p.tolerance)?;
         let order = exponent_order(&full.alpha);
         let alpha: Vec<c64> = order.iter().map(|&i| full.alpha[i]).collect();
@@ -609,12 +623,37 @@ impl BopDmdParams {
         self
     }
 
+    /// Start Levenberg–Marquardt from these continuous-time exponents instead of exact DMD's
+    /// (for example a previous fit's, to follow a slowly changing signal); one per fitted
+    /// exponential.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use faer::c64;
+    /// use linalg::Truncation;
+    /// use rom_core::bopdmd::BopDmd;
+    /// let times: Vec<f64> = (0..30).map(|j| 0.1 * j as f64).collect();
+    /// let x = faer::Mat::from_fn(2, 30, |i, j| (i as f64 + 1.0) * (-0.7 * times[j]).exp());
+    /// let model = BopDmd::params()
+    ///     .truncation(Truncation::Rank(1))
+    ///     .initial_exponents(vec![c64::new(-0.2, 0.0)])
+    ///     .check()?
+    ///     .fit(x.as_ref(), &times)?;
+    /// assert!((model.exponents()[0].re + 0.7).abs() < 1e-10);
+    /// # Ok::<(), rom_core::Error>(())
+    /// ```
+    pub fn initial_exponents(mut self, alpha: Vec<c64>) -> Self {
+        self.initial = Some(alpha);
+        self
+    }
+
     /// Validates the parameters.
     ///
     /// # Errors
     /// [`linalg::Error::InvalidParameter`] for a bad truncation (as
     /// [`crate::dmd::DmdParams::check`]), `max_iterations = 0`, a negative or non-finite
-    /// tolerance, or a subset fraction outside `(0, 1]`.
+    /// tolerance, a subset fraction outside `(0, 1]`, or empty or non-finite initial exponents.
     ///
     /// # Example
     ///
@@ -642,6 +681,21 @@ impl BopDmdParams {
                 self.subset_fraction,
                 "must lie in (0, 1]",
             ));
+        }
+        if let Some(alpha) = &self.initial {
+            if let Some(a) = alpha
+                .iter()
+                .find(|a| !(a.re.is_finite() && a.im.is_finite()))
+            {
+                return Err(invalid(
+                    "initial exponents",
+                    format!("{a}"),
+                    "must be finite",
+                ));
+            }
+            if alpha.is_empty() {
+                return Err(invalid("initial exponents", 0, "must not be empty"));
+            }
         }
         Ok(BopDmd(self))
     }

@@ -254,6 +254,22 @@ fn bad_inputs_are_errors() {
         assert_eq!(err.invalid_parameter_name(), Some("times"), "{err}");
         println!("{err}");
     }
+    // Initial exponents: one per exponential, finite.
+    let three = BopDmd::params()
+        .truncation(Truncation::Rank(4))
+        .initial_exponents(vec![c64::new(0.0, 1.0); 3])
+        .check()
+        .unwrap();
+    let err = three.fit(data.as_ref(), &times).unwrap_err();
+    assert_eq!(
+        err.invalid_parameter_name(),
+        Some("initial exponents"),
+        "{err}"
+    );
+    let nan = BopDmd::params()
+        .initial_exponents(vec![c64::new(f64::NAN, 0.0)])
+        .check();
+    assert!(nan.is_err());
     // Times of the wrong length.
     assert!(matches!(
         opt.fit(data.as_ref(), &times[..29]),
