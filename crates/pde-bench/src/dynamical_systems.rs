@@ -562,3 +562,69 @@ impl DampedRotations {
         &traj + noise * faer::Scale(level * rms)
     }
 }
+
+/// A signal with three time scales for multi-resolution DMD, on `x ∈ [−1, 1]` (64 points) and
+/// `m` uniform times `t_k = k / m` in `[0, 1)`:
+///
+/// `u(x, t) = ½ + cos(θ_s t) cos(πx) + sin(θ_s t) sin(πx)
+///           + 𝟙[t ≥ ½] (cos(θ_f t) cos(3πx) + sin(θ_f t) sin(3πx))`,
+///
+/// a constant, a slow rotation (`θ_s = π/2`: a quarter turn over the window) and a fast one
+/// (`θ_f = 2π · cycles`) switched on half-way. A single DMD cannot represent the switch; mrDMD
+/// finds the constant and the slow pair on the whole window and the fast pair on short windows
+/// of the second half.
+///
+/// # Example
+///
+/// ```
+/// use pde_bench::dynamical_systems::MultiscaleSignal;
+/// let data = MultiscaleSignal::new(256, 16.0).snapshots();
+/// assert_eq!((data.nrows(), data.ncols()), (64, 256));
+/// // At x = −1 in the first half: ½ + cos(θ_s t) cos(−π) = ½ − cos(θ_s t).
+/// let t = 10.0 / 256.0;
+/// assert!((data[(0, 10)] - (0.5 - (MultiscaleSignal::SLOW * t).cos())).abs() < 1e-14);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MultiscaleSignal {
+    /// Number of snapshots `m`.
+    pub snapshots: usize,
+    /// Turns of the fast rotation over the whole window.
+    pub cycles: f64,
+}
+
+impl MultiscaleSignal {
+    /// The spatial grid size.
+    pub const N: usize = 64;
+    /// The slow angular frequency `θ_s` (per unit time; the window has length 1).
+    pub const SLOW: f64 = std::f64::consts::FRAC_PI_2;
+
+    /// `m` snapshots with a fast rotation of `cycles` turns over the window.
+    pub fn new(snapshots: usize, cycles: f64) -> Self {
+        Self { snapshots, cycles }
+    }
+
+    /// The fast angular frequency `θ_f = 2π · cycles`.
+    pub fn fast(&self) -> f64 {
+        2.0 * std::f64::consts::PI * self.cycles
+    }
+
+    /// The time step `1 / m`.
+    pub fn dt(&self) -> f64 {
+        1.0 / self.snapshots as f64
+    }
+
+    /// The snapshot matrix, `64 x m`.
+    pub fn snapshots(&self) -> Mat<f64> {
+        let m = self.snapshots;
+        let pi = std::f64::consts::PI;
+        Mat::from_fn(Self::N, m, |i, k| {
+            let x = -1.0 + 2.0 * i as f64 / (Self::N - 1) as f64;
+            let t = k as f64 / m as f64;
+            let (s, f) = (Self::SLOW * t, self.fast() * t);
+            let on = if 2 * k >= m { 1.0 } else { 0.0 };
+            0.5 + s.cos() * (pi * x).cos()
+                + s.sin() * (pi * x).sin()
+                + on * (f.cos() * (3.0 * pi * x).cos() + f.sin() * (3.0 * pi * x).sin())
+        })
+    }
+}

@@ -8,6 +8,7 @@ use faer::prelude::SolveLstsq;
 use faer::{Mat, MatRef, c64};
 use linalg::Truncation;
 use linalg::rng::{gaussian_mat, seeded};
+use pde_bench::dynamical_systems::{DampedRotations, MultiscaleSignal};
 use rom_core::Error;
 use rom_core::dmd::{Amplitudes, Dmd, DmdModel, DynamicModes};
 use rom_core::dmdc::Dmdc;
@@ -57,7 +58,7 @@ fn complex_dmd_recovers_eigenvalues_that_are_not_conjugate_pairs() {
 
 #[test]
 fn complex_dmd_of_real_data_matches_real_dmd() {
-    let data = pde_bench::dynamical_systems::DampedRotations::trajectory(80);
+    let data = DampedRotations::trajectory(80);
     let m = data.ncols();
     let (x, y) = (data.subcols(0, m - 1), data.subcols(1, m - 1));
     let cx = Mat::from_fn(x.nrows(), x.ncols(), |i, j| c64::new(x[(i, j)], 0.0));
@@ -102,7 +103,7 @@ fn misfit(model: &impl DynamicModes, x: MatRef<'_, f64>) -> f64 {
 
 #[test]
 fn optimal_amplitudes_minimise_the_trajectory_misfit() {
-    let data = pde_bench::dynamical_systems::DampedRotations::noisy(100, 0.05, 3);
+    let data = DampedRotations::noisy(100, 0.05, 3);
     let m = data.ncols();
     let (x, y) = (data.subcols(0, m - 1), data.subcols(1, m - 1));
     let fit = |a| {
@@ -292,27 +293,10 @@ fn sparsity_promoting_dmd_keeps_its_last_iterate_at_the_cap() {
     assert!(model.relative_residual().is_finite());
 }
 
-/// A slow rotation (a quarter turn over the window) in two coordinates, a fast one (`cycles`
-/// turns over the window) switched on only in the second half, and a constant.
-fn multiscale(m: usize, cycles: f64) -> Mat<f64> {
-    Mat::from_fn(5, m, |i, k| {
-        let t = k as f64 / m as f64;
-        let (slow, fast) = (0.5 * PI * t, 2.0 * PI * cycles * t);
-        let on = if k >= m / 2 { 1.0 } else { 0.0 };
-        [
-            slow.cos(),
-            slow.sin(),
-            on * fast.cos(),
-            on * fast.sin(),
-            1.0,
-        ][i]
-    })
-}
-
 #[test]
 fn multiresolution_dmd_separates_time_scales() {
     let m = 512;
-    let data = multiscale(m, 32.0);
+    let data = MultiscaleSignal::new(m, 24.0).snapshots();
     let model = MrDmd::params()
         .max_level(6)
         .check()
@@ -327,13 +311,14 @@ fn multiresolution_dmd_separates_time_scales() {
     ];
     let level0 = &model.level(0)[0];
     let err0 = max_eigenvalue_error(&slow, level0.eigenvalues());
-    // The fast rotation, 2π·32/512 per step, appears in the second half only, at the level
-    // where a bin holds at most one of its cycles (16 samples: level 5).
-    let fast = 2.0 * PI * 32.0 / m as f64;
+    // The fast rotation, 2π·24/512 per step, appears in the second half only, from the level
+    // where a bin holds less than one of its cycles (16 samples: level 5). What the window
+    // switch leaves in the residual of the coarser levels perturbs it at the 1e-4 level.
+    let fast = 2.0 * PI * 24.0 / m as f64;
     let mut found = Vec::new();
     for bin in model.bins() {
         for l in bin.eigenvalues() {
-            if (l.arg().abs() - fast).abs() < 1e-6 {
+            if (l.arg().abs() - fast).abs() < 1e-3 && (l.norm() - 1.0).abs() < 1e-3 {
                 found.push((bin.level(), bin.start()));
             }
         }
@@ -341,7 +326,7 @@ fn multiresolution_dmd_separates_time_scales() {
     let recon = model.reconstruct(m - 1);
     let rel = (&recon - &data).norm_l2() / data.norm_l2();
     println!(
-        "mrDMD 5 x {m}, 7 levels: level-0 eigenvalue error {err0:.2e}, fast pair found in {} bins (levels {:?}), reconstruction {rel:.2e}",
+        "mrDMD 64 x {m}, 7 levels: level-0 eigenvalue error {err0:.2e}, fast pair found in {} bins (levels {:?}), reconstruction {rel:.2e}",
         found.len(),
         found
             .iter()
@@ -355,7 +340,7 @@ fn multiresolution_dmd_separates_time_scales() {
             .iter()
             .all(|&(level, start)| level >= 5 && start >= m / 2)
     );
-    assert!(rel < 1e-3, "{rel:.3e}");
+    assert!(rel < 2e-2, "{rel:.3e}");
     // Levels are 2^ℓ bins covering the window in order.
     for level in 0..=6 {
         let bins = model.level(level);
@@ -373,7 +358,7 @@ fn multiresolution_dmd_separates_time_scales() {
 
 #[test]
 fn multiresolution_dmd_rejects_bad_inputs() {
-    let data = multiscale(64, 4.0);
+    let data = MultiscaleSignal::new(64, 4.0).snapshots();
     let bad_level = MrDmd::params()
         .max_level(6)
         .check()
