@@ -40,6 +40,10 @@ pub struct Sampling;
 #[doc = include_str!("../../docs/nonlinear-rom.md")]
 pub struct NonlinearRom;
 
+/// `docs/dmd.md`.
+#[doc = include_str!("../../docs/dmd.md")]
+pub struct DynamicModeDecomposition;
+
 /// `docs/reliability.md`.
 #[doc = include_str!("../../docs/reliability.md")]
 pub struct Reliability;

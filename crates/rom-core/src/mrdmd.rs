@@ -275,6 +275,22 @@ impl MrDmdBin {
     }
 }
 
+/// One bin as a model of its own window: `reconstruct(k)` evolves its slow modes from the
+/// bin's first snapshot.
+impl DynamicModes for MrDmdBin {
+    fn eigenvalues(&self) -> &[c64] {
+        &self.eigenvalues
+    }
+
+    fn modes(&self) -> MatRef<'_, c64> {
+        self.modes.as_ref()
+    }
+
+    fn amplitudes(&self) -> &[c64] {
+        &self.amplitudes
+    }
+}
+
 /// The result of [`MrDmd::fit`]: the bins of all levels, level by level (`2^ℓ` bins at level
 /// `ℓ`, in time order).
 #[derive(Clone, Debug)]
