@@ -269,18 +269,21 @@ pub(crate) fn project(
     Ok(projection(y, svd, r))
 }
 
-/// As [`project`], but an explicit rank above the numerical rank of `X` is lowered to it, and
-/// `X` of numerical rank 0 gives `None`: for data whose rank is not known in advance (the bins
-/// of multi-resolution DMD).
+/// As [`project`], but singular values at or below `floor` are dropped too, an explicit rank
+/// above the rank left is lowered to it, and nothing left gives `None`: for data whose rank is
+/// not known in advance (the bins of multi-resolution DMD, whose residuals are measured against
+/// the scale of the whole data set).
 pub(crate) fn project_at_most(
     x: MatRef<'_, f64>,
     y: MatRef<'_, f64>,
     truncation: Truncation,
     what: &'static str,
+    floor: f64,
 ) -> Result<Option<Projection>> {
     let svd = thin_svd(x)?;
     let (n, m) = (x.nrows(), x.ncols());
-    let numerical = numerical_rank(&svd.s, n, m);
+    let numerical =
+        numerical_rank(&svd.s, n, m).min(svd.s.iter().take_while(|&&v| v > floor).count());
     if numerical == 0 {
         return Ok(None);
     }
@@ -288,7 +291,7 @@ pub(crate) fn project_at_most(
         Truncation::Rank(k) => Truncation::Rank(k.min(numerical)),
         t => t,
     };
-    let r = choose_rank(&svd.s, n, m, truncation, what)?;
+    let r = choose_rank(&svd.s, n, m, truncation, what)?.min(numerical);
     Ok(Some(projection(y, svd, r)))
 }
 

@@ -6,14 +6,20 @@
 //!
 //! 1. fits exact DMD ([`crate::dmd`]) to the bin's pairs of the current residual data;
 //! 2. keeps the **slow** modes, `|ln λ_i| < 2π c / s` for `c = max_cycles`: modes that complete
-//!    fewer than `c` cycles (or e-folds) over the bin, with their amplitudes of the bin's first
-//!    snapshot;
+//!    fewer than `c` cycles (or e-folds) over the bin, with amplitudes fitted by the slow modes
+//!    alone to all of the bin's snapshots (the optimal amplitudes, [`Amplitudes::Optimal`]), or
+//!    as in Kutz et al. and PyDMD, the slow modes' share of the least-squares fit of all modes
+//!    to the bin's first snapshot ([`Amplitudes::FirstSnapshot`]);
 //! 3. subtracts their reconstruction over the bin from the residual, which passes to the two
 //!    halves of the bin at level `ℓ + 1`.
 //!
 //! The reconstruction is the sum over levels of each bin's slow modes evolved over its bin; the
 //! model is a tree of local DMDs, each valid on its window. This is the algorithm of Kutz, Fu &
-//! Brunton (2016) as PyDMD's `MrDMD` runs it (no subsampling inside the bins).
+//! Brunton (2016) as PyDMD's `MrDMD` runs it (no subsampling inside the bins). The default
+//! optimal amplitudes matter: the first-snapshot fit shares `x_0` between slow and fast modes,
+//! and what the slow modes take of the fast dynamics is left, slowly varying, in the residual
+//! that the finer levels must explain. Singular values of a bin's residual below rounding of
+//! the whole data (`max(n, m) · ε · ‖X‖_F`) are dropped.
 //!
 //! # Example
 //!
@@ -44,8 +50,11 @@ use faer::{Mat, MatRef, c64};
 use linalg::Truncation;
 
 use crate::Result;
-use crate::complex::sorted_eigen;
-use crate::dmd::{DynamicModes, assemble, check_truncation, evolve_complex, project_at_most};
+use crate::complex::{real_times_complex, sorted_eigen};
+use crate::dmd::{
+    Amplitudes, DynamicModes, assemble, check_truncation, evolve_complex, optimal_amplitudes,
+    project_at_most,
+};
 use crate::error::{invalid, invalid_in};
 
 /// Parameters of mrDMD.
@@ -55,9 +64,11 @@ use crate::error::{invalid, invalid_in};
 /// | `truncation` | `Truncation::Full` | rank of the DMD in every bin (an explicit rank is lowered to a bin's numerical rank) | as [`crate::dmd::DmdParams::truncation`] |
 /// | `max_level` | 2 | deepest level `L` (`2^L` bins) | every bin keeps `≥ 2` snapshots: `L ≤ ⌊log₂(m / 2)⌋` |
 /// | `max_cycles` | 1 | cycles `c` a mode may complete in its bin to count as slow | finite, `> 0` |
+/// | `amplitudes` | `Amplitudes::Optimal` | how the slow modes' amplitudes are fitted in a bin | any [`Amplitudes`] |
 #[derive(Clone, Debug, PartialEq)]
 pub struct MrDmdParams {
     truncation: Truncation,
+    amplitudes: Amplitudes,
     max_level: usize,
     max_cycles: f64,
 }
@@ -67,11 +78,12 @@ pub struct MrDmdParams {
 pub struct MrDmd(MrDmdParams);
 
 impl MrDmd {
-    /// The default parameters (as PyDMD's `MrDMD`), to adjust and
+    /// The default parameters (as PyDMD's `MrDMD`, but optimal amplitudes), to adjust and
     /// [`check`](MrDmdParams::check).
     pub fn params() -> MrDmdParams {
         MrDmdParams {
             truncation: Truncation::Full,
+            amplitudes: Amplitudes::Optimal,
             max_level: 2,
             max_cycles: 1.0,
         }
@@ -100,6 +112,8 @@ impl MrDmd {
                 "every bin of the deepest level needs at least 2 snapshots (max_level <= log2(m / 2))",
             ));
         }
+        // Singular values of a bin's residual below rounding of the whole data are noise.
+        let floor = n.max(m) as f64 * f64::EPSILON * data.norm_l2();
         let mut residual = data.to_owned();
         let mut bins = Vec::new();
         for level in 0..=p.max_level {
@@ -109,7 +123,7 @@ impl MrDmd {
             let mut level_bins = Vec::with_capacity(count);
             for leaf in 0..count {
                 let len = base + usize::from(leaf < extra);
-                let bin = self.fit_bin(residual.subcols(start, len), level, start)?;
+                let bin = self.fit_bin(residual.subcols(start, len), level, start, floor)?;
                 level_bins.push(bin);
                 start += len;
             }
@@ -147,7 +161,13 @@ impl MrDmd {
     }
 
     /// Exact DMD of one bin of the residual and its slow modes.
-    fn fit_bin(&self, x: MatRef<'_, f64>, level: usize, start: usize) -> Result<MrDmdBin> {
+    fn fit_bin(
+        &self,
+        x: MatRef<'_, f64>,
+        level: usize,
+        start: usize,
+        floor: f64,
+    ) -> Result<MrDmdBin> {
         let (n, len) = (x.nrows(), x.ncols());
         let empty = MrDmdBin {
             level,
@@ -162,7 +182,7 @@ impl MrDmd {
             Truncation::Rank(k) => Truncation::Rank(k.min(n).min(len - 1)),
             t => t,
         };
-        let Some(p) = project_at_most(xs, ys, truncation, "snapshot bin")? else {
+        let Some(p) = project_at_most(xs, ys, truncation, "snapshot bin", floor)? else {
             return Ok(empty);
         };
         let (eigenvalues, w) = sorted_eigen(p.reduced.as_ref())?;
@@ -172,9 +192,18 @@ impl MrDmd {
             .filter(|&j| model.eigenvalues()[j].ln().norm() < limit)
             .collect();
         let modes = Mat::from_fn(n, slow.len(), |i, j| model.modes()[(i, slow[j])]);
+        let eigenvalues: Vec<c64> = slow.iter().map(|&j| model.eigenvalues()[j]).collect();
+        let amplitudes = match self.0.amplitudes {
+            Amplitudes::FirstSnapshot => slow.iter().map(|&j| model.amplitudes()[j]).collect(),
+            Amplitudes::Optimal if slow.is_empty() => Vec::new(),
+            Amplitudes::Optimal => {
+                let x_adj_modes = real_times_complex(x.transpose(), modes.as_ref());
+                optimal_amplitudes(modes.as_ref(), &eigenvalues, x_adj_modes.as_ref())?
+            }
+        };
         Ok(MrDmdBin {
-            eigenvalues: slow.iter().map(|&j| model.eigenvalues()[j]).collect(),
-            amplitudes: slow.iter().map(|&j| model.amplitudes()[j]).collect(),
+            eigenvalues,
+            amplitudes,
             modes,
             ..empty
         })
@@ -185,6 +214,15 @@ impl MrDmdParams {
     /// How the SVD in each bin is truncated.
     pub fn truncation(mut self, truncation: Truncation) -> Self {
         self.truncation = truncation;
+        self
+    }
+
+    /// How the slow modes' amplitudes are fitted in each bin: by least squares on the bin's
+    /// first snapshot with all of the bin's modes, keeping the slow modes' share
+    /// ([`Amplitudes::FirstSnapshot`], Kutz et al. and PyDMD), or by the slow modes alone over
+    /// all of the bin's snapshots ([`Amplitudes::Optimal`], the default).
+    pub fn amplitudes(mut self, amplitudes: Amplitudes) -> Self {
+        self.amplitudes = amplitudes;
         self
     }
 

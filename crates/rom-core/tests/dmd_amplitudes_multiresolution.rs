@@ -2,8 +2,6 @@
 //! Complex snapshots, optimal and sparsity-promoting amplitudes, multi-resolution DMD, and the
 //! one trait on every DMD model.
 
-use std::f64::consts::PI;
-
 use faer::prelude::SolveLstsq;
 use faer::{Mat, MatRef, c64};
 use linalg::Truncation;
@@ -12,7 +10,7 @@ use pde_bench::dynamical_systems::{DampedRotations, MultiscaleSignal};
 use rom_core::Error;
 use rom_core::dmd::{Amplitudes, Dmd, DmdModel, DynamicModes};
 use rom_core::dmdc::Dmdc;
-use rom_core::mrdmd::MrDmd;
+use rom_core::mrdmd::{MrDmd, MrDmdModel};
 use rom_core::pidmd::{PiDmd, Structure};
 use rom_core::spdmd::SparseDmd;
 
@@ -296,51 +294,62 @@ fn sparsity_promoting_dmd_keeps_its_last_iterate_at_the_cap() {
 #[test]
 fn multiresolution_dmd_separates_time_scales() {
     let m = 512;
-    let data = MultiscaleSignal::new(m, 24.0).snapshots();
-    let model = MrDmd::params()
-        .max_level(6)
-        .check()
-        .unwrap()
-        .fit(data.as_ref())
-        .unwrap();
+    let signal = MultiscaleSignal::new(m, 24.0);
+    let data = signal.snapshots();
+    let fit = |amplitudes| {
+        MrDmd::params()
+            .max_level(6)
+            .amplitudes(amplitudes)
+            .check()
+            .unwrap()
+            .fit(data.as_ref())
+            .unwrap()
+    };
+    let rel = |model: &MrDmdModel| (&model.reconstruct(m - 1) - &data).norm_l2() / data.norm_l2();
+    let (model, first) = (fit(Amplitudes::Optimal), fit(Amplitudes::FirstSnapshot));
     // Level 0 (the whole window) holds the constant and the slow pair, exactly.
+    let dt = signal.dt();
     let slow = [
         c64::new(1.0, 0.0),
-        c64::cis(0.5 * PI / m as f64),
-        c64::cis(-0.5 * PI / m as f64),
+        c64::cis(MultiscaleSignal::SLOW * dt),
+        c64::cis(-MultiscaleSignal::SLOW * dt),
     ];
-    let level0 = &model.level(0)[0];
-    let err0 = max_eigenvalue_error(&slow, level0.eigenvalues());
+    let err0 = max_eigenvalue_error(&slow, model.level(0)[0].eigenvalues());
     // The fast rotation, 2π·24/512 per step, appears in the second half only, from the level
-    // where a bin holds less than one of its cycles (16 samples: level 5). What the window
-    // switch leaves in the residual of the coarser levels perturbs it at the 1e-4 level.
-    let fast = 2.0 * PI * 24.0 / m as f64;
+    // where a bin holds less than one of its cycles (16 samples: level 5).
+    let fast = signal.fast() * dt;
     let mut found = Vec::new();
     for bin in model.bins() {
         for l in bin.eigenvalues() {
-            if (l.arg().abs() - fast).abs() < 1e-3 && (l.norm() - 1.0).abs() < 1e-3 {
+            if (l.arg().abs() - fast).abs() < 1e-9 && (l.norm() - 1.0).abs() < 1e-9 {
                 found.push((bin.level(), bin.start()));
             }
         }
     }
-    let recon = model.reconstruct(m - 1);
-    let rel = (&recon - &data).norm_l2() / data.norm_l2();
     println!(
-        "mrDMD 64 x {m}, 7 levels: level-0 eigenvalue error {err0:.2e}, fast pair found in {} bins (levels {:?}), reconstruction {rel:.2e}",
-        found.len(),
+        "mrDMD 64 x {m}, 7 levels: level-0 eigenvalue error {err0:.2e}, fast pair in {} bins (levels {:?}), reconstruction {:.2e} (first-snapshot amplitudes {:.2e})",
+        found.len() / 2,
         found
             .iter()
             .map(|f| f.0)
-            .collect::<std::collections::BTreeSet<_>>()
+            .collect::<std::collections::BTreeSet<_>>(),
+        rel(&model),
+        rel(&first)
     );
     assert!(err0 < 1e-12, "{err0:.3e}");
-    assert!(!found.is_empty());
+    assert_eq!(
+        found.len(),
+        2 * 16,
+        "one pair in each of the 16 second-half bins of level 5"
+    );
     assert!(
         found
             .iter()
-            .all(|&(level, start)| level >= 5 && start >= m / 2)
+            .all(|&(level, start)| level == 5 && start >= m / 2)
     );
-    assert!(rel < 2e-2, "{rel:.3e}");
+    assert!(rel(&model) < 1e-10, "{:.3e}", rel(&model));
+    // Kutz et al.'s first-snapshot amplitudes leave part of the fast dynamics to finer levels.
+    assert!(rel(&first) < 2e-2 && rel(&first) > 1e3 * rel(&model));
     // Levels are 2^ℓ bins covering the window in order.
     for level in 0..=6 {
         let bins = model.level(level);
@@ -352,8 +361,12 @@ fn multiresolution_dmd_separates_time_scales() {
         );
     }
     // Continuous-time eigenvalues through the trait.
-    let omega = model.continuous_eigenvalues(1.0 / m as f64).unwrap();
-    assert!(omega.iter().any(|w| (w.im.abs() - 0.5 * PI).abs() < 1e-8));
+    let omega = model.continuous_eigenvalues(dt).unwrap();
+    assert!(
+        omega
+            .iter()
+            .any(|w| (w.im.abs() - MultiscaleSignal::SLOW).abs() < 1e-8)
+    );
 }
 
 #[test]
