@@ -1,15 +1,18 @@
 //! Benchmark cases of `rom-core`: the thermal-block reduced basis (accuracy, effectivity, online
 //! against full-order solve time), local bases by clustering on a moving feature, and
-//! EDMD/ResDMD on the Duffing oscillator, the DMD family against PyDMD ([`dmd_family`]), and
+//! EDMD/ResDMD on the Duffing oscillator, the DMD family against PyDMD ([`dmd_family`], with
+//! its noise study, and [`dmd_variants`]: DMDc, piDMD, randomized DMD), and
 //! hyper-reduced nonlinear models of an
 //! elastoviscoplastic specimen ([`nonlinear`]: empirical cubature, Q-DEIM, the error indicator
 //! and the adaptive model, DEIM against pyMOR's).
 //!
 //! Figures: the greedy's error decay (`rom_greedy_decay`), the singular values of the
-//! moving-feature snapshots (`rom_singular_values`), and those of [`nonlinear`]
+//! moving-feature snapshots (`rom_singular_values`), the DMD variants' eigenvalue error against
+//! the noise level (`rom_dmd_noise`, [`dmd_family`]), and those of [`nonlinear`]
 //! (`rom_nonlinear_indicator`, `rom_nonlinear_speedup`).
 
 pub mod dmd_family;
+pub mod dmd_variants;
 pub mod nonlinear;
 
 use std::time::Instant;
