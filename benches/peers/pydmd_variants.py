@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer benchmark: PyDMD's DMDc, PiDMD and RDMD on the data the rom-core DMD cases wrote.
+"""Peer benchmark: PyDMD's DMD variants on the data the rom-core DMD cases wrote.
 
 An optional peer that `cargo xtask bench --peers` runs when PyDMD is installed
 (`pip install pydmd`); it is never needed by the build or the tests.  Every fit
@@ -27,6 +27,19 @@ Studies (`--study`):
   true eigenvalues.  Fits `DMD(svd_rank=RANK)` and `RDMD(svd_rank=RANK,
   oversampling=OVERSAMPLING, power_iters=POWER_ITERS, seed=1)`; reports
   `fit_time` and `max_eigenvalue_error`.
+- `complex:RANK`: the .npz holds `data_re`, `data_im` (n x m, complex data) and
+  the true discrete-time eigenvalues.  Fits `DMD(svd_rank=RANK)`; reports
+  `fit_time`, `max_eigenvalue_error` and `reconstruction_error` (relative
+  Frobenius error of `reconstructed_data`).
+- `opt:RANK`: the .npz holds `data` (n x m) and the true eigenvalues.  Fits
+  `DMD(svd_rank=RANK)` and `DMD(svd_rank=RANK, opt=True)`; the same metrics.
+- `spdmd:RANK:GAMMA`: as `opt`; fits `SpDMD(svd_rank=RANK, gamma=GAMMA, rho=1)`;
+  the same metrics and `modes_kept` (nonzero amplitudes) and
+  `kept_eigenvalue_error` (the eigenvalue error of the kept modes).
+- `mrdmd:RANK:LEVEL`: the .npz holds `data` and the true eigenvalues of the
+  coarsest level.  Fits `MrDMD(DMD(svd_rank=RANK), max_level=LEVEL,
+  max_cycles=1)`; reports `fit_time`, `level0_eigenvalue_error` and
+  `reconstruction_error`.
 """
 import argparse
 import json
@@ -129,11 +142,73 @@ def rdmd(npz, truth, rec, repeats, rank, oversampling, power_iters):
     rec(method, "max_eigenvalue_error", max_eig_error(model.eigs, truth), "1")
 
 
+def reconstruction_error(model, data):
+    """Relative Frobenius error of the model's reconstruction of `data`."""
+    recon = np.asarray(model.reconstructed_data)
+    if not np.iscomplexobj(data):
+        recon = recon.real
+    return rel_error(recon, data)
+
+
+def fit_and_record(rec, method, repeats, make, data, truth):
+    t, model = timed(repeats, lambda: make().fit(data))
+    rec(method, "fit_time", t, "s")
+    rec(method, "max_eigenvalue_error", max_eig_error(model.eigs, truth), "1")
+    rec(method, "reconstruction_error", reconstruction_error(model, data), "1")
+    return model
+
+
+def complex_data(npz, truth, rec, repeats, rank):
+    from pydmd import DMD
+
+    data = npz["data_re"] + 1j * npz["data_im"]
+    fit_and_record(rec, f"pydmd DMD(svd_rank={rank}) complex data", repeats,
+                   lambda: DMD(svd_rank=rank), data, truth)
+
+
+def optimal(npz, truth, rec, repeats, rank):
+    from pydmd import DMD
+
+    data = npz["data"]
+    fit_and_record(rec, f"pydmd DMD(svd_rank={rank})", repeats,
+                   lambda: DMD(svd_rank=rank), data, truth)
+    fit_and_record(rec, f"pydmd DMD(svd_rank={rank}, opt=True)", repeats,
+                   lambda: DMD(svd_rank=rank, opt=True), data, truth)
+
+
+def spdmd(npz, truth, rec, repeats, rank, gamma):
+    from pydmd import SpDMD
+
+    data = npz["data"]
+    method = f"pydmd SpDMD(svd_rank={rank}, gamma={gamma:g}, rho=1)"
+    model = fit_and_record(rec, method, repeats,
+                           lambda: SpDMD(svd_rank=rank, gamma=gamma, rho=1, verbose=False),
+                           data, truth)
+    kept = np.abs(np.asarray(model.amplitudes)) > 0
+    rec(method, "modes_kept", int(kept.sum()), "1")
+    eigs = np.asarray(model.eigs)[kept]
+    rec(method, "kept_eigenvalue_error",
+        max_eig_error(eigs, truth) if kept.any() else float("inf"), "1")
+
+
+def mrdmd(npz, truth, rec, repeats, rank, level):
+    from pydmd import DMD, MrDMD
+
+    data = npz["data"]
+    method = f"pydmd MrDMD(DMD(svd_rank={rank}), max_level={level}, max_cycles=1)"
+    t, model = timed(repeats, lambda: MrDMD(DMD(svd_rank=rank), max_level=level,
+                                            max_cycles=1).fit(data))
+    rec(method, "fit_time", t, "s")
+    rec(method, "level0_eigenvalue_error", max_eig_error(model.partial_eigs(0), truth), "1")
+    rec(method, "reconstruction_error", reconstruction_error(model, data), "1")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--input", required=True, help=".npz written by the rom-core DMD cases")
     p.add_argument("--study", required=True,
-                   help="dmdc, pidmd:MANIFOLD:HORIZON or rdmd:RANK:OVERSAMPLING:POWER_ITERS")
+                   help="dmdc, pidmd:MANIFOLD:HORIZON, rdmd:RANK:OVERSAMPLING:POWER_ITERS, "
+                   "complex:RANK, opt:RANK, spdmd:RANK:GAMMA or mrdmd:RANK:LEVEL")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--case", required=True)
@@ -165,6 +240,14 @@ def main():
                 pidmd(npz, truth, rec, args.repeats, parts[1], int(parts[2]))
             elif parts[0] == "rdmd" and len(parts) == 4:
                 rdmd(npz, truth, rec, args.repeats, *map(int, parts[1:]))
+            elif parts[0] == "complex" and len(parts) == 2:
+                complex_data(npz, truth, rec, args.repeats, int(parts[1]))
+            elif parts[0] == "opt" and len(parts) == 2:
+                optimal(npz, truth, rec, args.repeats, int(parts[1]))
+            elif parts[0] == "spdmd" and len(parts) == 3:
+                spdmd(npz, truth, rec, args.repeats, int(parts[1]), float(parts[2]))
+            elif parts[0] == "mrdmd" and len(parts) == 3:
+                mrdmd(npz, truth, rec, args.repeats, int(parts[1]), int(parts[2]))
             else:
                 fail(f"unknown study `{args.study}`")
     except KeyError as e:

@@ -14,17 +14,32 @@
 //!   linear map embedded by a random orthonormal basis), rank 20, oversampling 10, two power
 //!   iterations, beside exact DMD at rank 20: fit time and eigenvalue error against the map's
 //!   eigenvalues (which exact DMD recovers to rounding).
+//! - **complex snapshots**: PyDMD's first tutorial signal in its complex form (65 × 129, rank
+//!   2, eigenvalues `e^{2.3iΔt}`, `e^{2.8iΔt}`), exact DMD at rank 2: fit time, eigenvalue error,
+//!   reconstruction error.
+//! - **optimal amplitudes**: the damped rotations with 5% noise (50 × 201, seed 5), exact DMD at
+//!   rank 4 with the optimal-amplitude formula (PyDMD `opt=True`): fit time and reconstruction
+//!   error. PyDMD fits the amplitudes to all 201 snapshots, we to the 200 columns of `X`.
+//! - **sparsity-promoting DMD**: the same data at rank 10 (4 true modes, 6 fitted to noise),
+//!   `γ = 10`, `ρ = 1`: fit time, modes kept, reconstruction error, eigenvalue error of the kept
+//!   modes against the true ones.
+//! - **multi-resolution DMD**: `MultiscaleSignal` (64 × 512, a fast rotation of 24 turns that
+//!   switches on half-way), rank 5 per bin, 7 levels, `max_cycles = 1`: fit time and
+//!   reconstruction error, with our default optimal amplitudes and with the first-snapshot
+//!   amplitudes that PyDMD's `MrDMD` uses.
 
 use faer::{Mat, MatRef, c64};
 use linalg::Truncation;
 use linalg::rng::{gaussian_mat, seeded};
 use linalg::testing::random_orthonormal;
-use pde_bench::dynamical_systems::LinearMap;
+use pde_bench::dynamical_systems::{DampedRotations, LinearMap, MultiscaleSignal, TravellingModes};
 use rand::Rng as _;
-use rom_core::dmd::Dmd;
+use rom_core::dmd::{Amplitudes, Dmd, DynamicModes};
 use rom_core::dmdc::Dmdc;
+use rom_core::mrdmd::MrDmd;
 use rom_core::pidmd::{PiDmd, Structure};
 use rom_core::rdmd::RandomizedDmd;
+use rom_core::spdmd::SparseDmd;
 
 use super::SUITE;
 use super::dmd_family::max_eigenvalue_error;
@@ -44,7 +59,11 @@ pub fn run(config: &Config, out: &mut Outcome) -> SuiteResult<()> {
     ] {
         pidmd(config, out, repeats, structure)?;
     }
-    rdmd(config, out, config.pick(3, 10))
+    rdmd(config, out, config.pick(3, 10))?;
+    complex_snapshots(config, out, repeats)?;
+    optimal_amplitudes(config, out, repeats)?;
+    sparsity_promoting(config, out, repeats)?;
+    multiresolution(config, out, config.pick(3, 10))
 }
 
 /// Relative Frobenius error `‖a − b‖ / ‖b‖`.
@@ -400,6 +419,229 @@ fn rdmd(config: &Config, out: &mut Outcome, repeats: usize) -> SuiteResult<()> {
         ],
         &format!("rdmd:{rank}:{oversampling}:{power_iters}"),
         &case,
+        repeats,
+    )
+}
+
+/// `fit_time`, `max_eigenvalue_error` against `truth` and `reconstruction_error` of a model
+/// (the relative error of its real reconstruction of `data`).
+fn record_fit(
+    out: &mut Outcome,
+    case: &str,
+    method: &str,
+    t: f64,
+    model: &impl DynamicModes,
+    truth: &[c64],
+    data: MatRef<'_, f64>,
+) {
+    let rel = (&model.reconstruct(data.ncols() - 1) - data).norm_l2() / data.norm_l2();
+    out.records.extend([
+        Record::new(SUITE, case, method, "fit_time", t, "s"),
+        Record::new(
+            SUITE,
+            case,
+            method,
+            "max_eigenvalue_error",
+            max_eigenvalue_error(truth, model.eigenvalues()),
+            "1",
+        ),
+        Record::new(SUITE, case, method, "reconstruction_error", rel, "1"),
+    ]);
+}
+
+/// Exact DMD of PyDMD's complex tutorial signal at rank 2.
+fn complex_snapshots(config: &Config, out: &mut Outcome, repeats: usize) -> SuiteResult<()> {
+    let data = TravellingModes::complex_snapshots();
+    let times = TravellingModes::snapshots().times;
+    let dt = times[1] - times[0];
+    let truth = [c64::cis(2.3 * dt), c64::cis(2.8 * dt)];
+    let m = data.ncols();
+    let (x, y) = (data.subcols(0, m - 1), data.subcols(1, m - 1));
+    let params = Dmd::params().truncation(Truncation::Rank(2)).check()?;
+    let (t, model) = timed(repeats, || Ok(params.fit_complex(x, y)?))?;
+    let case = "dmd complex tutorial signal 65x129";
+    let method = "rom_core Dmd::fit_complex (rank 2)";
+    let rel = (&model.reconstruct_complex(m - 1) - &data).norm_l2() / data.norm_l2();
+    out.records.extend([
+        Record::new(SUITE, case, method, "fit_time", t, "s"),
+        Record::new(
+            SUITE,
+            case,
+            method,
+            "max_eigenvalue_error",
+            max_eigenvalue_error(&truth, model.eigenvalues()),
+            "1",
+        ),
+        Record::new(SUITE, case, method, "reconstruction_error", rel, "1"),
+    ]);
+    let (re, im) = parts(&truth);
+    let data_re = array(Mat::from_fn(data.nrows(), m, |i, k| data[(i, k)].re).as_ref());
+    let data_im = array(Mat::from_fn(data.nrows(), m, |i, k| data[(i, k)].im).as_ref());
+    peer_input(
+        config,
+        out,
+        "dmd_complex.npz",
+        &[
+            ("data_re", data_re.view().into_dyn()),
+            ("data_im", data_im.view().into_dyn()),
+            ("true_re", re.view().into_dyn()),
+            ("true_im", im.view().into_dyn()),
+        ],
+        "complex:2",
+        case,
+        repeats,
+    )
+}
+
+/// The noisy damped rotations of the noise study's 5% case, the npz for the peer, and the
+/// true eigenvalues.
+fn noisy_rotations(
+    config: &Config,
+    out: &mut Outcome,
+    file: &str,
+    study: &str,
+    case: &str,
+    repeats: usize,
+) -> SuiteResult<(Mat<f64>, Vec<c64>)> {
+    let data = DampedRotations::noisy(200, 0.05, 5);
+    let truth = DampedRotations::eigenvalues().to_vec();
+    let (re, im) = parts(&truth);
+    let arr = array(data.as_ref());
+    peer_input(
+        config,
+        out,
+        file,
+        &[
+            ("data", arr.view().into_dyn()),
+            ("true_re", re.view().into_dyn()),
+            ("true_im", im.view().into_dyn()),
+        ],
+        study,
+        case,
+        repeats,
+    )?;
+    Ok((data, truth))
+}
+
+/// Exact DMD with first-snapshot and with optimal amplitudes on noisy data.
+fn optimal_amplitudes(config: &Config, out: &mut Outcome, repeats: usize) -> SuiteResult<()> {
+    let case = "dmd amplitudes damped rotations 50x201 noise 5%";
+    let (data, truth) = noisy_rotations(config, out, "dmd_opt.npz", "opt:4", case, repeats)?;
+    let m = data.ncols();
+    let (x, y) = (data.subcols(0, m - 1), data.subcols(1, m - 1));
+    for (amplitudes, method) in [
+        (Amplitudes::FirstSnapshot, "rom_core exact DMD (rank 4)"),
+        (
+            Amplitudes::Optimal,
+            "rom_core exact DMD (rank 4, Amplitudes::Optimal)",
+        ),
+    ] {
+        let params = Dmd::params()
+            .truncation(Truncation::Rank(4))
+            .amplitudes(amplitudes)
+            .check()?;
+        let (t, model) = timed(repeats, || Ok(params.fit(x, y)?))?;
+        record_fit(out, case, method, t, &model, &truth, data.as_ref());
+    }
+    Ok(())
+}
+
+/// Sparsity-promoting DMD at rank 10 on noisy data with 4 true modes.
+fn sparsity_promoting(config: &Config, out: &mut Outcome, repeats: usize) -> SuiteResult<()> {
+    let case = "spdmd damped rotations 50x201 noise 5%, rank 10";
+    let (data, truth) =
+        noisy_rotations(config, out, "dmd_spdmd.npz", "spdmd:10:10", case, repeats)?;
+    let m = data.ncols();
+    let (x, y) = (data.subcols(0, m - 1), data.subcols(1, m - 1));
+    let params = SparseDmd::params()
+        .truncation(Truncation::Rank(10))
+        .gamma(10.0)
+        .rho(1.0)
+        .check()?;
+    let (t, model) = timed(repeats, || Ok(params.fit(x, y)?))?;
+    let method = "rom_core SparseDmd (rank 10, gamma 10, rho 1)";
+    let kept: Vec<c64> = (0..model.eigenvalues().len())
+        .filter(|&i| model.amplitudes()[i].norm() > 0.0)
+        .map(|i| model.eigenvalues()[i])
+        .collect();
+    record_fit(out, case, method, t, &model, &truth, data.as_ref());
+    out.records.extend([
+        Record::new(SUITE, case, method, "modes_kept", kept.len() as f64, "1"),
+        Record::new(
+            SUITE,
+            case,
+            method,
+            "kept_eigenvalue_error",
+            max_eigenvalue_error(&truth, &kept),
+            "1",
+        ),
+        Record::new(
+            SUITE,
+            case,
+            method,
+            "admm_iterations",
+            model.iterations() as f64,
+            "1",
+        ),
+    ]);
+    Ok(())
+}
+
+/// Multi-resolution DMD of the multiscale signal, both amplitude fits.
+fn multiresolution(config: &Config, out: &mut Outcome, repeats: usize) -> SuiteResult<()> {
+    let signal = MultiscaleSignal::new(512, 24.0);
+    let data = signal.snapshots();
+    let dt = signal.dt();
+    let slow = [
+        c64::new(1.0, 0.0),
+        c64::cis(MultiscaleSignal::SLOW * dt),
+        c64::cis(-MultiscaleSignal::SLOW * dt),
+    ];
+    let case = "mrdmd multiscale signal 64x512, 7 levels";
+    for (amplitudes, method) in [
+        (
+            Amplitudes::Optimal,
+            "rom_core MrDmd (rank 5, max_level 6, optimal amplitudes)",
+        ),
+        (
+            Amplitudes::FirstSnapshot,
+            "rom_core MrDmd (rank 5, max_level 6, first-snapshot amplitudes)",
+        ),
+    ] {
+        let params = MrDmd::params()
+            .truncation(Truncation::Rank(5))
+            .max_level(6)
+            .max_cycles(1.0)
+            .amplitudes(amplitudes)
+            .check()?;
+        let (t, model) = timed(repeats, || Ok(params.fit(data.as_ref())?))?;
+        let rel = (&model.reconstruct(data.ncols() - 1) - &data).norm_l2() / data.norm_l2();
+        out.records.extend([
+            Record::new(SUITE, case, method, "fit_time", t, "s"),
+            Record::new(
+                SUITE,
+                case,
+                method,
+                "level0_eigenvalue_error",
+                max_eigenvalue_error(&slow, model.level(0)[0].eigenvalues()),
+                "1",
+            ),
+            Record::new(SUITE, case, method, "reconstruction_error", rel, "1"),
+        ]);
+    }
+    let (re, im) = parts(&slow);
+    let arr = array(data.as_ref());
+    peer_input(
+        config,
+        out,
+        "dmd_mrdmd.npz",
+        &[
+            ("data", arr.view().into_dyn()),
+            ("true_re", re.view().into_dyn()),
+            ("true_im", im.view().into_dyn()),
+        ],
+        "mrdmd:5:6",
+        case,
         repeats,
     )
 }

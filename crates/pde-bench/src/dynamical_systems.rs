@@ -498,6 +498,30 @@ impl TravellingModes {
         });
         Self { data, times }
     }
+
+    /// The tutorial signal in its original complex form, `65 x 129`:
+    /// `sech(x + 3) e^{2.3 i t} + 2 sech(x) tanh(x) e^{2.8 i t}`, rank 2 with the two
+    /// continuous-time eigenvalues `2.3i`, `2.8i` (the times are those of
+    /// [`snapshots`](Self::snapshots)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use pde_bench::dynamical_systems::TravellingModes;
+    /// let z = TravellingModes::complex_snapshots();
+    /// let real = TravellingModes::snapshots();
+    /// assert!((z[(10, 20)].re - real.data[(10, 20)]).abs() < 1e-14);
+    /// ```
+    pub fn complex_snapshots() -> Mat<c64> {
+        let s = Self::snapshots();
+        let x = |i: usize| -5.0 + 10.0 * i as f64 / 64.0;
+        let sech = |v: f64| 1.0 / v.cosh();
+        Mat::from_fn(65, 129, |i, k| {
+            let t = s.times[k];
+            c64::cis(2.3 * t) * sech(x(i) + 3.0)
+                + c64::cis(2.8 * t) * (2.0 * sech(x(i)) * x(i).tanh())
+        })
+    }
 }
 
 /// Two damped rotations, eigenvalues `0.99 e^{±0.25i}` and `0.97 e^{±0.7i}`, embedded in
