@@ -1,9 +1,6 @@
 //! Complex-arithmetic helpers shared by the Koopman modules (real data, complex eigenpairs).
 //!
-//! Complex least squares goes through the real embedding `[[Re A, −Im A], [Im A, Re A]]`, an
-//! isometry that maps `A x = b` to the real system `[Re x; Im x] ↦ [Re b; Im b]`: its
-//! minimum-norm least-squares solution is the embedding of the complex one (and the checked
-//! real SVD of `linalg` applies). Smallest singular values use faer's complex SVD directly.
+//! Complex least squares and smallest singular values use faer's complex SVD directly.
 
 use faer::{Mat, MatRef, c64};
 
@@ -41,19 +38,6 @@ pub(crate) fn norm(v: &[c64]) -> f64 {
     v.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt()
 }
 
-/// The real embedding `[[Re A, −Im A], [Im A, Re A]]`.
-pub(crate) fn real_embedding(a: MatRef<'_, c64>) -> Mat<f64> {
-    let (m, n) = (a.nrows(), a.ncols());
-    Mat::from_fn(2 * m, 2 * n, |i, j| {
-        let z = a[(i % m, j % n)];
-        match (i < m, j < n) {
-            (true, true) | (false, false) => z.re,
-            (true, false) => -z.im,
-            (false, true) => z.im,
-        }
-    })
-}
-
 /// The smallest singular value of a complex `m x n` matrix with `m ≥ n`.
 pub(crate) fn smallest_singular_value(a: MatRef<'_, c64>) -> Result<f64> {
     let s = a
@@ -89,25 +73,37 @@ pub(crate) fn smallest_singular_pair(a: MatRef<'_, c64>) -> Result<(f64, Vec<c64
 }
 
 /// The minimum-norm least-squares solution of `A x ≈ b`, dropping singular values
-/// `σ_i ≤ rcond · σ_1`.
+/// `σ_i ≤ rcond · σ_1`, from faer's complex thin SVD.
 pub(crate) fn lstsq(a: MatRef<'_, c64>, b: &[c64], rcond: f64) -> Result<Vec<c64>> {
-    let (m, n) = (a.nrows(), a.ncols());
-    let svd = linalg::thin_svd(real_embedding(a).as_ref())?;
-    let rhs: Vec<f64> = (0..2 * m)
-        .map(|i| if i < m { b[i].re } else { b[i - m].im })
-        .collect();
-    let first = svd.s.first().copied().unwrap_or(0.0);
-    let mut x = vec![0.0; 2 * n];
-    for (k, &s) in svd.s.iter().enumerate() {
-        if s <= rcond * first || s == 0.0 {
+    let n = a.ncols();
+    if a.nrows() == 0 || n == 0 {
+        return Ok(vec![ZERO; n]);
+    }
+    let svd = a
+        .thin_svd()
+        .map_err(|_| linalg::Error::DecompositionFailed {
+            what: "complex singular value decomposition (least squares)",
+        })?;
+    let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
+    let first = s[0].re;
+    let mut x = vec![ZERO; n];
+    for k in 0..s.nrows() {
+        let sk = s[k].re;
+        if !(sk > rcond * first && sk > 0.0) {
             break;
         }
-        let coef: f64 = (0..2 * m).map(|i| svd.u[(i, k)] * rhs[i]).sum::<f64>() / s;
+        let coef = (0..u.nrows()).fold(ZERO, |acc, i| acc + u[(i, k)].conj() * b[i]) / sk;
+        if !(coef.re.is_finite() && coef.im.is_finite()) {
+            return Err(linalg::Error::DecompositionFailed {
+                what: "complex singular value decomposition (least squares)",
+            }
+            .into());
+        }
         for (i, xi) in x.iter_mut().enumerate() {
-            *xi += coef * svd.v[(i, k)];
+            *xi += v[(i, k)] * coef;
         }
     }
-    Ok((0..n).map(|i| c64::new(x[i], x[n + i])).collect())
+    Ok(x)
 }
 
 /// Eigenvalues and unit-norm eigenvectors of a real square matrix, sorted by decreasing modulus
