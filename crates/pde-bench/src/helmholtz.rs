@@ -31,7 +31,9 @@ use std::sync::Arc;
 use linalg::sparse::CsrMatrix;
 
 use crate::Result;
+use crate::dataset::{Sample, SampleGenerator};
 use crate::grid::{Stencil5, assemble_5point, check_resolution, mesh_width};
+use crate::problems::ForcedLu;
 
 /// The wavenumber field `k(x, y)`.
 pub type Wavenumber = Arc<dyn Fn(f64, f64) -> f64 + Send + Sync>;
@@ -147,5 +149,74 @@ impl Helmholtz {
     /// The resolution.
     pub fn n(&self) -> usize {
         self.resolution
+    }
+}
+
+/// Helmholtz problems `−Δu − k² u = f` with a constant wavenumber and the random smooth forcing
+/// of [`crate::problems::random_sine_field`] on an `n x n` grid: input `f`, solution `u` (both
+/// `n x n`, `[y, x]`), one sparse LU factorisation for all samples.
+///
+/// # Example
+///
+/// ```
+/// use pde_bench::dataset::SampleGenerator;
+/// use pde_bench::helmholtz::HelmholtzSamples;
+/// let g = HelmholtzSamples::new(32, 10.0)?;
+/// let s = g.sample(0, 1)?;
+/// assert_eq!(s.solution.len(), 32 * 32);
+/// assert!(s.stats.rel_residual < 1e-10);
+/// # Ok::<(), pde_bench::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct HelmholtzSamples {
+    k: f64,
+    points_per_wavelength: f64,
+    core: ForcedLu,
+}
+
+impl HelmholtzSamples {
+    /// Samples on an `n x n` interior grid with wavenumber `k`.
+    ///
+    /// # Errors
+    /// As [`Helmholtz::check`] (a grid with fewer than 10 points per wavelength is refused);
+    /// [`linalg::Error`] if the matrix is singular (`k²` an eigenvalue of the discrete
+    /// Laplacian).
+    pub fn new(n: usize, k: f64) -> Result<Self> {
+        let problem = Helmholtz::constant(k).resolution(n).check()?;
+        Ok(Self {
+            k,
+            points_per_wavelength: problem.points_per_wavelength(),
+            core: ForcedLu::new(n, problem.matrix()?)?,
+        })
+    }
+}
+
+impl SampleGenerator for HelmholtzSamples {
+    fn problem(&self) -> &'static str {
+        "helmholtz"
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        serde_json::json!({
+            "resolution": self.core.n(),
+            "wavenumber": self.k,
+            "points_per_wavelength": self.points_per_wavelength,
+            "forcing": "sum of 6x6 sine modes, N(0,1)/(p^2+q^2)",
+            "stencil": "5-point, A = L_h - k^2 I",
+            "grid": "R x R interior points of the unit square, h = 1/(R+1), arrays [y, x]",
+            "solver": "sparse LU, factorised once",
+        })
+    }
+
+    fn input_shape(&self) -> Vec<usize> {
+        vec![self.core.n(), self.core.n()]
+    }
+
+    fn solution_shape(&self) -> Vec<usize> {
+        vec![self.core.n(), self.core.n()]
+    }
+
+    fn sample(&self, index: usize, seed: u64) -> Result<Sample> {
+        self.core.sample(index, seed)
     }
 }

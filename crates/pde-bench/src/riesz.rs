@@ -897,3 +897,107 @@ fn hurwitz_zeta(s: f64, a: f64) -> f64 {
 fn alternating_hurwitz_zeta(s: f64, a: f64) -> f64 {
     2f64.powf(-s) * (hurwitz_zeta(s, a / 2.0) - hurwitz_zeta(s, (a + 1.0) / 2.0))
 }
+
+/// Number of sine modes of the random forcing of [`RieszSamples`].
+const RIESZ_MODES: usize = 8;
+
+/// Riesz fractional diffusion samples on `(0, 1)`: random smooth forcing
+/// `f(x) = Σ_{p ≤ 8} ξ_p p⁻¹ sin(pπx)`, `ξ_p ~ N(0, 1)`; input `f` and solution `u_h` at the
+/// collocation points (`dim` values each, [`RieszCollocation::collocation_points`]).
+///
+/// # Example
+///
+/// ```
+/// use pde_bench::dataset::SampleGenerator;
+/// use pde_bench::riesz::RieszSamples;
+/// let g = RieszSamples::new(1.5, 2, 32)?;
+/// let s = g.sample(0, 4)?;
+/// assert_eq!(s.solution.len(), g.solution_shape()[0]);
+/// assert!(s.stats.rel_residual < 1e-10);
+/// # Ok::<(), pde_bench::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct RieszSamples {
+    problem: RieszCollocation,
+    points: Vec<f64>,
+    matrix: Mat<f64>,
+    lu: faer::linalg::solvers::PartialPivLu<f64>,
+}
+
+impl RieszSamples {
+    /// Samples of order `alpha ∈ (1, 2)` with B-splines of degree `degree` on `intervals`
+    /// uniform intervals.
+    ///
+    /// # Errors
+    /// As [`RieszCollocation::new`].
+    pub fn new(alpha: f64, degree: usize, intervals: usize) -> Result<Self> {
+        let problem = RieszCollocation::new(alpha, degree, intervals)?;
+        let matrix = problem.matrix();
+        let lu = matrix.partial_piv_lu();
+        Ok(Self {
+            points: problem.collocation_points(),
+            problem,
+            matrix,
+            lu,
+        })
+    }
+}
+
+impl crate::dataset::SampleGenerator for RieszSamples {
+    fn problem(&self) -> &'static str {
+        "riesz"
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        serde_json::json!({
+            "alpha": self.problem.alpha(),
+            "degree": self.problem.degree(),
+            "intervals": self.problem.intervals(),
+            "interval": [0.0, 1.0],
+            "forcing": "sum of 8 sine modes sin(p pi x), N(0,1)/p",
+            "discretisation": "B-spline collocation at the Greville abscissae",
+            "arrays": "values at the collocation points",
+        })
+    }
+
+    fn input_shape(&self) -> Vec<usize> {
+        vec![self.points.len()]
+    }
+
+    fn solution_shape(&self) -> Vec<usize> {
+        vec![self.points.len()]
+    }
+
+    fn sample(&self, index: usize, seed: u64) -> Result<crate::dataset::Sample> {
+        let start = std::time::Instant::now();
+        let xi = linalg::rng::gaussian_vec(&mut linalg::rng::seeded(seed), RIESZ_MODES);
+        let f: Vec<f64> = self
+            .points
+            .iter()
+            .map(|&x| {
+                (1..=RIESZ_MODES)
+                    .map(|p| xi[p - 1] / p as f64 * (p as f64 * std::f64::consts::PI * x).sin())
+                    .sum()
+            })
+            .collect();
+        let rhs = Mat::from_fn(f.len(), 1, |i, _| f[i]);
+        let c = self.lu.solve(&rhs);
+        let residual = (&self.matrix * &c - &rhs).norm_l2() / rhs.norm_l2().max(f64::MIN_POSITIVE);
+        let coefficients: Vec<f64> = (0..c.nrows()).map(|i| c[(i, 0)]).collect();
+        linalg::check::ensure_finite_slice("collocation coefficients", &coefficients)?;
+        let solution = Solution::new(&self.problem, coefficients);
+        Ok(crate::dataset::Sample {
+            stats: crate::dataset::SampleStats {
+                index,
+                seed,
+                solver: "dense-lu".into(),
+                time_s: start.elapsed().as_secs_f64(),
+                iterations: 0,
+                rel_residual: residual,
+            },
+            system: None,
+            solution: self.points.iter().map(|&x| solution.eval(x)).collect(),
+            input: f,
+        })
+    }
+}

@@ -6,13 +6,20 @@
 //! pde-bench generate poisson --resolution 64 --count 1000 --out data/poisson64
 //! pde-bench generate ks --count 100 --steps 400 --out data/ks
 //! pde-bench generate navier-stokes --resolution 64 --viscosity 1e-3 --t-final 10 --records 10 --count 20 --out data/ns
+//! pde-bench generate helmholtz --resolution 128 --wavenumber 60 --count 100 --out data/helmholtz
+//! pde-bench generate convection-diffusion --peclet 200 --angle 0.5 --convection upwind --count 100 --out data/cd
+//! pde-bench generate heat --resolution 64 --kappa 1 --dt 1e-3 --steps 50 --save-every 5 --count 100 --out data/heat
+//! pde-bench generate riesz --alpha 1.5 --degree 2 --resolution 128 --count 1000 --out data/riesz
+//! pde-bench generate thermal-block --resolution 64 --blocks 3x3 --count 500 --out data/tb
 //! pde-bench generate darcy --resolution 80 --count 50 --assembly skr --coefficient lognormal \
 //!         --solver gcrodr --restart 40 --recycle 20 --sort greedy --precond ilu0 --out data/skr80
 //! pde-bench solve data/skr80 --method gcrodr --restart 40 --recycle 20 --rtol 1e-8 --sort greedy --precond ilu0 --out OUT
 //! pde-bench merge data/poisson64
 //! pde-bench info data/poisson64
+//! pde-bench info helmholtz          # what a problem computes: equation, parameters, array shapes
 //! ```
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,13 +27,18 @@ use clap::{Parser, Subcommand, ValueEnum};
 use krylov_recycle::precond::PrecondKind;
 use krylov_recycle::{Method, RecyclePolicy, SequenceOptions, Sorting};
 use linalg::StopCriteria;
+use pde_bench::convection_diffusion::{Convection, ConvectionDiffusionSamples};
 use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{
     Dtype, Format, GenerateOptions, SampleGenerator, Shard, generate, info, merge,
 };
+use pde_bench::heat::HeatSamples;
+use pde_bench::helmholtz::HelmholtzSamples;
 use pde_bench::problems::{
     DarcyCoefficient, DarcySamples, KsSamples, NavierStokesSamples, PoissonSamples,
 };
+use pde_bench::riesz::RieszSamples;
+use pde_bench::thermal_block::ThermalBlockSamples;
 
 /// Datasets of PDE solves for neural-operator training.
 #[derive(Parser)]
@@ -45,10 +57,11 @@ enum Command {
         /// The dataset directory.
         dir: PathBuf,
     },
-    /// Print a dataset's parameters and progress.
+    /// Print a dataset's parameters and progress, or describe a problem (equation, parameters
+    /// with their defaults, input and output arrays with their shapes).
     Info {
-        /// The dataset directory.
-        dir: PathBuf,
+        /// A dataset directory, or a problem name (darcy, poisson, helmholtz, ...).
+        target: String,
     },
     /// Solve the systems of a dataset saved with --save-matrices as one sequence, with an
     /// iterative method; writes solutions.npy and stats.json.
@@ -175,6 +188,17 @@ enum Problem {
     Ks,
     /// 2D Navier–Stokes in vorticity form on the torus, FNO forcing (input w0, output records).
     NavierStokes,
+    /// −Δu − k²u = f, constant wavenumber k, random smooth forcing (input f, output u).
+    Helmholtz,
+    /// −Δu + Pe (cos θ, sin θ)·∇u = f, random smooth forcing (input f, output u).
+    ConvectionDiffusion,
+    /// u_t = κΔu, implicit Euler, random smooth initial state (input u0, output the saved states).
+    Heat,
+    /// Riesz fractional diffusion −∂^α u/∂|x|^α = f on (0, 1), B-spline collocation (input f,
+    /// output u at the collocation points).
+    Riesz,
+    /// −∇·(κ_μ∇u) = 1, one random conductivity in [0.1, 1] per block (input κ, output u).
+    ThermalBlock,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -194,6 +218,14 @@ enum CoefficientArg {
     Threshold,
     /// SKR: exp of a periodic GRF (α = 2.5, τ = 7).
     Lognormal,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ConvectionArg {
+    /// First-order upwinding (monotone for every Péclet number).
+    Upwind,
+    /// Central differences (second order; oscillates when Pe·h/2 > 1).
+    Central,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -245,27 +277,52 @@ struct GenerateArgs {
     /// Darcy: how the coefficient is drawn.
     #[arg(long, value_enum, default_value_t = CoefficientArg::Threshold)]
     coefficient: CoefficientArg,
-    /// KS: time steps per trajectory (h = 1/4, L = 32π, N = 128).
-    #[arg(long, default_value_t = 400)]
-    steps: usize,
-    /// KS: keep every k-th state.
+    /// KS, heat: time steps per trajectory (default: KS 400 with h = 1/4, L = 32π, N = 128;
+    /// heat 50).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// KS, heat: keep every k-th state.
     #[arg(long, default_value_t = 1)]
     save_every: usize,
     /// KS: 2/3-rule dealiasing of the nonlinear term.
     #[arg(long)]
     dealias: bool,
     /// Navier–Stokes: viscosity ν.
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
     viscosity: f64,
     /// Navier–Stokes: final time.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     t_final: f64,
     /// Navier–Stokes: number of recorded fields.
     #[arg(long, default_value_t = 10)]
     records: usize,
-    /// Navier–Stokes: time step.
-    #[arg(long, default_value_t = 1e-4)]
-    dt: f64,
+    /// Navier–Stokes, heat: time step (default: Navier–Stokes 1e-4, heat 1e-3).
+    #[arg(long, allow_negative_numbers = true)]
+    dt: Option<f64>,
+    /// Helmholtz: the wavenumber k (the grid must give 10 points per wavelength).
+    #[arg(long, default_value_t = 10.0 * std::f64::consts::PI, allow_negative_numbers = true)]
+    wavenumber: f64,
+    /// Convection–diffusion: the Péclet number.
+    #[arg(long, default_value_t = 100.0, allow_negative_numbers = true)]
+    peclet: f64,
+    /// Convection–diffusion: the wind angle θ in radians.
+    #[arg(long, default_value_t = std::f64::consts::FRAC_PI_6, allow_negative_numbers = true)]
+    angle: f64,
+    /// Convection–diffusion: the convective term's discretisation.
+    #[arg(long, value_enum, default_value_t = ConvectionArg::Upwind)]
+    convection: ConvectionArg,
+    /// Heat: the conductivity κ.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    kappa: f64,
+    /// Riesz: the fractional order α in (1, 2) (--resolution is the number of intervals).
+    #[arg(long, default_value_t = 1.5, allow_negative_numbers = true)]
+    alpha: f64,
+    /// Riesz: the B-spline degree.
+    #[arg(long, default_value_t = 2)]
+    degree: usize,
+    /// Thermal block: blocks per direction, BXxBY.
+    #[arg(long, default_value = "2x2")]
+    blocks: String,
     /// The linear solver: auto or direct (sparse Cholesky / LU with a shared analysis), or an
     /// iterative method solving the samples as one sequence (cg | gmres | gcrodr | ..., Darcy only).
     #[arg(long, default_value = "auto")]
@@ -274,30 +331,23 @@ struct GenerateArgs {
     krylov: KrylovArgs,
 }
 
-fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
-    let sequence = match args.solver.as_str() {
-        "auto" | "direct" => None,
-        method => Some(args.krylov.options(method)?),
-    };
-    let shard = match &args.shard {
-        Some(s) => s.parse::<Shard>()?,
-        None => Shard::ALL,
-    };
-    let generator: Box<dyn SampleGenerator> = match args.problem {
+/// The generator `args` describe.
+fn build_generator(args: &GenerateArgs) -> pde_bench::Result<Box<dyn SampleGenerator>> {
+    Ok(match args.problem {
         Problem::Poisson => Box::new(PoissonSamples::new(args.resolution)?),
         Problem::Ks => Box::new(KsSamples::new(
             pde_bench::ks::KsParams {
                 dealias: args.dealias,
                 ..Default::default()
             },
-            args.steps,
+            args.steps.unwrap_or(400),
             args.save_every,
         )?),
         Problem::NavierStokes => Box::new(NavierStokesSamples::new(
             pde_bench::navier_stokes::NsParams {
                 n: args.resolution,
                 viscosity: args.viscosity,
-                dt: args.dt,
+                dt: args.dt.unwrap_or(1e-4),
                 ..Default::default()
             },
             args.t_final,
@@ -315,7 +365,92 @@ fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
                 CoefficientArg::Lognormal => DarcyCoefficient::Lognormal,
             },
         )?),
+        Problem::Helmholtz => Box::new(HelmholtzSamples::new(args.resolution, args.wavenumber)?),
+        Problem::ConvectionDiffusion => Box::new(ConvectionDiffusionSamples::new(
+            args.resolution,
+            args.peclet,
+            args.angle,
+            match args.convection {
+                ConvectionArg::Upwind => Convection::Upwind,
+                ConvectionArg::Central => Convection::Central,
+            },
+        )?),
+        Problem::Heat => Box::new(HeatSamples::new(
+            args.resolution,
+            args.dt.unwrap_or(1e-3),
+            args.kappa,
+            args.steps.unwrap_or(50),
+            args.save_every,
+        )?),
+        Problem::Riesz => Box::new(RieszSamples::new(args.alpha, args.degree, args.resolution)?),
+        Problem::ThermalBlock => {
+            let (bx, by) = parse_blocks(&args.blocks)?;
+            Box::new(ThermalBlockSamples::new(args.resolution, bx, by)?)
+        }
+    })
+}
+
+/// `BXxBY` (for example `3x2`) as two block counts.
+fn parse_blocks(s: &str) -> pde_bench::Result<(usize, usize)> {
+    let bad = || linalg::Error::InvalidParameter {
+        name: "blocks",
+        value: s.to_string(),
+        reason: "expected BXxBY with positive integers, for example 2x2",
     };
+    let (x, y) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let parse = |v: &str| v.trim().parse::<usize>().ok().filter(|&b| b > 0);
+    Ok((parse(x).ok_or_else(bad)?, parse(y).ok_or_else(bad)?))
+}
+
+/// What `pde-bench info PROBLEM` prints: the problem's equation, its parameters at the defaults
+/// of `pde-bench generate`, and its arrays.
+fn describe(name: &str) -> pde_bench::Result<String> {
+    let cli = Cli::try_parse_from(["pde-bench", "generate", name, "--count", "1", "--out", "."])
+        .map_err(|_| pde_bench::Error::Dataset {
+            path: PathBuf::from(name),
+            reason:
+                "neither a dataset directory nor a problem name (see `pde-bench generate --help`)"
+                    .into(),
+        })?;
+    let Command::Generate(args) = cli.command else {
+        return Err(pde_bench::Error::Dataset {
+            path: PathBuf::from(name),
+            reason: "not a problem name".into(),
+        });
+    };
+    let equation = args
+        .problem
+        .to_possible_value()
+        .and_then(|v| v.get_help().map(ToString::to_string))
+        .unwrap_or_default();
+    let g = build_generator(&args)?;
+    Ok(format!(
+        "problem: {}\nequation: {equation}\nparameters (defaults; see `pde-bench generate --help` for the flags): {}\ninput array: inputs.npy, shape [count, {}]\nsolution array: solutions.npy, shape [count, {}]",
+        g.problem(),
+        serde_json::to_string_pretty(&g.parameters()).unwrap_or_default(),
+        g.input_shape()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        g.solution_shape()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    ))
+}
+
+fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
+    let sequence = match args.solver.as_str() {
+        "auto" | "direct" => None,
+        method => Some(args.krylov.options(method)?),
+    };
+    let shard = match &args.shard {
+        Some(s) => s.parse::<Shard>()?,
+        None => Shard::ALL,
+    };
+    let generator = build_generator(args)?;
     let opts = GenerateOptions {
         count: args.count,
         seed: args.seed,
@@ -363,7 +498,12 @@ fn main() -> ExitCode {
                 s.totals.max_rel_residual
             )
         }),
-        Command::Info { dir } => info(dir).map(|i| {
+        Command::Info { target }
+            if !std::path::Path::new(target).exists() && !target.contains(std::path::MAIN_SEPARATOR) =>
+        {
+            describe(target)
+        }
+        Command::Info { target } => info(std::path::Path::new(target)).map(|i| {
             let mut s = format!(
                 "problem: {}\nparameters: {}\ncount: {} (done: {}, merged: {})\nseed: {}\ninput shape: {:?}\nsolution shape: {:?}\nformat: {:?} {:?}\nversion: {}",
                 i.meta.problem,
@@ -389,7 +529,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(msg) => {
-            println!("{msg}");
+            // A closed pipe (`pde-bench info x | head`) is not an error of ours.
+            let _ = writeln!(std::io::stdout(), "{msg}");
             ExitCode::SUCCESS
         }
         Err(e) => {
