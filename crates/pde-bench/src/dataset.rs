@@ -396,6 +396,102 @@ fn prepare(dir: &Path, meta: &Meta) -> Result<()> {
     create_dir(&dir.join("parts"))
 }
 
+/// What a [`generate`] run would write and take, measured before it runs
+/// (`pde-bench generate --dry-run`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Samples this shard would compute.
+    pub samples: usize,
+    /// Bytes of one sample's input and solution in the chosen dtype.
+    pub bytes_per_sample: u64,
+    /// Bytes of one sample's saved linear system (Matrix Market text and `.npy` right-hand
+    /// side, estimated at 40 bytes per stored entry), 0 without `--save-matrices`.
+    pub matrix_bytes_per_sample: u64,
+    /// Peak disk use: the per-sample parts and the merged arrays exist together while merging.
+    pub peak_bytes: u64,
+    /// Seconds one sample took here (sample 0, timed once).
+    pub seconds_per_sample: f64,
+    /// `samples × seconds_per_sample / threads`.
+    pub estimated_seconds: f64,
+    /// Free space on the file system of the output directory (or of its nearest existing
+    /// ancestor).
+    pub available_bytes: u64,
+}
+
+impl Plan {
+    /// Whether the peak disk use fits in the free space.
+    pub fn fits(&self) -> bool {
+        self.peak_bytes <= self.available_bytes
+    }
+}
+
+/// Measures what [`generate`] with these options would write and take: array sizes, disk use
+/// against the free space, and a time estimate from one timed sample. Writes nothing.
+///
+/// # Errors
+/// [`linalg::Error::InvalidParameter`] for a count outside `1 ..= 10^7`, an I/O error if the
+/// free space cannot be read, whatever the generator reports for sample 0.
+///
+/// # Example
+///
+/// ```
+/// use pde_bench::dataset::{GenerateOptions, plan};
+/// use pde_bench::problems::PoissonSamples;
+/// let g = PoissonSamples::new(16)?;
+/// let p = plan(&g, &GenerateOptions::new(1000, 0, std::env::temp_dir().join("never-written")))?;
+/// assert_eq!(p.samples, 1000);
+/// assert_eq!(p.bytes_per_sample, 2 * 16 * 16 * 8);
+/// assert!(p.estimated_seconds > 0.0);
+/// # Ok::<(), pde_bench::Error>(())
+/// ```
+pub fn plan(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Result<Plan> {
+    check_count(opts.count)?;
+    let samples = (0..opts.count).filter(|&k| opts.shard.contains(k)).count();
+    let values: usize = generator.input_shape().iter().product::<usize>()
+        + generator.solution_shape().iter().product::<usize>();
+    let width = match opts.dtype {
+        Dtype::F64 => 8,
+        Dtype::F32 => 4,
+    };
+    let bytes_per_sample = (values * width) as u64;
+    let seed = linalg::rng::derive_seed(opts.seed, 0);
+    let start = Instant::now();
+    let sample = generator.sample(0, seed)?;
+    let seconds_per_sample = start.elapsed().as_secs_f64();
+    let matrix_bytes_per_sample = match (&sample.system, opts.save_matrices) {
+        (Some(system), true) => (system.matrix.compute_nnz() * 40 + system.rhs.len() * 8) as u64,
+        _ => 0,
+    };
+    let samples_u = samples as u64;
+    let peak_bytes = samples_u * (2 * bytes_per_sample + matrix_bytes_per_sample);
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        opts.threads
+    };
+    let mut existing = opts.out.as_path();
+    while !existing.exists() {
+        match existing.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+            _ => {
+                existing = Path::new(".");
+                break;
+            }
+        }
+    }
+    let available_bytes =
+        fs4::available_space(existing).map_err(|e| linalg::Error::io(existing, e))?;
+    Ok(Plan {
+        samples,
+        bytes_per_sample,
+        matrix_bytes_per_sample,
+        peak_bytes,
+        seconds_per_sample,
+        estimated_seconds: samples as f64 * seconds_per_sample / threads.min(samples.max(1)) as f64,
+        available_bytes,
+    })
+}
+
 /// Generates this shard's samples that are not done yet; when every sample of the dataset is
 /// done, merges them (see [`merge`]).
 ///

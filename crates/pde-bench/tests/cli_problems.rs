@@ -104,3 +104,31 @@ fn every_problem_is_described_and_generates_the_arrays_it_announces() {
     assert_eq!(announced(&text, "solution array"), vec![51, 64, 64]);
     std::fs::remove_dir_all(&root).ok();
 }
+
+#[test]
+fn dry_run_reports_sizes_and_writes_nothing() {
+    let out = std::env::temp_dir().join(format!("pde-bench-dry-run-{}", std::process::id()));
+    let out_s = out.display().to_string();
+    let (ok, text, err) = cli(&[
+        "generate",
+        "heat",
+        "--resolution",
+        "16",
+        "--steps",
+        "10",
+        "--save-every",
+        "5",
+        "--count",
+        "1000",
+        "--dry-run",
+        "--out",
+        &out_s,
+    ]);
+    assert!(ok, "{err}");
+    println!("{text}");
+    // 16 x 16 input and 3 x 16 x 16 solution in f64: 8192 bytes per sample.
+    assert!(text.contains("1000 samples of 8.19 kB"), "{text}");
+    // Peak: parts and merged arrays together, 2 x 8192 x 1000 bytes.
+    assert!(text.contains("peak disk use 16.38 MB"), "{text}");
+    assert!(!out.exists(), "a dry run wrote {out_s}");
+}

@@ -30,7 +30,7 @@ use linalg::StopCriteria;
 use pde_bench::convection_diffusion::{Convection, ConvectionDiffusionSamples};
 use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{
-    Dtype, Format, GenerateOptions, SampleGenerator, Shard, generate, info, merge,
+    Dtype, Format, GenerateOptions, SampleGenerator, Shard, generate, info, merge, plan,
 };
 use pde_bench::heat::HeatSamples;
 use pde_bench::helmholtz::HelmholtzSamples;
@@ -268,6 +268,10 @@ struct GenerateArgs {
     /// Array element type.
     #[arg(long, value_enum, default_value_t = DtypeArg::F64)]
     dtype: DtypeArg,
+    /// Print the samples, array sizes, disk use against the free space and an estimated time
+    /// (from one timed sample), write nothing; fails if the dataset would not fit on the disk.
+    #[arg(long)]
+    dry_run: bool,
     /// Worker threads (0: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -441,6 +445,52 @@ fn describe(name: &str) -> pde_bench::Result<String> {
     ))
 }
 
+/// `--dry-run`: the plan of a run, or an error if it does not fit on the disk.
+fn dry_run(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> pde_bench::Result<String> {
+    let p = plan(generator, opts)?;
+    let size = |b: u64| {
+        let b = b as f64;
+        match b {
+            _ if b >= 1e9 => format!("{:.2} GB", b / 1e9),
+            _ if b >= 1e6 => format!("{:.2} MB", b / 1e6),
+            _ if b >= 1e3 => format!("{:.2} kB", b / 1e3),
+            _ => format!("{b} B"),
+        }
+    };
+    let msg = format!(
+        "{}: {} samples of {} (input {:?}, solution {:?}){}; peak disk use {} of {} free; about {:.0} s ({:.3} s per sample)",
+        opts.out.display(),
+        p.samples,
+        size(p.bytes_per_sample),
+        generator.input_shape(),
+        generator.solution_shape(),
+        if p.matrix_bytes_per_sample > 0 {
+            format!(
+                " plus {} of saved system each",
+                size(p.matrix_bytes_per_sample)
+            )
+        } else {
+            String::new()
+        },
+        size(p.peak_bytes),
+        size(p.available_bytes),
+        p.estimated_seconds,
+        p.seconds_per_sample,
+    );
+    if p.fits() {
+        Ok(msg)
+    } else {
+        Err(pde_bench::Error::Dataset {
+            path: opts.out.clone(),
+            reason: format!(
+                "does not fit: needs {} at its peak, {} free",
+                size(p.peak_bytes),
+                size(p.available_bytes)
+            ),
+        })
+    }
+}
+
 fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
     let sequence = match args.solver.as_str() {
         "auto" | "direct" => None,
@@ -469,6 +519,9 @@ fn run_generate(args: &GenerateArgs) -> pde_bench::Result<String> {
         progress: true,
         sequence,
     };
+    if args.dry_run {
+        return dry_run(generator.as_ref(), &opts);
+    }
     let r = generate(generator.as_ref(), &opts)?;
     Ok(format!(
         "{}: generated {} samples, {} already done, {:.2} s{}",
