@@ -4,10 +4,15 @@
 use std::time::Instant;
 
 use crate::{Config, FigureSpec, Outcome, Record};
+use pde_bench::convection_diffusion::{Convection, ConvectionDiffusionSamples};
 use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{GenerateOptions, SampleGenerator, generate};
+use pde_bench::heat::HeatSamples;
+use pde_bench::helmholtz::HelmholtzSamples;
 use pde_bench::ks::KsParams;
 use pde_bench::problems::{DarcyCoefficient, DarcySamples, KsSamples, PoissonSamples};
+use pde_bench::riesz::RieszSamples;
+use pde_bench::thermal_block::ThermalBlockSamples;
 
 const SUITE: &str = "pde-bench";
 
@@ -45,6 +50,47 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
         &format!("poisson {n}x{n} random forcing"),
         "sparse-cholesky(shared analysis)",
         config.pick(16, 64),
+        out,
+    )?;
+    let count = config.pick(16, 64);
+    let helmholtz = HelmholtzSamples::new(n, 20.0 * std::f64::consts::PI)?;
+    throughput(
+        &helmholtz,
+        &format!("helmholtz {n}x{n} k=20pi random forcing"),
+        "sparse-lu(factorised once)",
+        count,
+        out,
+    )?;
+    let cd = ConvectionDiffusionSamples::new(n, 100.0, 0.5, Convection::Upwind)?;
+    throughput(
+        &cd,
+        &format!("convection-diffusion {n}x{n} Pe=100 upwind random forcing"),
+        "sparse-lu(factorised once)",
+        count,
+        out,
+    )?;
+    let heat = HeatSamples::new(64, 1e-3, 1.0, 50, 5)?;
+    throughput(
+        &heat,
+        "heat 64x64 kappa=1, 50 implicit Euler steps",
+        "sparse-cholesky per trajectory",
+        count,
+        out,
+    )?;
+    let riesz = RieszSamples::new(1.5, 2, 256)?;
+    throughput(
+        &riesz,
+        "riesz alpha=1.5 p=2, 256 intervals, random forcing",
+        "dense-lu(factorised once)",
+        config.pick(64, 256),
+        out,
+    )?;
+    let thermal = ThermalBlockSamples::new(n, 3, 3)?;
+    throughput(
+        &thermal,
+        &format!("thermal-block {n}x{n} 3x3 blocks"),
+        "sparse-cholesky(shared analysis)",
+        count,
         out,
     )?;
     riesz_assembly(config, out)
