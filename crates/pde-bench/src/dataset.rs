@@ -97,6 +97,12 @@ pub trait SampleGenerator: Sync {
     fn parameters(&self) -> serde_json::Value;
     /// Shape of one input.
     fn input_shape(&self) -> Vec<usize>;
+    /// Names of the axes of one input and of one solution (for example `["y", "x"]` and
+    /// `["t", "y", "x"]`; the leading sample axis is not listed), recorded in `meta.json` as
+    /// `parameters.axes` so that readers can label the arrays. `None` records nothing.
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        None
+    }
     /// Shape of one solution.
     fn solution_shape(&self) -> Vec<usize>;
     /// Generates sample `index` from its seed (`derive_seed(dataset seed, index)`).
@@ -504,6 +510,12 @@ pub fn generate(generator: &dyn SampleGenerator, opts: &GenerateOptions) -> Resu
     let start = Instant::now();
     check_count(opts.count)?;
     let mut parameters = generator.parameters();
+    if let (Some((input, solution)), Some(map)) = (generator.axes(), parameters.as_object_mut()) {
+        map.insert(
+            "axes".into(),
+            serde_json::json!({ "input": input, "solution": solution }),
+        );
+    }
     if let (Some(seq), Some(map)) = (&opts.sequence, parameters.as_object_mut()) {
         map.insert(
             "solver".into(),

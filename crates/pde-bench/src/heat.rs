@@ -248,6 +248,10 @@ impl SampleGenerator for HeatSamples {
         "heat"
     }
 
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["y", "x"], vec!["t", "y", "x"]))
+    }
+
     fn parameters(&self) -> serde_json::Value {
         serde_json::json!({
             "resolution": self.n, "dt": self.dt, "kappa": self.kappa,

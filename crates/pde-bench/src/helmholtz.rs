@@ -196,6 +196,10 @@ impl SampleGenerator for HelmholtzSamples {
         "helmholtz"
     }
 
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["y", "x"], vec!["y", "x"]))
+    }
+
     fn parameters(&self) -> serde_json::Value {
         serde_json::json!({
             "resolution": self.core.n(),

@@ -133,6 +133,10 @@ impl SampleGenerator for PoissonSamples {
         "poisson"
     }
 
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["y", "x"], vec!["y", "x"]))
+    }
+
     fn parameters(&self) -> serde_json::Value {
         serde_json::json!({
             "resolution": self.n,
@@ -293,6 +297,10 @@ impl DarcySamples {
 impl SampleGenerator for DarcySamples {
     fn problem(&self) -> &'static str {
         "darcy"
+    }
+
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["y", "x"], vec!["y", "x"]))
     }
 
     fn parameters(&self) -> serde_json::Value {
@@ -571,6 +579,10 @@ impl SampleGenerator for KsSamples {
         "ks"
     }
 
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["x"], vec!["t", "x"]))
+    }
+
     fn parameters(&self) -> serde_json::Value {
         let p = self.solver.params();
         serde_json::json!({
@@ -646,6 +658,10 @@ impl NavierStokesSamples {
 impl SampleGenerator for NavierStokesSamples {
     fn problem(&self) -> &'static str {
         "navier-stokes"
+    }
+
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["x", "y"], vec!["t", "x", "y"]))
     }
 
     fn parameters(&self) -> serde_json::Value {

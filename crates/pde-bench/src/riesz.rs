@@ -948,6 +948,10 @@ impl crate::dataset::SampleGenerator for RieszSamples {
         "riesz"
     }
 
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["x"], vec!["x"]))
+    }
+
     fn parameters(&self) -> serde_json::Value {
         serde_json::json!({
             "alpha": self.problem.alpha(),

@@ -291,6 +291,10 @@ impl SampleGenerator for ThermalBlockSamples {
         "thermal-block"
     }
 
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["y", "x"], vec!["y", "x"]))
+    }
+
     fn parameters(&self) -> serde_json::Value {
         let (bx, by) = self.model.blocks();
         serde_json::json!({

@@ -73,6 +73,9 @@ impl SampleGenerator for FailingOnce<'_> {
     fn solution_shape(&self) -> Vec<usize> {
         self.inner.solution_shape()
     }
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        self.inner.axes()
+    }
     fn sample(&self, index: usize, seed: u64) -> pde_bench::Result<Sample> {
         if index == self.fail_at && !self.failed.swap(true, Ordering::SeqCst) {
             return Err(Error::Linalg(linalg::Error::InvalidParameter {
