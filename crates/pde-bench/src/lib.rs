@@ -1,8 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+pub mod advection;
+pub mod burgers;
 pub mod convection_diffusion;
 pub mod darcy;
 pub mod dataset;
+pub mod diffusion_reaction;
 pub mod dynamical_systems;
 pub mod elastoviscoplastic;
 mod error;
