@@ -573,6 +573,10 @@ impl SampleGenerator for AdvectionSamples {
         "advection"
     }
 
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["x"], vec!["t", "x"]))
+    }
+
     fn parameters(&self) -> serde_json::Value {
         let p = self.solver.params();
         serde_json::json!({

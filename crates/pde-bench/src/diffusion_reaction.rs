@@ -380,6 +380,10 @@ impl SampleGenerator for DiffusionReactionSamples {
         "diffusion-reaction"
     }
 
+    fn axes(&self) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+        Some((vec!["x"], vec!["t", "x"]))
+    }
+
     fn parameters(&self) -> serde_json::Value {
         let p = self.solver.params();
         serde_json::json!({

@@ -177,6 +177,26 @@ fn every_bad_input_exits_nonzero_with_one_line() {
             "does not fit",
         ),
         (
+            "negative Burgers viscosity",
+            generate(&[
+                "burgers",
+                "--viscosity",
+                "-1",
+                "--count",
+                "1",
+                "--out",
+                &out,
+            ]),
+            None,
+            "must be finite and non-negative",
+        ),
+        (
+            "Burgers CFL above the stable limit",
+            generate(&["burgers", "--cfl", "0.9", "--count", "1", "--out", &out]),
+            None,
+            "stable limit",
+        ),
+        (
             "info of neither a dataset nor a problem",
             vec!["info".to_string(), "no-such-problem".to_string()],
             None,

@@ -8,7 +8,7 @@ mod common;
 use common::cli;
 
 /// The problems with flags that keep a two-sample dataset small and quick.
-const PROBLEMS: [(&str, &[&str]); 9] = [
+const PROBLEMS: [(&str, &[&str]); 12] = [
     ("poisson", &["--resolution", "16"]),
     ("darcy", &["--resolution", "16"]),
     ("ks", &["--steps", "8"]),
@@ -33,6 +33,15 @@ const PROBLEMS: [(&str, &[&str]); 9] = [
     ),
     ("riesz", &["--resolution", "16"]),
     ("thermal-block", &["--resolution", "16", "--blocks", "3x2"]),
+    ("advection", &["--resolution", "64", "--records", "5"]),
+    (
+        "burgers",
+        &["--resolution", "64", "--records", "5", "--t-final", "0.1"],
+    ),
+    (
+        "diffusion-reaction",
+        &["--resolution", "64", "--records", "5", "--t-final", "0.1"],
+    ),
 ];
 
 /// The shape after `[count, ` in a line of `info PROBLEM`.

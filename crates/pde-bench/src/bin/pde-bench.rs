@@ -11,6 +11,9 @@
 //! pde-bench generate heat --resolution 64 --kappa 1 --dt 1e-3 --steps 50 --save-every 5 --count 100 --out data/heat
 //! pde-bench generate riesz --alpha 1.5 --degree 2 --resolution 128 --count 1000 --out data/riesz
 //! pde-bench generate thermal-block --resolution 64 --blocks 3x3 --count 500 --out data/tb
+//! pde-bench generate advection --beta 0.4 --count 1000 --out data/advection    # PDEBench 1D, 1024 cells
+//! pde-bench generate burgers --viscosity 0.01 --count 1000 --out data/burgers
+//! pde-bench generate diffusion-reaction --diffusivity 0.5 --rho 1 --count 1000 --out data/reacdiff
 //! pde-bench generate darcy --resolution 80 --count 50 --assembly skr --coefficient lognormal \
 //!         --solver gcrodr --restart 40 --recycle 20 --sort greedy --precond ilu0 --out data/skr80
 //! pde-bench solve data/skr80 --method gcrodr --restart 40 --recycle 20 --rtol 1e-8 --sort greedy --precond ilu0 --out OUT
@@ -27,11 +30,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 use krylov_recycle::precond::PrecondKind;
 use krylov_recycle::{Method, RecyclePolicy, SequenceOptions, Sorting};
 use linalg::StopCriteria;
+use pde_bench::advection::{AdvectionParams, AdvectionSamples};
+use pde_bench::burgers::{BurgersParams, BurgersSamples};
 use pde_bench::convection_diffusion::{Convection, ConvectionDiffusionSamples};
 use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{
     Dtype, Format, GenerateOptions, SampleGenerator, Shard, generate, info, merge, plan,
 };
+use pde_bench::diffusion_reaction::{DiffusionReactionParams, DiffusionReactionSamples};
 use pde_bench::heat::HeatSamples;
 use pde_bench::helmholtz::HelmholtzSamples;
 use pde_bench::problems::{
@@ -51,7 +57,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Generate (or resume) a dataset.
-    Generate(GenerateArgs),
+    Generate(Box<GenerateArgs>),
     /// Gather the samples of all shards into the dataset's arrays.
     Merge {
         /// The dataset directory.
@@ -199,6 +205,14 @@ enum Problem {
     Riesz,
     /// −∇·(κ_μ∇u) = 1, one random conductivity in [0.1, 1] per block (input κ, output u).
     ThermalBlock,
+    /// PDEBench 1D: u_t + β u_x = 0, periodic, exact solution (input u0, output the records).
+    Advection,
+    /// PDEBench 1D: u_t + (u²/2)_x = (ν/π) u_xx, periodic, MUSCL–Godunov finite volumes with
+    /// SSP-RK3 (input u0, output the records).
+    Burgers,
+    /// PDEBench 1D: u_t = ν u_xx + ρ u(1 − u), periodic, Strang splitting with exact substeps
+    /// (input u0, output the records).
+    DiffusionReaction,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -244,9 +258,10 @@ enum DtypeArg {
 struct GenerateArgs {
     /// The problem.
     problem: Problem,
-    /// Interior grid points per direction (R x R unknowns).
-    #[arg(long, default_value_t = 64)]
-    resolution: usize,
+    /// Grid size: interior points per direction of the 2D problems (R x R unknowns, default
+    /// 64), intervals of riesz (64), cells of the 1D PDEBench problems (1024).
+    #[arg(long)]
+    resolution: Option<usize>,
     /// Number of samples in the whole dataset (1 to 10^7).
     #[arg(long)]
     count: usize,
@@ -291,15 +306,33 @@ struct GenerateArgs {
     /// KS: 2/3-rule dealiasing of the nonlinear term.
     #[arg(long)]
     dealias: bool,
-    /// Navier–Stokes: viscosity ν.
-    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
-    viscosity: f64,
-    /// Navier–Stokes: final time.
-    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
-    t_final: f64,
-    /// Navier–Stokes: number of recorded fields.
+    /// Navier–Stokes, Burgers: viscosity ν (default: Navier–Stokes 1e-3; Burgers 0.01, in
+    /// PDEBench's scaling u_t + (u²/2)_x = (ν/π) u_xx).
+    #[arg(long, allow_negative_numbers = true)]
+    viscosity: Option<f64>,
+    /// Navier–Stokes, 1D problems: final time (default: Navier–Stokes 10, advection and Burgers
+    /// 2, diffusion–reaction 1).
+    #[arg(long, allow_negative_numbers = true)]
+    t_final: Option<f64>,
+    /// Navier–Stokes, 1D problems: number of recorded fields, the initial one included for the
+    /// 1D problems (default: Navier–Stokes 10, advection and Burgers 201, diffusion–reaction 101).
+    #[arg(long)]
+    records: Option<usize>,
+    /// Advection: the velocity β.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    beta: f64,
+    /// Burgers: the Courant number of the adaptive time step, in (0, 0.5].
+    #[arg(long, default_value_t = 0.4, allow_negative_numbers = true)]
+    cfl: f64,
+    /// Diffusion–reaction: the diffusivity ν.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    diffusivity: f64,
+    /// Diffusion–reaction: the reaction rate ρ of ρu(1 − u).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    rho: f64,
+    /// Diffusion–reaction: Strang steps between recorded fields.
     #[arg(long, default_value_t = 10)]
-    records: usize,
+    substeps: usize,
     /// Navier–Stokes, heat: time step (default: Navier–Stokes 1e-4, heat 1e-3).
     #[arg(long, allow_negative_numbers = true)]
     dt: Option<f64>,
@@ -337,8 +370,10 @@ struct GenerateArgs {
 
 /// The generator `args` describe.
 fn build_generator(args: &GenerateArgs) -> pde_bench::Result<Box<dyn SampleGenerator>> {
+    let grid = args.resolution.unwrap_or(64);
+    let cells = args.resolution.unwrap_or(1024);
     Ok(match args.problem {
-        Problem::Poisson => Box::new(PoissonSamples::new(args.resolution)?),
+        Problem::Poisson => Box::new(PoissonSamples::new(grid)?),
         Problem::Ks => Box::new(KsSamples::new(
             pde_bench::ks::KsParams {
                 dealias: args.dealias,
@@ -349,16 +384,16 @@ fn build_generator(args: &GenerateArgs) -> pde_bench::Result<Box<dyn SampleGener
         )?),
         Problem::NavierStokes => Box::new(NavierStokesSamples::new(
             pde_bench::navier_stokes::NsParams {
-                n: args.resolution,
-                viscosity: args.viscosity,
+                n: grid,
+                viscosity: args.viscosity.unwrap_or(1e-3),
                 dt: args.dt.unwrap_or(1e-4),
                 ..Default::default()
             },
-            args.t_final,
-            args.records,
+            args.t_final.unwrap_or(10.0),
+            args.records.unwrap_or(10),
         )?),
         Problem::Darcy => Box::new(DarcySamples::new(
-            args.resolution,
+            grid,
             match args.assembly {
                 AssemblyArg::Symmetric => Assembly::Symmetric,
                 AssemblyArg::Skr => Assembly::Skr,
@@ -369,9 +404,9 @@ fn build_generator(args: &GenerateArgs) -> pde_bench::Result<Box<dyn SampleGener
                 CoefficientArg::Lognormal => DarcyCoefficient::Lognormal,
             },
         )?),
-        Problem::Helmholtz => Box::new(HelmholtzSamples::new(args.resolution, args.wavenumber)?),
+        Problem::Helmholtz => Box::new(HelmholtzSamples::new(grid, args.wavenumber)?),
         Problem::ConvectionDiffusion => Box::new(ConvectionDiffusionSamples::new(
-            args.resolution,
+            grid,
             args.peclet,
             args.angle,
             match args.convection {
@@ -380,16 +415,39 @@ fn build_generator(args: &GenerateArgs) -> pde_bench::Result<Box<dyn SampleGener
             },
         )?),
         Problem::Heat => Box::new(HeatSamples::new(
-            args.resolution,
+            grid,
             args.dt.unwrap_or(1e-3),
             args.kappa,
             args.steps.unwrap_or(50),
             args.save_every,
         )?),
-        Problem::Riesz => Box::new(RieszSamples::new(args.alpha, args.degree, args.resolution)?),
+        Problem::Riesz => Box::new(RieszSamples::new(args.alpha, args.degree, grid)?),
         Problem::ThermalBlock => {
             let (bx, by) = parse_blocks(&args.blocks)?;
-            Box::new(ThermalBlockSamples::new(args.resolution, bx, by)?)
+            Box::new(ThermalBlockSamples::new(grid, bx, by)?)
+        }
+        Problem::Advection => Box::new(AdvectionSamples::new(AdvectionParams {
+            nx: cells,
+            beta: args.beta,
+            t_final: args.t_final.unwrap_or(2.0),
+            n_times: args.records.unwrap_or(201),
+        })?),
+        Problem::Burgers => Box::new(BurgersSamples::new(BurgersParams {
+            nx: cells,
+            nu: args.viscosity.unwrap_or(0.01),
+            t_final: args.t_final.unwrap_or(2.0),
+            n_times: args.records.unwrap_or(201),
+            cfl: args.cfl,
+        })?),
+        Problem::DiffusionReaction => {
+            Box::new(DiffusionReactionSamples::new(DiffusionReactionParams {
+                nx: cells,
+                nu: args.diffusivity,
+                rho: args.rho,
+                t_final: args.t_final.unwrap_or(1.0),
+                n_times: args.records.unwrap_or(101),
+                substeps: args.substeps,
+            })?)
         }
     })
 }
