@@ -4,9 +4,12 @@
 use std::time::Instant;
 
 use crate::{Config, FigureSpec, Outcome, Record};
+use pde_bench::advection::{AdvectionParams, AdvectionSamples};
+use pde_bench::burgers::{BurgersParams, BurgersSamples};
 use pde_bench::convection_diffusion::{Convection, ConvectionDiffusionSamples};
 use pde_bench::darcy::Assembly;
 use pde_bench::dataset::{GenerateOptions, SampleGenerator, generate};
+use pde_bench::diffusion_reaction::{DiffusionReactionParams, DiffusionReactionSamples};
 use pde_bench::heat::HeatSamples;
 use pde_bench::helmholtz::HelmholtzSamples;
 use pde_bench::ks::KsParams;
@@ -93,7 +96,110 @@ pub fn run(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
         count,
         out,
     )?;
+    pdebench_1d(config, out)?;
     riesz_assembly(config, out)
+}
+
+/// The PDEBench 1D problems at PDEBench's sizes (1024 cells, its saved times): throughput, and
+/// the initial states and our trajectories of a few samples for `pdebench_1d_numpy.py`, which
+/// solves them by the same schemes in NumPy.
+fn pdebench_1d(config: &Config, out: &mut Outcome) -> crate::SuiteResult<()> {
+    let advection = AdvectionParams {
+        beta: 0.4,
+        ..AdvectionParams::default()
+    };
+    let burgers = BurgersParams::default();
+    let reaction = DiffusionReactionParams::default();
+    let cases: [(Box<dyn SampleGenerator>, String, &str, &str); 3] = [
+        (
+            Box::new(AdvectionSamples::new(advection)?),
+            format!(
+                "advection 1D nx={} beta={} {} records",
+                advection.nx, advection.beta, advection.n_times
+            ),
+            "exact (closed form of the sine sum)",
+            "advection",
+        ),
+        (
+            Box::new(BurgersSamples::new(burgers)?),
+            format!(
+                "burgers 1D nx={} nu={} t={} {} records",
+                burgers.nx, burgers.nu, burgers.t_final, burgers.n_times
+            ),
+            "MUSCL-Godunov FV, SSP-RK3, CFL 0.4",
+            "burgers",
+        ),
+        (
+            Box::new(DiffusionReactionSamples::new(reaction)?),
+            format!(
+                "diffusion-reaction 1D nx={} nu={} rho={} {} records",
+                reaction.nx, reaction.nu, reaction.rho, reaction.n_times
+            ),
+            "Strang splitting, exact substeps",
+            "diffusion-reaction",
+        ),
+    ];
+    for (generator, case, method, problem) in &cases {
+        throughput(generator.as_ref(), case, method, config.pick(4, 16), out)?;
+        let Some(dir) = &config.inputs_dir else {
+            continue;
+        };
+        let count = config.pick(2, 4);
+        let shape = generator.solution_shape();
+        let (records, nx) = (shape[0], shape[1]);
+        let mut u0 = ndarray::Array2::<f64>::zeros((count, nx));
+        let mut ours = ndarray::Array3::<f64>::zeros((count, records, nx));
+        for k in 0..count {
+            let sample = generator.sample(k, linalg::rng::derive_seed(0, k as u64))?;
+            u0.row_mut(k)
+                .iter_mut()
+                .zip(&sample.input)
+                .for_each(|(o, v)| *o = *v);
+            ours.index_axis_mut(ndarray::Axis(0), k)
+                .iter_mut()
+                .zip(&sample.solution)
+                .for_each(|(o, v)| *o = *v);
+        }
+        let scalar = |v: f64| ndarray::arr0(v).into_dyn();
+        let (beta, nu, rho, t_final, cfl, substeps) = match *problem {
+            "advection" => (advection.beta, 0.0, 0.0, advection.t_final, 0.0, 1),
+            "burgers" => (0.0, burgers.nu, 0.0, burgers.t_final, burgers.cfl, 1),
+            _ => (
+                0.0,
+                reaction.nu,
+                reaction.rho,
+                reaction.t_final,
+                0.0,
+                reaction.substeps,
+            ),
+        };
+        let file = format!("pdebench_1d_{problem}.npz");
+        linalg::npy::write_npz(
+            dir.join(&file),
+            &[
+                ("u0", u0.view().into_dyn()),
+                ("ours", ours.view().into_dyn()),
+                ("beta", scalar(beta).view()),
+                ("nu", scalar(nu).view()),
+                ("rho", scalar(rho).view()),
+                ("t_final", scalar(t_final).view()),
+                ("cfl", scalar(cfl).view()),
+                ("records", scalar(records as f64).view()),
+                ("substeps", scalar(substeps as f64).view()),
+            ],
+        )?;
+        out.peer_inputs.push(crate::PeerInput {
+            script: "pdebench_1d_numpy.py".into(),
+            input: file,
+            args: vec![
+                "--problem".into(),
+                (*problem).into(),
+                "--case".into(),
+                case.clone(),
+            ],
+        });
+    }
+    Ok(())
 }
 
 /// Assembly time of the B-spline collocation matrix of the Riesz operator against the degree
