@@ -149,11 +149,16 @@ fn measure(
     let eig_err = max_eigenvalue_error(truth, &model.continuous_eigenvalues(dt)?);
     let recon = model.reconstruct(data.ncols() - 1);
     let rel = (&recon - data).norm_l2() / data.norm_l2();
-    out.records.extend([
-        Record::new(SUITE, case, method, "fit_time", t, "s"),
-        Record::new(SUITE, case, method, "max_eigenvalue_error", eig_err, "1"),
-        Record::new(SUITE, case, method, "reconstruction_error", rel, "1"),
-    ]);
+    push_metrics(
+        out,
+        case,
+        method,
+        &[
+            ("fit_time", t, "s"),
+            ("max_eigenvalue_error", eig_err, "1"),
+            ("reconstruction_error", rel, "1"),
+        ],
+    );
     Ok(())
 }
 
@@ -209,6 +214,20 @@ pub(super) fn max_eigenvalue_error(truth: &[c64], computed: &[c64]) -> f64 {
                 .fold(f64::INFINITY, f64::min)
         })
         .fold(0.0, f64::max)
+}
+
+/// Records `(metric, value, unit)` for one method in one case of the rom-core suite.
+pub(super) fn push_metrics(
+    out: &mut Outcome,
+    case: &str,
+    method: &str,
+    metrics: &[(&str, f64, &str)],
+) {
+    out.records.extend(
+        metrics
+            .iter()
+            .map(|&(metric, value, unit)| Record::new(SUITE, case, method, metric, value, unit)),
+    );
 }
 
 /// The median of `values` (NaN for none).
@@ -312,24 +331,15 @@ fn noise_study(config: &Config, out: &mut Outcome) -> SuiteResult<()> {
                     .map(|(e, e0)| e / e0)
                     .collect(),
             );
-            out.records.extend([
-                Record::new(
-                    SUITE,
-                    &case,
-                    method,
-                    "median_max_eigenvalue_error",
-                    med,
-                    "1",
-                ),
-                Record::new(
-                    SUITE,
-                    &case,
-                    method,
-                    "median_ratio_to_exact_dmd",
-                    ratio,
-                    "ratio",
-                ),
-            ]);
+            push_metrics(
+                out,
+                &case,
+                method,
+                &[
+                    ("median_max_eigenvalue_error", med, "1"),
+                    ("median_ratio_to_exact_dmd", ratio, "ratio"),
+                ],
+            );
             curves[k].push((pct, med));
         }
     }
@@ -431,24 +441,19 @@ fn bagged_coverage(
         format!("dmd bagged BOP-DMD damped rotations 50x201 rank 4, noise 5%, {draws} draws");
     let method = format!("rom_core BopDmd (rank 4, {trials} trials on 1/2 of the snapshots)");
     let total = total.max(1) as f64;
-    out.records.extend([
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "coverage_2sigma_re_im",
-            covered as f64 / total,
-            "1",
-        ),
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "coverage_2sigma_both_parts",
-            2.0 * joint as f64 / total,
-            "1",
-        ),
-        Record::new(SUITE, &case, &method, "fit_time", per_fit, "s"),
-    ]);
+    push_metrics(
+        out,
+        &case,
+        &method,
+        &[
+            ("coverage_2sigma_re_im", covered as f64 / total, "1"),
+            (
+                "coverage_2sigma_both_parts",
+                2.0 * joint as f64 / total,
+                "1",
+            ),
+            ("fit_time", per_fit, "s"),
+        ],
+    );
     Ok(())
 }

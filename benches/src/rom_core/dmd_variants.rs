@@ -42,7 +42,7 @@ use rom_core::rdmd::RandomizedDmd;
 use rom_core::spdmd::SparseDmd;
 
 use super::SUITE;
-use super::dmd_family::max_eigenvalue_error;
+use super::dmd_family::{max_eigenvalue_error, push_metrics};
 use crate::{Config, Outcome, PeerInput, Record, SuiteResult, median_time};
 
 /// Runs the DMDc, piDMD and randomized DMD cases.
@@ -153,56 +153,43 @@ fn dmdc(config: &Config, out: &mut Outcome, repeats: usize) -> SuiteResult<()> {
     let known = Dmdc::params().truncation(Truncation::Rank(n)).check()?;
     let (t, model) = timed(repeats, || Ok(unknown.fit(x, y, u.as_ref())?))?;
     let method = format!("rom_core Dmdc::fit (unknown B, rank {} / {n})", n + q);
-    out.records.extend([
-        Record::new(SUITE, &case, &method, "fit_time", t, "s"),
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "max_eigenvalue_error",
-            max_eigenvalue_error(truth, model.eigenvalues()),
-            "1",
-        ),
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "a_rel_error",
-            rel_error(model.a().as_ref(), a),
-            "1",
-        ),
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "b_rel_error",
-            rel_error(model.b().as_ref(), b.as_ref()),
-            "1",
-        ),
-    ]);
+    push_metrics(
+        out,
+        &case,
+        &method,
+        &[
+            ("fit_time", t, "s"),
+            (
+                "max_eigenvalue_error",
+                max_eigenvalue_error(truth, model.eigenvalues()),
+                "1",
+            ),
+            ("a_rel_error", rel_error(model.a().as_ref(), a), "1"),
+            (
+                "b_rel_error",
+                rel_error(model.b().as_ref(), b.as_ref()),
+                "1",
+            ),
+        ],
+    );
     let (t, model) = timed(repeats, || {
         Ok(known.fit_known_b(x, y, u.as_ref(), b.as_ref())?)
     })?;
     let method = format!("rom_core Dmdc::fit_known_b (rank {n})");
-    out.records.extend([
-        Record::new(SUITE, &case, &method, "fit_time", t, "s"),
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "max_eigenvalue_error",
-            max_eigenvalue_error(truth, model.eigenvalues()),
-            "1",
-        ),
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "a_rel_error",
-            rel_error(model.a().as_ref(), a),
-            "1",
-        ),
-    ]);
+    push_metrics(
+        out,
+        &case,
+        &method,
+        &[
+            ("fit_time", t, "s"),
+            (
+                "max_eigenvalue_error",
+                max_eigenvalue_error(truth, model.eigenvalues()),
+                "1",
+            ),
+            ("a_rel_error", rel_error(model.a().as_ref(), a), "1"),
+        ],
+    );
     let (re, im) = parts(truth);
     let (states, u, a, b) = (
         array(states.as_ref()),
@@ -306,17 +293,19 @@ fn pidmd(
     let params = PiDmd::params().structure(structure).check()?;
     let (t, model) = timed(repeats, || Ok(params.fit(x.as_ref(), y.as_ref())?))?;
     let method = format!("rom_core PiDmd ({structure:?})");
-    out.records.extend([
-        Record::new(SUITE, &case, &method, "fit_time", t, "s"),
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "max_eigenvalue_error",
-            max_eigenvalue_error(&truth, model.eigenvalues()),
-            "1",
-        ),
-    ]);
+    push_metrics(
+        out,
+        &case,
+        &method,
+        &[
+            ("fit_time", t, "s"),
+            (
+                "max_eigenvalue_error",
+                max_eigenvalue_error(&truth, model.eigenvalues()),
+                "1",
+            ),
+        ],
+    );
     if structure == Structure::Orthogonal {
         let x0: Vec<f64> = x.col(0).iter().copied().collect();
         let forecast = model.predict(&x0, horizon)?;
@@ -374,17 +363,19 @@ fn rdmd(config: &Config, out: &mut Outcome, repeats: usize) -> SuiteResult<()> {
     let exact = Dmd::params().truncation(Truncation::Rank(rank)).check()?;
     let (t, model) = timed(repeats, || Ok(exact.fit(x, y)?))?;
     let method = format!("rom_core exact DMD (rank {rank})");
-    out.records.extend([
-        Record::new(SUITE, &case, &method, "fit_time", t, "s"),
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "max_eigenvalue_error",
-            max_eigenvalue_error(truth, model.eigenvalues()),
-            "1",
-        ),
-    ]);
+    push_metrics(
+        out,
+        &case,
+        &method,
+        &[
+            ("fit_time", t, "s"),
+            (
+                "max_eigenvalue_error",
+                max_eigenvalue_error(truth, model.eigenvalues()),
+                "1",
+            ),
+        ],
+    );
     let randomized = RandomizedDmd::params()
         .rank(rank)
         .oversampling(oversampling)
@@ -395,17 +386,19 @@ fn rdmd(config: &Config, out: &mut Outcome, repeats: usize) -> SuiteResult<()> {
     let method = format!(
         "rom_core RandomizedDmd (rank {rank}, oversampling {oversampling}, {power_iters} power iterations)"
     );
-    out.records.extend([
-        Record::new(SUITE, &case, &method, "fit_time", t, "s"),
-        Record::new(
-            SUITE,
-            &case,
-            &method,
-            "max_eigenvalue_error",
-            max_eigenvalue_error(truth, model.eigenvalues()),
-            "1",
-        ),
-    ]);
+    push_metrics(
+        out,
+        &case,
+        &method,
+        &[
+            ("fit_time", t, "s"),
+            (
+                "max_eigenvalue_error",
+                max_eigenvalue_error(truth, model.eigenvalues()),
+                "1",
+            ),
+        ],
+    );
     let (re, im) = parts(truth);
     let data = array(data.as_ref());
     peer_input(
@@ -435,18 +428,20 @@ fn record_fit(
     data: MatRef<'_, f64>,
 ) {
     let rel = (&model.reconstruct(data.ncols() - 1) - data).norm_l2() / data.norm_l2();
-    out.records.extend([
-        Record::new(SUITE, case, method, "fit_time", t, "s"),
-        Record::new(
-            SUITE,
-            case,
-            method,
-            "max_eigenvalue_error",
-            max_eigenvalue_error(truth, model.eigenvalues()),
-            "1",
-        ),
-        Record::new(SUITE, case, method, "reconstruction_error", rel, "1"),
-    ]);
+    push_metrics(
+        out,
+        case,
+        method,
+        &[
+            ("fit_time", t, "s"),
+            (
+                "max_eigenvalue_error",
+                max_eigenvalue_error(truth, model.eigenvalues()),
+                "1",
+            ),
+            ("reconstruction_error", rel, "1"),
+        ],
+    );
 }
 
 /// Exact DMD of PyDMD's complex tutorial signal at rank 2.
@@ -462,18 +457,20 @@ fn complex_snapshots(config: &Config, out: &mut Outcome, repeats: usize) -> Suit
     let case = "dmd complex tutorial signal 65x129";
     let method = "rom_core Dmd::fit_complex (rank 2)";
     let rel = (&model.reconstruct_complex(m - 1) - &data).norm_l2() / data.norm_l2();
-    out.records.extend([
-        Record::new(SUITE, case, method, "fit_time", t, "s"),
-        Record::new(
-            SUITE,
-            case,
-            method,
-            "max_eigenvalue_error",
-            max_eigenvalue_error(&truth, model.eigenvalues()),
-            "1",
-        ),
-        Record::new(SUITE, case, method, "reconstruction_error", rel, "1"),
-    ]);
+    push_metrics(
+        out,
+        case,
+        method,
+        &[
+            ("fit_time", t, "s"),
+            (
+                "max_eigenvalue_error",
+                max_eigenvalue_error(&truth, model.eigenvalues()),
+                "1",
+            ),
+            ("reconstruction_error", rel, "1"),
+        ],
+    );
     let (re, im) = parts(&truth);
     let data_re = array(Mat::from_fn(data.nrows(), m, |i, k| data[(i, k)].re).as_ref());
     let data_im = array(Mat::from_fn(data.nrows(), m, |i, k| data[(i, k)].im).as_ref());
@@ -565,25 +562,20 @@ fn sparsity_promoting(config: &Config, out: &mut Outcome, repeats: usize) -> Sui
         .map(|i| model.eigenvalues()[i])
         .collect();
     record_fit(out, case, method, t, &model, &truth, data.as_ref());
-    out.records.extend([
-        Record::new(SUITE, case, method, "modes_kept", kept.len() as f64, "1"),
-        Record::new(
-            SUITE,
-            case,
-            method,
-            "kept_eigenvalue_error",
-            max_eigenvalue_error(&truth, &kept),
-            "1",
-        ),
-        Record::new(
-            SUITE,
-            case,
-            method,
-            "admm_iterations",
-            model.iterations() as f64,
-            "1",
-        ),
-    ]);
+    push_metrics(
+        out,
+        case,
+        method,
+        &[
+            ("modes_kept", kept.len() as f64, "1"),
+            (
+                "kept_eigenvalue_error",
+                max_eigenvalue_error(&truth, &kept),
+                "1",
+            ),
+            ("admm_iterations", model.iterations() as f64, "1"),
+        ],
+    );
     Ok(())
 }
 
@@ -616,18 +608,20 @@ fn multiresolution(config: &Config, out: &mut Outcome, repeats: usize) -> SuiteR
             .check()?;
         let (t, model) = timed(repeats, || Ok(params.fit(data.as_ref())?))?;
         let rel = (&model.reconstruct(data.ncols() - 1) - &data).norm_l2() / data.norm_l2();
-        out.records.extend([
-            Record::new(SUITE, case, method, "fit_time", t, "s"),
-            Record::new(
-                SUITE,
-                case,
-                method,
-                "level0_eigenvalue_error",
-                max_eigenvalue_error(&slow, model.level(0)[0].eigenvalues()),
-                "1",
-            ),
-            Record::new(SUITE, case, method, "reconstruction_error", rel, "1"),
-        ]);
+        push_metrics(
+            out,
+            case,
+            method,
+            &[
+                ("fit_time", t, "s"),
+                (
+                    "level0_eigenvalue_error",
+                    max_eigenvalue_error(&slow, model.level(0)[0].eigenvalues()),
+                    "1",
+                ),
+                ("reconstruction_error", rel, "1"),
+            ],
+        );
     }
     let (re, im) = parts(&slow);
     let arr = array(data.as_ref());
