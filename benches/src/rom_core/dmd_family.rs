@@ -179,8 +179,7 @@ fn peer_input(
     };
     let data = linalg::convert::mat_to_array(data);
     let times = ndarray::Array1::from(times.to_vec());
-    let re = ndarray::Array1::from_iter(truth.iter().map(|w| w.re));
-    let im = ndarray::Array1::from_iter(truth.iter().map(|w| w.im));
+    let (re, im) = parts(truth);
     linalg::npy::write_npz(
         dir.join(file),
         &[
@@ -214,6 +213,14 @@ pub(super) fn max_eigenvalue_error(truth: &[c64], computed: &[c64]) -> f64 {
                 .fold(f64::INFINITY, f64::min)
         })
         .fold(0.0, f64::max)
+}
+
+/// The real and imaginary parts of eigenvalues (for the npz files).
+pub(super) fn parts(values: &[c64]) -> (ndarray::Array1<f64>, ndarray::Array1<f64>) {
+    (
+        values.iter().map(|w| w.re).collect(),
+        values.iter().map(|w| w.im).collect(),
+    )
 }
 
 /// Records `(metric, value, unit)` for one method in one case of the rom-core suite.
@@ -351,8 +358,7 @@ fn noise_study(config: &Config, out: &mut Outcome) -> SuiteResult<()> {
         let file = "dmd_noise_study.npz";
         let levels = ndarray::Array1::from(NOISE_PERCENT.to_vec());
         let times = ndarray::Array1::from(times.clone());
-        let re = ndarray::Array1::from_iter(truth.iter().map(|w| w.re));
-        let im = ndarray::Array1::from_iter(truth.iter().map(|w| w.im));
+        let (re, im) = parts(&truth);
         linalg::npy::write_npz(
             dir.join(file),
             &[

@@ -42,7 +42,7 @@ use rom_core::rdmd::RandomizedDmd;
 use rom_core::spdmd::SparseDmd;
 
 use super::SUITE;
-use super::dmd_family::{max_eigenvalue_error, push_metrics};
+use super::dmd_family::{max_eigenvalue_error, parts, push_metrics};
 use crate::{Config, Outcome, PeerInput, Record, SuiteResult, median_time};
 
 /// Runs the DMDc, piDMD and randomized DMD cases.
@@ -114,14 +114,6 @@ fn peer_input(
 /// A matrix as an ndarray (for the npz files).
 fn array(m: MatRef<'_, f64>) -> ndarray::Array2<f64> {
     linalg::convert::mat_to_array(m)
-}
-
-/// The real and imaginary parts of eigenvalues (for the npz files).
-fn parts(values: &[c64]) -> (ndarray::Array1<f64>, ndarray::Array1<f64>) {
-    (
-        values.iter().map(|w| w.re).collect(),
-        values.iter().map(|w| w.im).collect(),
-    )
 }
 
 /// DMDc with unknown and with known `B` on a random stable system (see the module docs).

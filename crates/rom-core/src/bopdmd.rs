@@ -73,7 +73,7 @@ use rayon::prelude::*;
 
 use crate::Result;
 use crate::complex::{ZERO, real_times_complex};
-use crate::dmd::{DynamicModes, check_truncation, continuous, exact, svd_with_rank};
+use crate::dmd::{AmplitudeFit, DynamicModes, check_truncation, continuous, exact, svd_with_rank};
 use crate::error::{invalid, invalid_in};
 
 /// Parameters of optimized DMD and its bagged form.
@@ -276,7 +276,7 @@ fn initial_exponents(y: MatRef<'_, c64>, s: &[f64], dt: f64, r: usize) -> Result
         resampled.subcols(1, m - 1),
         Truncation::Rank(r),
         "snapshot data resampled to uniform times for the initial exact DMD",
-        resampled.col(0),
+        AmplitudeFit::First(resampled.col(0)),
     )?;
     let floor = f64::EPSILON.ln() / dt;
     Ok(continuous(model.eigenvalues(), dt)?

@@ -37,7 +37,9 @@ use faer::{Mat, MatRef, c64};
 
 use crate::Result;
 use crate::complex::{lstsq, sort_eigenpairs};
-use crate::dmd::{Amplitudes, Dmd, DynamicModes, choose_rank, optimal_amplitudes};
+use crate::dmd::{
+    Amplitudes, Dmd, DynamicModes, choose_rank, optimal_amplitudes, scale_exact_modes,
+};
 
 impl Dmd {
     /// Exact DMD of complex snapshot pairs in the columns of `x` and `y` (`n x M` each).
@@ -86,15 +88,12 @@ impl Dmd {
         let (eigenvalues, w) = sort_eigenpairs(&values, eig.U());
         let mut modes = &yvs * &w;
         let projected = &basis * &w;
-        let tiny = r as f64 * f64::EPSILON * reduced.norm_l2();
-        for (j, &lambda) in eigenvalues.iter().enumerate() {
-            if lambda.norm() <= tiny {
-                modes.col_mut(j).copy_from(projected.col(j));
-            } else {
-                let inv = lambda.inv();
-                modes.col_mut(j).iter_mut().for_each(|v| *v *= inv);
-            }
-        }
+        scale_exact_modes(
+            &mut modes,
+            projected.as_ref(),
+            &eigenvalues,
+            reduced.norm_l2(),
+        );
         let rcond = n.max(r) as f64 * f64::EPSILON;
         let amplitudes = match self.0.amplitudes {
             Amplitudes::FirstSnapshot => {

@@ -108,18 +108,13 @@ impl Dmd {
     /// ```
     pub fn fit(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<DmdModel> {
         check_pairs(x, y)?;
-        let mut model = exact(x, y, self.0.truncation, "snapshot matrix X", x.col(0))?;
-        if self.0.amplitudes == Amplitudes::Optimal {
-            // Xᴴ Φ = Xᵀ Φ for real X.
-            let x_adj_modes = real_times_complex(x.transpose(), model.modes.as_ref());
-            let b = optimal_amplitudes(
-                model.modes.as_ref(),
-                &model.eigenvalues,
-                x_adj_modes.as_ref(),
-            )?;
-            model.set_amplitudes(b);
-        }
-        Ok(model)
+        exact(
+            x,
+            y,
+            self.0.truncation,
+            "snapshot matrix X",
+            AmplitudeFit::of(self.0.amplitudes, x),
+        )
     }
 }
 
@@ -317,46 +312,90 @@ pub(crate) fn times_pinv_factor(y: MatRef<'_, f64>, svd: &Svd, r: usize) -> Mat<
     yvs
 }
 
-/// Exact DMD of the pairs `(X, Y)` (shapes checked, `Y` finite), amplitudes fitted to `x0`.
+/// How [`assemble`] fits the amplitudes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AmplitudeFit<'a> {
+    /// Least squares on this state.
+    First(ColRef<'a, f64>),
+    /// The optimal amplitudes over the columns of this trajectory ([`Amplitudes::Optimal`]).
+    Optimal(MatRef<'a, f64>),
+    /// Zeros: the caller fits them (sparsity-promoting DMD, the slow modes of mrDMD).
+    Deferred,
+}
+
+impl<'a> AmplitudeFit<'a> {
+    /// The fit [`Amplitudes`] asks for on the trajectory `x` (`x_1` its first column).
+    pub(crate) fn of(amplitudes: Amplitudes, x: MatRef<'a, f64>) -> Self {
+        match amplitudes {
+            Amplitudes::FirstSnapshot => AmplitudeFit::First(x.col(0)),
+            Amplitudes::Optimal => AmplitudeFit::Optimal(x),
+        }
+    }
+}
+
+/// Exact DMD of the pairs `(X, Y)` (shapes checked, `Y` finite), amplitudes fitted by `fit`.
 pub(crate) fn exact(
     x: MatRef<'_, f64>,
     y: MatRef<'_, f64>,
     truncation: Truncation,
     what: &'static str,
-    x0: ColRef<'_, f64>,
+    fit: AmplitudeFit<'_>,
 ) -> Result<DmdModel> {
     let p = project(x, y, truncation, what)?;
     let (eigenvalues, w) = sorted_eigen(p.reduced.as_ref())?;
-    assemble(p, eigenvalues, w.as_ref(), x0)
+    assemble(p, eigenvalues, w.as_ref(), fit)
+}
+
+/// Step 4 of exact DMD on `modes = Y V_r Σ_r⁻¹ W` in place: `φ_i = λ_i⁻¹ (Y V_r Σ_r⁻¹ w_i)`,
+/// or the projected mode `U_r w_i` (column `i` of `projected`) for `|λ_i|` at or below
+/// `r · ε · ‖Ã‖` (real and complex data alike).
+pub(crate) fn scale_exact_modes(
+    modes: &mut Mat<c64>,
+    projected: MatRef<'_, c64>,
+    eigenvalues: &[c64],
+    reduced_norm: f64,
+) {
+    let tiny = eigenvalues.len() as f64 * f64::EPSILON * reduced_norm;
+    for (j, &lambda) in eigenvalues.iter().enumerate() {
+        if lambda.norm() <= tiny {
+            modes.col_mut(j).copy_from(projected.col(j));
+        } else {
+            let inv = lambda.inv();
+            modes.col_mut(j).iter_mut().for_each(|v| *v *= inv);
+        }
+    }
 }
 
 /// Steps 4–5 of exact DMD for the eigenpairs `(λ_i, w_i)` of a reduced operator on the basis
 /// of `p`: exact modes `φ_i = λ_i⁻¹ Y V_r Σ_r⁻¹ w_i` (`U_r w_i` for `λ_i = 0`) and the
-/// amplitudes of `x0`.
+/// amplitudes as `fit` asks.
 pub(crate) fn assemble(
     p: Projection,
     eigenvalues: Vec<c64>,
     w: MatRef<'_, c64>,
-    x0: ColRef<'_, f64>,
+    fit: AmplitudeFit<'_>,
 ) -> Result<DmdModel> {
     let (n, r) = (p.basis.nrows(), p.basis.ncols());
     let mut modes = real_times_complex(p.yvs.as_ref(), w);
     let projected = real_times_complex(p.basis.as_ref(), w);
-    let tiny = r as f64 * f64::EPSILON * p.reduced.norm_l2();
-    for (j, &lambda) in eigenvalues.iter().enumerate() {
-        if lambda.norm() <= tiny {
-            for i in 0..n {
-                modes[(i, j)] = projected[(i, j)];
-            }
-        } else {
-            let inv = lambda.inv();
-            for i in 0..n {
-                modes[(i, j)] *= inv;
-            }
+    scale_exact_modes(
+        &mut modes,
+        projected.as_ref(),
+        &eigenvalues,
+        p.reduced.norm_l2(),
+    );
+    let amplitudes = match fit {
+        AmplitudeFit::First(x0) => {
+            let x0: Vec<c64> = x0.iter().map(|&v| c64::new(v, 0.0)).collect();
+            lstsq(modes.as_ref(), &x0, lstsq_rcond(n, r))?
         }
-    }
-    let x0: Vec<c64> = x0.iter().map(|&v| c64::new(v, 0.0)).collect();
-    let amplitudes = lstsq(modes.as_ref(), &x0, lstsq_rcond(n, r))?;
+        AmplitudeFit::Optimal(x) => {
+            // Xᴴ Φ = Xᵀ Φ for real X.
+            let x_adj_modes = real_times_complex(x.transpose(), modes.as_ref());
+            optimal_amplitudes(modes.as_ref(), &eigenvalues, x_adj_modes.as_ref())?
+        }
+        AmplitudeFit::Deferred => vec![ZERO; r],
+    };
     Ok(DmdModel {
         eigenvalues,
         modes,

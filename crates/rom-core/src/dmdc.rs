@@ -50,8 +50,8 @@ use linalg::Truncation;
 use crate::Result;
 use crate::complex::sorted_eigen;
 use crate::dmd::{
-    DmdModel, DynamicModes, Projection, assemble, check_pairs, check_state, check_truncation,
-    project, stack_rows, svd_with_rank, times_pinv_factor,
+    AmplitudeFit, DmdModel, DynamicModes, Projection, assemble, check_pairs, check_state,
+    check_truncation, project, stack_rows, svd_with_rank, times_pinv_factor,
 };
 
 /// Parameters of DMD with control.
@@ -135,7 +135,7 @@ impl Dmdc {
             },
             eigenvalues,
             w.as_ref(),
-            x.col(0),
+            AmplitudeFit::First(x.col(0)),
         )?;
         Ok(DmdcModel {
             unforced,
@@ -194,7 +194,7 @@ impl Dmdc {
         let (eigenvalues, w) = sorted_eigen(p.reduced.as_ref())?;
         let reduced_b = p.basis.transpose() * b;
         let (a_left, a_right) = (p.yvs.clone(), p.basis.clone());
-        let unforced = assemble(p, eigenvalues, w.as_ref(), x.col(0))?;
+        let unforced = assemble(p, eigenvalues, w.as_ref(), AmplitudeFit::First(x.col(0)))?;
         Ok(DmdcModel {
             unforced,
             reduced_b,

@@ -47,7 +47,8 @@ use linalg::{Truncation, thin_svd};
 use crate::Result;
 use crate::complex::{ZERO, real_times_complex, sort_eigenpairs, sorted_eigen};
 use crate::dmd::{
-    DmdModel, Projection, assemble, check_pairs, check_truncation, project, svd_with_rank,
+    AmplitudeFit, DmdModel, Projection, assemble, check_pairs, check_truncation, project,
+    svd_with_rank,
 };
 use crate::error::invalid_in;
 
@@ -127,7 +128,12 @@ impl FbDmd {
         let (mu, W) = sorted_eigen(M.as_ref())?;
         let (lambda, W) = principal_root(p.reduced.as_ref(), &mu, W.as_ref());
         let reduced = recompose(&lambda, W.as_ref());
-        assemble(Projection { reduced, ..p }, lambda, W.as_ref(), x.col(0))
+        assemble(
+            Projection { reduced, ..p },
+            lambda,
+            W.as_ref(),
+            AmplitudeFit::First(x.col(0)),
+        )
     }
 }
 

@@ -52,8 +52,8 @@ use linalg::Truncation;
 use crate::Result;
 use crate::complex::{real_times_complex, sorted_eigen};
 use crate::dmd::{
-    Amplitudes, DynamicModes, assemble, check_truncation, evolve_complex, optimal_amplitudes,
-    project_at_most,
+    AmplitudeFit, Amplitudes, DynamicModes, assemble, check_truncation, evolve_complex,
+    optimal_amplitudes, project_at_most,
 };
 use crate::error::{invalid, invalid_in};
 
@@ -186,7 +186,12 @@ impl MrDmd {
             return Ok(empty);
         };
         let (eigenvalues, w) = sorted_eigen(p.reduced.as_ref())?;
-        let model = assemble(p, eigenvalues, w.as_ref(), x.col(0))?;
+        // Optimal amplitudes are fitted below, to the slow modes alone.
+        let fit = match self.0.amplitudes {
+            Amplitudes::FirstSnapshot => AmplitudeFit::First(x.col(0)),
+            Amplitudes::Optimal => AmplitudeFit::Deferred,
+        };
+        let model = assemble(p, eigenvalues, w.as_ref(), fit)?;
         let limit = 2.0 * std::f64::consts::PI * self.0.max_cycles / len as f64;
         let slow: Vec<usize> = (0..model.eigenvalues().len())
             .filter(|&j| model.eigenvalues()[j].ln().norm() < limit)

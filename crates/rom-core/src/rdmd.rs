@@ -41,7 +41,7 @@ use linalg::{AdjointOperator, Truncation, range_finder};
 
 use crate::Result;
 use crate::complex::real_times_complex;
-use crate::dmd::{DmdModel, DynamicModes, exact};
+use crate::dmd::{AmplitudeFit, DmdModel, DynamicModes, exact};
 use crate::error::{invalid, invalid_in};
 
 /// Parameters of randomized DMD.
@@ -105,7 +105,7 @@ impl RandomizedDmd {
             b.subcols(1, m - 1),
             Truncation::Rank(p.rank),
             "compressed snapshot matrix Qᵀ X",
-            b.col(0),
+            AmplitudeFit::First(b.col(0)),
         )?;
         let modes = real_times_complex(q.as_ref(), compressed.modes());
         Ok(RandomizedDmdModel {

@@ -51,7 +51,9 @@ use linalg::Truncation;
 
 use crate::Result;
 use crate::complex::{ZERO, lstsq, norm, real_times_complex};
-use crate::dmd::{DmdModel, DynamicModes, check_pairs, check_truncation, exact, optimal_system};
+use crate::dmd::{
+    AmplitudeFit, DmdModel, DynamicModes, check_pairs, check_truncation, exact, optimal_system,
+};
 use crate::error::invalid;
 
 /// Parameters of sparsity-promoting DMD (defaults as PyDMD's `SpDMD`).
@@ -110,7 +112,13 @@ impl SparseDmd {
     pub fn fit(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<SparseDmdModel> {
         check_pairs(x, y)?;
         let p = &self.0;
-        let mut model = exact(x, y, p.truncation, "snapshot matrix X", x.col(0))?;
+        let mut model = exact(
+            x,
+            y,
+            p.truncation,
+            "snapshot matrix X",
+            AmplitudeFit::Deferred,
+        )?;
         let x_adj_modes = real_times_complex(x.transpose(), model.modes());
         let (pm, q) = optimal_system(model.modes(), model.eigenvalues(), x_adj_modes.as_ref());
         let r = q.len();

@@ -44,7 +44,7 @@ use linalg::Truncation;
 
 use crate::Result;
 use crate::complex::real_times_complex;
-use crate::dmd::{DmdModel, DynamicModes, check_truncation, evolve, exact};
+use crate::dmd::{AmplitudeFit, DmdModel, DynamicModes, check_truncation, evolve, exact};
 use crate::error::{invalid, invalid_in};
 
 /// Parameters of Hankel DMD.
@@ -160,7 +160,7 @@ pub(crate) fn fit_delayed(
         h.subcols(1, cols - 1),
         truncation,
         "delay-embedded snapshot matrix",
-        h.col(0),
+        AmplitudeFit::First(h.col(0)),
     )?;
     let block = stacked.modes().subrows(0, data.nrows());
     let modes = match &lift {

@@ -39,7 +39,9 @@ use faer::MatRef;
 use linalg::Truncation;
 
 use crate::Result;
-use crate::dmd::{DmdModel, check_pairs, check_truncation, exact, stack_rows, svd_with_rank};
+use crate::dmd::{
+    AmplitudeFit, DmdModel, check_pairs, check_truncation, exact, stack_rows, svd_with_rank,
+};
 
 /// Parameters of total-least-squares DMD.
 ///
@@ -96,7 +98,7 @@ impl TlsDmd {
             y_bar.as_ref(),
             Truncation::Rank(r),
             "projected snapshot matrix X V_r V_rᵀ",
-            x.col(0),
+            AmplitudeFit::First(x.col(0)),
         )
     }
 }
